@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace phonechat {
+
+// A new opaque access token: 32 random bytes (256 bits) from libsodium, base64url without padding.
+std::string GenerateToken();
+
+// SHA-256 of `secret` as 32 raw bytes: the only form in which tokens are stored.
+std::string Sha256(std::string_view secret);
+
+// Compares two byte strings in time that depends only on their lengths.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// An Argon2id hash in libsodium's encoded form (salt and parameters included), for passwords and secrets.
+std::string HashPassword(std::string_view password);
+
+// True when `password` matches an encoded Argon2id hash.
+bool VerifyPassword(std::string_view encoded_hash, std::string_view password);
+
+}  // namespace phonechat

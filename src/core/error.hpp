@@ -1,0 +1,69 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace phonechat {
+
+// Protocol-free classification of every failure a request can end in; api/error_status maps each to HTTP.
+enum class ErrorCode {
+  kNotFound,
+  kMethodNotAllowed,
+  kUnauthenticated,
+  kBadApiKey,
+  kInsufficientScope,
+  kInvalidRequest,
+  kNotGroupManager,
+  kNotGroupMember,
+  kUriTooLong,
+  kHeadersTooLarge,
+  kBodyTooLarge,
+  kMalformedHttp,
+  kUnavailable,
+  kInternal,
+};
+
+// One parameter's violated rules, in the order they were found.
+struct FieldErrors {
+  std::string field;
+  std::vector<std::string> messages;
+};
+
+// The one error type: a code, a message safe to show a client, and optional detail for rendering.
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+  std::vector<FieldErrors> model_state;  // kInvalidRequest: every invalid parameter, in request-rule order
+  std::string required_scope;            // kInsufficientScope: the scope the route needs
+  bool token_presented = false;          // kUnauthenticated: a token was sent but is not valid
+};
+
+// Collects validation failures so that all of them are reported at once.
+class ModelState {
+ public:
+  // Records `message` against `field`, keeping fields in first-seen order.
+  void Add(std::string_view field, std::string message);
+  // True when nothing was recorded.
+  [[nodiscard]] bool Empty() const { return fields_.empty(); }
+  // Moves the collected failures into a kInvalidRequest error.
+  [[nodiscard]] Error ToError() &&;
+
+ private:
+  std::vector<FieldErrors> fields_;
+};
+
+// Thrown by storage when the database cannot answer now (busy, unreachable); the API answers 503.
+class StoreUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown where a command-line or configuration value is unusable; the CLI prints it and exits non-zero.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace phonechat

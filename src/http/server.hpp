@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace phonechat::http {
+
+// A parsed request as the server hands it to the application. Views are valid only during the call.
+class Request {
+ public:
+  virtual ~Request() = default;
+  // The method as sent (`GET`, `HEAD`, ...).
+  [[nodiscard]] virtual std::string_view Method() const = 0;
+  // The request-target as sent (path and query, undecoded).
+  [[nodiscard]] virtual std::string_view Target() const = 0;
+  // The value of the first header named `name` (case-insensitive), if present.
+  [[nodiscard]] virtual std::optional<std::string_view> Header(std::string_view name) const = 0;
+};
+
+// What the application answers; the server adds Content-Length, Date-free framing and keep-alive headers.
+struct Response {
+  int status = 200;
+  std::string content_type;  // full value, e.g. `application/json; charset=utf-8`; empty for no body
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Allow, WWW-Authenticate
+  bool close_connection = false;
+};
+
+// The application side of the server. One instance per serving thread, so it may keep per-thread state.
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Answers one complete request. Must not throw.
+  virtual Response Handle(const Request& request) = 0;
+  // Answers a request the server refused before it was complete (limits, malformed HTTP, draining):
+  // `code` says why; `request` holds whatever was parsed (may be null). Must not throw.
+  virtual Response HandleRefused(ErrorCode code, const Request* request) = 0;
+};
+
+// Limits and timeouts of the listener (api-contract §7 and the operator's settings).
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned threads = 0;  // 0: one per core
+  std::size_t max_request_line = 8 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 64 * 1024;
+  std::chrono::milliseconds header_deadline{10'000};  // absolute, from the first byte awaited
+  std::chrono::milliseconds body_deadline{30'000};
+  std::chrono::milliseconds idle_timeout{75'000};    // between keep-alive requests
+  std::chrono::milliseconds write_timeout{30'000};
+  std::chrono::milliseconds drain_time{20'000};      // after SIGTERM/SIGINT, longest wait for in-flight work
+  std::size_t max_connections = 10'000;
+};
+
+// Builds the handler for one serving thread (called once on each, before it serves).
+using HandlerFactory = std::function<std::unique_ptr<RequestHandler>()>;
+
+// Called once the listener is bound, with the bound port (useful with port 0).
+using ListeningCallback = std::function<void(std::uint16_t bound_port)>;
+
+// Serves HTTP/1.1 until SIGTERM or SIGINT, then drains: stops accepting, finishes in-flight requests,
+// answers 503 (via HandleRefused(kUnavailable)) to new requests on open connections, and returns when
+// every connection is closed or `drain_time` has passed. Throws UsageError when it cannot listen.
+void Serve(const ServerOptions& options, const HandlerFactory& make_handler, const ListeningCallback& on_listening);
+
+}  // namespace phonechat::http

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <stdexcept>
+#include <string>
+
+#include "storage/store.hpp"
+
+namespace phonechat {
+
+// What an import stored, per kind of record.
+struct ImportCounts {
+  std::int64_t users = 0;
+  std::int64_t groups = 0;
+  std::int64_t projects = 0;
+  std::int64_t bookings = 0;
+};
+
+// The first bad line of an import: its 1-based number and the reason, naming the field and the rule.
+class ImportError : public std::runtime_error {
+ public:
+  ImportError(std::int64_t line_number, const std::string& reason)
+      : std::runtime_error("line " + std::to_string(line_number) + ": " + reason), line_number_(line_number) {}
+  [[nodiscard]] std::int64_t LineNumber() const { return line_number_; }
+
+ private:
+  std::int64_t line_number_;
+};
+
+// Streams JSON Lines of data-import.md from `input` into `store` in one write batch. On the first bad line
+// throws ImportError and leaves the database exactly as it was. Memory stays flat whatever the input size.
+ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace);
+
+}  // namespace phonechat

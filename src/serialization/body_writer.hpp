@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+
+#include "core/error.hpp"
+#include "domain/made_bookings_query.hpp"
+
+namespace phonechat {
+
+// The two body formats of the API.
+enum class BodyFormat { kJson, kXml };
+
+// Appends the compact JSON of a MadeBookings page (api-contract §4): fields in the published order.
+void WriteMadeBookingsJson(std::string& out, const MadeBookingsPage& page);
+
+// Appends the compact DataContract XML of a MadeBookings page: root `BookingsResult`, namespaces and
+// alphabetical element order of api-contract §4, no XML declaration.
+void WriteMadeBookingsXml(std::string& out, const MadeBookingsPage& page);
+
+// Appends a page in `format`.
+void WriteMadeBookings(std::string& out, const MadeBookingsPage& page, BodyFormat format);
+
+// Appends an error body (api-contract §3): `{"Message":…,"ModelState":{…}}` or `<Error><Message>…</Message>
+// <ModelState>…</ModelState></Error>` (a field's messages joined by a space in XML).
+void WriteErrorBody(std::string& out, const Error& error, BodyFormat format);
+
+// Appends `text` as XML character data: `&`, `<`, `>` escaped, CR as `&#xD;`, characters XML 1.0 forbids
+// (and invalid UTF-8) dropped.
+void AppendXmlText(std::string& out, std::string_view text);
+
+// Appends `text` as a JSON string literal (quotes included); invalid UTF-8 becomes U+FFFD.
+void AppendJsonString(std::string& out, std::string_view text);
+
+}  // namespace phonechat

@@ -1,0 +1,148 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/booking.hpp"
+#include "domain/made_bookings_query.hpp"
+#include "domain/principal.hpp"
+
+namespace phonechat {
+
+// An access token as stored: only the SHA-256 of the token itself is ever kept.
+struct TokenRecord {
+  UserId user_id = 0;
+  ProjectId project_id = 0;
+  std::string scopes;
+  std::int64_t expires_at_unix = 0;  // seconds since the Unix epoch (UTC)
+  bool revoked = false;
+};
+
+// A project's identity as the API-key check needs it.
+struct ProjectKeyRecord {
+  ProjectId project_id = 0;
+  bool active = true;
+};
+
+// One impersonation attempt on a group route.
+struct AuditEntry {
+  UserId manager_user_id = 0;
+  UserId member_user_id = 0;
+  std::string route;
+  LocalDateTime at;
+  std::string outcome;  // "allowed" or "denied: <reason>"
+};
+
+// The reads and small writes one serving thread makes. Not thread-safe: one session per thread.
+// Every method throws StoreUnavailable when the database cannot answer now.
+class StoreSession {
+ public:
+  virtual ~StoreSession() = default;
+
+  // The token whose SHA-256 (32 raw bytes) is `token_hash`, if stored.
+  virtual std::optional<TokenRecord> FindToken(std::string_view token_hash) = 0;
+  // The project whose API key is `api_key`, if any.
+  virtual std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) = 0;
+  // True when `user_id` manages at least one group.
+  virtual bool IsGroupManager(UserId user_id) = 0;
+  // True when `member_id` belongs to a group that `manager_id` manages.
+  virtual bool IsMemberOfManagedGroup(UserId manager_id, UserId member_id) = 0;
+  // Appends one entry to the impersonation audit log (durable before returning).
+  virtual void AppendAudit(const AuditEntry& entry) = 0;
+
+  // How many bookings the query's client made, not deleted by them, created at or after `created_from`.
+  virtual std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) = 0;
+  // The query's page: rows [offset, offset + limit) in the query's order, candidate profile joined.
+  virtual std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
+                                                      std::int32_t limit) = 0;
+};
+
+// A new access token to store.
+struct NewToken {
+  std::string token_hash;  // SHA-256 of the token, 32 raw bytes
+  UserId user_id = 0;
+  std::string client_id;   // the project it is issued to
+  std::string scopes;
+  std::int64_t expires_at_unix = 0;
+};
+
+// A user record of the import format.
+struct UserRecord {
+  UserId user_id = 0;
+  std::string nickname;
+  std::optional<std::string> password_hash;
+  std::optional<std::string> email_address;
+  std::optional<std::string> phonechat_number;
+  std::optional<std::string> skype_name;
+  std::int32_t positive = 0;
+  std::int32_t neutral = 0;
+  std::int32_t negative = 0;
+  std::int32_t disputes = 0;
+};
+
+// A group record of the import format.
+struct GroupRecord {
+  GroupId group_id = 0;
+  std::string name;
+  UserId manager_user_id = 0;
+  std::vector<UserId> member_user_ids;
+};
+
+// A project record of the import format (secrets already hashed).
+struct ProjectRecord {
+  std::string name;
+  UserId owner_user_id = 0;
+  std::string api_key;
+  std::string client_id;
+  std::optional<std::string> client_secret_hash;
+  std::vector<std::string> redirect_uris;
+  bool implicit_grant = false;
+  bool active = true;
+};
+
+// A booking record of the import format.
+struct BookingRecord {
+  StoredBooking booking;  // candidate.user_id names the candidate; the rest of `candidate` is ignored
+  UserId candidate_user_id = 0;
+  bool deleted_by_client = false;
+};
+
+// One all-or-nothing batch of writes (imports, demo data). Destroying it without Commit() rolls back.
+// Put* with replace=false fails (returns a reason) when the record's ID already exists.
+class WriteBatch {
+ public:
+  virtual ~WriteBatch() = default;
+  virtual bool UserExists(UserId user_id) = 0;
+  // Each returns an empty string on success, else the reason the record cannot be stored.
+  virtual std::string PutUser(const UserRecord& user, bool replace) = 0;
+  virtual std::string PutGroup(const GroupRecord& group, bool replace) = 0;
+  virtual std::string PutProject(const ProjectRecord& project, bool replace) = 0;
+  virtual std::string PutBooking(const BookingRecord& booking, bool replace) = 0;
+  virtual void Commit() = 0;
+};
+
+// A database: the factory of per-thread sessions and of write batches. Thread-safe.
+class Store {
+ public:
+  virtual ~Store() = default;
+  // A new session for the calling thread.
+  virtual std::unique_ptr<StoreSession> OpenSession() = 0;
+  // Begins an exclusive write batch.
+  virtual std::unique_ptr<WriteBatch> BeginWriteBatch() = 0;
+  // Stores a token for the project with `token.client_id`; throws UsageError when no such project exists.
+  virtual void InsertToken(const NewToken& token) = 0;
+  // Marks the token with `token_hash` revoked; false when it does not exist.
+  virtual bool RevokeToken(std::string_view token_hash) = 0;
+  // True when the database holds no users, groups, projects or bookings.
+  virtual bool IsEmpty() = 0;
+};
+
+// Opens (creating or migrating) the database at `url`: `sqlite:///abs/path.db`, `sqlite://rel.db` or a
+// plain path. Throws UsageError naming the problem for a bad URL, an unreadable file, or a newer schema.
+std::unique_ptr<Store> OpenStore(const std::string& url);
+
+}  // namespace phonechat
