@@ -1,1 +1,67 @@
-// (being written)
+#include "auth/secrets.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace phonechat {
+namespace {
+
+constexpr std::size_t kTokenBytes = 32;
+
+// libsodium must be initialised before first use; a function-local static makes that happen once, thread-safely.
+void EnsureSodium() {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw std::runtime_error("libsodium could not be initialised");
+}
+
+const unsigned char* Bytes(std::string_view text) { return reinterpret_cast<const unsigned char*>(text.data()); }
+
+}  // namespace
+
+std::string GenerateToken() {
+  EnsureSodium();
+  std::array<unsigned char, kTokenBytes> random{};
+  randombytes_buf(random.data(), random.size());
+  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string token(sodium_base64_ENCODED_LEN(kTokenBytes, kVariant), '\0');
+  sodium_bin2base64(token.data(), token.size(), random.data(), random.size(), kVariant);
+  token.resize(std::char_traits<char>::length(token.c_str()));  // the encoded length counts the terminator
+  sodium_memzero(random.data(), random.size());
+  return token;
+}
+
+std::string Sha256(std::string_view secret) {
+  EnsureSodium();
+  std::string digest(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256(reinterpret_cast<unsigned char*>(digest.data()), Bytes(secret), secret.size());
+  return digest;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string HashPassword(std::string_view password) {
+  EnsureSodium();
+  std::array<char, crypto_pwhash_STRBYTES> encoded{};
+  if (crypto_pwhash_str_alg(encoded.data(), password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    throw std::runtime_error("password hashing ran out of memory");
+  }
+  return std::string(encoded.data());
+}
+
+bool VerifyPassword(std::string_view encoded_hash, std::string_view password) {
+  EnsureSodium();
+  // libsodium wants a NUL-terminated hash; anything that cannot fit its buffer is not one of ours.
+  if (encoded_hash.size() >= crypto_pwhash_STRBYTES) return false;
+  std::array<char, crypto_pwhash_STRBYTES> terminated{};
+  encoded_hash.copy(terminated.data(), encoded_hash.size());
+  return crypto_pwhash_str_verify(terminated.data(), password.data(), password.size()) == 0;
+}
+
+}  // namespace phonechat

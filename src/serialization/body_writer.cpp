@@ -1,1 +1,610 @@
-// (being written)
+#include "serialization/body_writer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/json/serializer.hpp>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace phonechat {
+namespace {
+
+// ---------------------------------------------------------------------------------------------- UTF-8
+
+constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
+
+// The well-formed UTF-8 sequence starting at `at` (Unicode 15, table 3-7). `length` is how many bytes to
+// consume: the whole sequence when `valid`, else the maximal ill-formed subpart (at least one byte).
+struct Utf8Sequence {
+  bool valid = false;
+  std::size_t length = 1;
+  char32_t code_point = 0;
+};
+
+Utf8Sequence DecodeUtf8(const unsigned char* at, const unsigned char* end) {
+  const unsigned char lead = *at;
+  std::size_t length = 0;
+  unsigned char low = 0x80;   // allowed range of the second byte, which excludes overlongs,
+  unsigned char high = 0xBF;  // surrogates and code points above U+10FFFF
+  char32_t code_point = 0;
+  if (lead < 0x80) return {true, 1, lead};
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    code_point = lead & 0x1Fu;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    code_point = lead & 0x0Fu;
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    code_point = lead & 0x07u;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
+  } else {
+    return {};
+  }
+  std::size_t consumed = 1;
+  for (; consumed < length; ++consumed) {
+    if (at + consumed == end) return {false, consumed, 0};
+    const unsigned char next = at[consumed];
+    const bool in_range = consumed == 1 ? (next >= low && next <= high) : (next >= 0x80 && next <= 0xBF);
+    if (!in_range) return {false, consumed, 0};
+    code_point = (code_point << 6) | (next & 0x3Fu);
+  }
+  return {true, length, code_point};
+}
+
+const unsigned char* Begin(std::string_view text) { return reinterpret_cast<const unsigned char*>(text.data()); }
+
+bool IsValidUtf8(std::string_view text) {
+  const auto* at = Begin(text);
+  const auto* end = at + text.size();
+  while (at != end) {
+    if (*at < 0x80) {
+      ++at;
+      continue;
+    }
+    const auto sequence = DecodeUtf8(at, end);
+    if (!sequence.valid) return false;
+    at += sequence.length;
+  }
+  return true;
+}
+
+// `text` with every ill-formed subpart replaced by U+FFFD.
+std::string ReplaceInvalidUtf8(std::string_view text) {
+  std::string repaired;
+  repaired.reserve(text.size() + 8);
+  const auto* begin = Begin(text);
+  const auto* end = begin + text.size();
+  for (const auto* at = begin; at != end;) {
+    const auto sequence = DecodeUtf8(at, end);
+    if (sequence.valid) {
+      repaired.append(text.data() + (at - begin), sequence.length);
+    } else {
+      repaired.append(kReplacementCharacter);
+    }
+    at += sequence.length;
+  }
+  return repaired;
+}
+
+// ---------------------------------------------------------------------------------------------- scalars
+
+void AppendInteger(std::string& out, std::int64_t value) {
+  char buffer[24];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  out.append(buffer, end);
+}
+
+// `text` (valid UTF-8) as a JSON string literal, escaped by Boost.JSON's serializer.
+void AppendEscapedJson(std::string& out, std::string_view text) {
+  boost::json::serializer serializer;
+  serializer.reset(boost::json::string_view(text.data(), text.size()));
+  char buffer[512];
+  while (!serializer.done()) {
+    const auto chunk = serializer.read(buffer, sizeof buffer);
+    out.append(chunk.data(), chunk.size());
+  }
+}
+
+// XML 1.0 Char: TAB, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF (surrogates never decode).
+constexpr bool IsXmlChar(char32_t c) {
+  return c >= 0x20 ? (c != 0xFFFE && c != 0xFFFF) : (c == 0x09 || c == 0x0A || c == 0x0D);
+}
+
+// Element and attribute names for the DataContract shapes.
+constexpr std::string_view kInstanceNamespaceDeclaration = R"( xmlns:i="http://www.w3.org/2001/XMLSchema-instance")";
+constexpr std::string_view kMadeNamespaceDeclaration =
+    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.PhoneChat.Bookings.Made")";
+constexpr std::string_view kCandidateNamespaceDeclaration =
+    R"( xmlns:d4p1="http://schemas.datacontract.org/2004/07/API.Models.PhoneChat.Bookings")";
+constexpr std::string_view kProfileNamespaceDeclaration =
+    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Profile")";
+constexpr std::string_view kCandidatePrefix = "d4p1:";
+constexpr std::string_view kNil = R"( i:nil="true"/>)";
+
+// ---------------------------------------------------------------------------------------------- field tables
+
+enum class FieldKind { kInteger, kText, kDateTime, kCredits, kNested };
+
+// DataContract writes a base class's members before the derived class's own, each group alphabetically.
+enum class FieldGroup { kInherited, kOwn };
+
+// One field's value for a given source; `present` false is JSON null / XML i:nil.
+struct FieldValue {
+  bool present = false;
+  std::int64_t integer = 0;
+  std::string_view text;
+  LocalDateTime date_time;
+  Credits credits;
+};
+
+constexpr FieldValue Null() { return {}; }
+constexpr FieldValue Integer(std::int64_t value) { return {true, value, {}, {}, {}}; }
+constexpr FieldValue Text(std::string_view value) { return {true, 0, value, {}, {}}; }
+constexpr FieldValue DateTime(LocalDateTime value) { return {true, 0, {}, value, {}}; }
+constexpr FieldValue CreditsValue(Credits value) { return {true, 0, {}, {}, value}; }
+template <typename T>
+constexpr FieldValue OptionalText(const std::optional<T>& value) {
+  return value ? Text(*value) : Null();
+}
+constexpr FieldValue OptionalDateTime(const std::optional<LocalDateTime>& value) {
+  return value ? DateTime(*value) : Null();
+}
+
+// One member of a serialized object: the single description both formats are written from.
+template <typename Source>
+struct Field {
+  std::string_view name;
+  FieldKind kind;
+  FieldGroup group;
+  FieldValue (*get)(const Source&);  // unused for kNested, whose writer is chosen by Source
+};
+
+using BookingField = Field<MadeBookingView>;
+using PageField = Field<MadeBookingsPage>;
+
+constexpr FieldValue NoValue(const MadeBookingView& /*view*/) { return {}; }
+constexpr FieldValue NoPageValue(const MadeBookingsPage& /*page*/) { return {}; }
+constexpr FieldKind kInt = FieldKind::kInteger;
+constexpr FieldKind kText = FieldKind::kText;
+constexpr FieldKind kDate = FieldKind::kDateTime;
+constexpr FieldGroup kOwn = FieldGroup::kOwn;
+constexpr FieldGroup kInherited = FieldGroup::kInherited;
+
+// The candidate in its JSON order (api-contract §4).
+constexpr std::array<BookingField, 10> kCandidateFields{{
+    {"UserID", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->candidate.user_id); }},
+    {"Nickname", kText, kOwn, [](const MadeBookingView& v) { return Text(v.stored->candidate.nickname); }},
+    {"PhoneNumber", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.candidate_phone_number); }},
+    {"SkypeName", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.candidate_skype_name); }},
+    {"Total", kInt, kInherited,
+     [](const MadeBookingView& v) {
+       const auto& c = v.stored->candidate;
+       return Integer(std::int64_t{c.positive} - c.negative);
+     }},
+    {"Positive", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.positive); }},
+    {"Neutral", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.neutral); }},
+    {"Negative", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.negative); }},
+    {"Ratings", kInt, kInherited,
+     [](const MadeBookingView& v) {
+       const auto& c = v.stored->candidate;
+       return Integer(std::int64_t{c.positive} + c.neutral + c.negative);
+     }},
+    {"Disputes", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.disputes); }},
+}};
+
+// A booking in its JSON order (api-contract §4).
+constexpr std::array<BookingField, 20> kBookingFields{{
+    {"BookingID", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->booking_id); }},
+    {"Duration", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->duration_minutes); }},
+    {"Credits", FieldKind::kCredits, kOwn, [](const MadeBookingView& v) { return CreditsValue(v.stored->credits); }},
+    {"Status", kText, kOwn, [](const MadeBookingView& v) { return Text(StatusName(v.status)); }},
+    {"Method", kInt, kOwn, [](const MadeBookingView& v) { return Integer(static_cast<int>(v.stored->method)); }},
+    {"PhoneNumber", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.phone_number); }},
+    {"SkypeName", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.skype_name); }},
+    {"CreateDate", kDate, kOwn, [](const MadeBookingView& v) { return DateTime(v.stored->create_date); }},
+    {"SessionDate", kDate, kOwn, [](const MadeBookingView& v) { return DateTime(v.stored->session_date); }},
+    {"AcceptBy", kDate, kOwn, [](const MadeBookingView& v) { return DateTime(v.stored->accept_by); }},
+    {"AcceptedDate", kDate, kOwn, [](const MadeBookingView& v) { return OptionalDateTime(v.stored->accepted_date); }},
+    {"ConfirmedDate", kDate, kOwn, [](const MadeBookingView& v) { return OptionalDateTime(v.stored->confirmed_date); }},
+    {"CancelledDate", kDate, kOwn, [](const MadeBookingView& v) { return OptionalDateTime(v.stored->cancelled_date); }},
+    {"CancelledReason", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.stored->cancelled_reason); }},
+    {"CancelledBy", kText, kOwn,
+     [](const MadeBookingView& v) {
+       const auto& by = v.stored->cancelled_by;
+       return by ? Text(CancelledByName(*by)) : Null();
+     }},
+    {"RejectedReason", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.rejected_reason); }},
+    {"LastUpdated", kDate, kOwn, [](const MadeBookingView& v) { return OptionalDateTime(v.stored->last_updated); }},
+    {"Comments", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.stored->comments); }},
+    {"ActionClient", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.action_client); }},
+    {"Candidate", FieldKind::kNested, kOwn, NoValue},
+}};
+
+// The page in its JSON order (api-contract §4).
+constexpr std::array<PageField, 5> kPageFields{{
+    {"PageCount", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.page_count); }},
+    {"PageNumber", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.page_number); }},
+    {"BookingsTotal", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.bookings_total); }},
+    {"BookingsPerPage", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.bookings_per_page); }},
+    {"Bookings", FieldKind::kNested, kOwn, NoPageValue},
+}};
+
+// DataContract order of a table: inherited members first, then ordinal (byte-wise) order of names.
+template <typename Source, std::size_t N>
+constexpr std::array<std::uint8_t, N> DataContractOrder(const std::array<Field<Source>, N>& fields) {
+  std::array<std::uint8_t, N> order{};
+  for (std::size_t i = 0; i < N; ++i) order[i] = static_cast<std::uint8_t>(i);
+  std::sort(order.begin(), order.end(), [&fields](std::uint8_t a, std::uint8_t b) {
+    const auto& x = fields[a];
+    const auto& y = fields[b];
+    return x.group != y.group ? x.group < y.group : x.name < y.name;
+  });
+  return order;
+}
+
+constexpr auto kCandidateXmlOrder = DataContractOrder(kCandidateFields);
+constexpr auto kBookingXmlOrder = DataContractOrder(kBookingFields);
+constexpr auto kPageXmlOrder = DataContractOrder(kPageFields);
+static_assert(kBookingFields[kBookingXmlOrder.front()].name == "AcceptBy");
+static_assert(kCandidateFields[kCandidateXmlOrder.front()].name == "Disputes");
+static_assert(kPageFields[kPageXmlOrder.front()].name == "Bookings");
+
+// ---------------------------------------------------------------------------------------------- spellings
+
+// Text spelled once at compile time, so that writing a member costs one append before and after its value.
+class Spelling {
+ public:
+  constexpr Spelling& operator<<(std::string_view text) {
+    for (const char c : text) chars_[size_++] = c;  // overflowing the buffer fails compilation
+    return *this;
+  }
+  [[nodiscard]] constexpr std::string_view View() const { return {chars_.data(), size_}; }
+
+ private:
+  std::array<char, 112> chars_{};
+  std::size_t size_ = 0;
+};
+
+// Everything written around one member's value, in both formats.
+struct Spellings {
+  Spelling json_key;   // `{"Name":` for the first member, `,"Name":` for the others
+  Spelling xml_open;   // `<prefixName attributes>`
+  Spelling xml_close;  // `</prefixName>`
+  Spelling xml_nil;    // `<prefixName attributes i:nil="true"/>`
+};
+
+// The spellings of a table's members. `own_prefix` qualifies members of the derived class (inherited ones
+// carry the profile namespace instead); `nested_attributes` go on the element of the nested member.
+template <typename Source, std::size_t N>
+constexpr std::array<Spellings, N> Spell(const std::array<Field<Source>, N>& fields, std::string_view own_prefix,
+                                         std::string_view nested_attributes) {
+  std::array<Spellings, N> spelled{};
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto& field = fields[i];
+    const bool inherited = field.group == FieldGroup::kInherited;
+    const std::string_view prefix = inherited ? std::string_view{} : own_prefix;
+    const std::string_view attributes = inherited                          ? kProfileNamespaceDeclaration
+                                        : field.kind == FieldKind::kNested ? nested_attributes
+                                                                           : std::string_view{};
+    spelled[i].json_key << (i == 0 ? "{\"" : ",\"") << field.name << "\":";
+    spelled[i].xml_open << "<" << prefix << field.name << attributes << ">";
+    spelled[i].xml_close << "</" << prefix << field.name << ">";
+    spelled[i].xml_nil << "<" << prefix << field.name << attributes << kNil;
+  }
+  return spelled;
+}
+
+constexpr auto kCandidateSpellings = Spell(kCandidateFields, kCandidatePrefix, {});
+constexpr auto kBookingSpellings = Spell(kBookingFields, {}, kCandidateNamespaceDeclaration);
+constexpr auto kPageSpellings = Spell(kPageFields, {}, {});
+
+// ---------------------------------------------------------------------------------------------- JSON
+
+void AppendJsonScalar(std::string& out, FieldKind kind, const FieldValue& value) {
+  if (!value.present) {
+    out.append("null");
+    return;
+  }
+  switch (kind) {
+    case FieldKind::kInteger:
+      AppendInteger(out, value.integer);
+      break;
+    case FieldKind::kText:
+      AppendJsonString(out, value.text);
+      break;
+    case FieldKind::kDateTime:
+      out.push_back('"');
+      AppendLocalDateTime(out, value.date_time);
+      out.push_back('"');
+      break;
+    case FieldKind::kCredits:
+      AppendCreditsJson(out, value.credits);
+      break;
+    case FieldKind::kNested:
+      break;
+  }
+}
+
+void WriteJsonNested(std::string& out, const MadeBookingView& view);
+void WriteJsonNested(std::string& out, const MadeBookingsPage& page);
+
+template <typename Source, std::size_t N>
+void WriteJsonObject(std::string& out, const std::array<Field<Source>, N>& fields,
+                     const std::array<Spellings, N>& spellings, const Source& source) {
+  for (std::size_t i = 0; i < N; ++i) {
+    const auto& field = fields[i];
+    out.append(spellings[i].json_key.View());
+    if (field.kind == FieldKind::kNested) {
+      WriteJsonNested(out, source);
+    } else {
+      AppendJsonScalar(out, field.kind, field.get(source));
+    }
+  }
+  out.push_back('}');
+}
+
+// A booking's nested member: its candidate.
+void WriteJsonNested(std::string& out, const MadeBookingView& view) {
+  WriteJsonObject(out, kCandidateFields, kCandidateSpellings, view);
+}
+
+// A page's nested member: its bookings.
+void WriteJsonNested(std::string& out, const MadeBookingsPage& page) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < page.bookings.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    WriteJsonObject(out, kBookingFields, kBookingSpellings, page.bookings[i]);
+  }
+  out.push_back(']');
+}
+
+// ---------------------------------------------------------------------------------------------- XML
+
+void AppendXmlScalar(std::string& out, const Spellings& spelling, FieldKind kind, const FieldValue& value) {
+  if (!value.present) {
+    out.append(spelling.xml_nil.View());
+    return;
+  }
+  out.append(spelling.xml_open.View());
+  switch (kind) {
+    case FieldKind::kInteger:
+      AppendInteger(out, value.integer);
+      break;
+    case FieldKind::kText:
+      AppendXmlText(out, value.text);
+      break;
+    case FieldKind::kDateTime:
+      AppendLocalDateTime(out, value.date_time);
+      break;
+    case FieldKind::kCredits:
+      AppendCreditsXml(out, value.credits);
+      break;
+    case FieldKind::kNested:
+      break;
+  }
+  out.append(spelling.xml_close.View());
+}
+
+void WriteXmlNested(std::string& out, const Field<MadeBookingView>& field, const Spellings& spelling,
+                    const MadeBookingView& view);
+void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
+                    const MadeBookingsPage& page);
+
+// The members of `source` in DataContract order.
+template <typename Source, std::size_t N>
+void WriteXmlMembers(std::string& out, const std::array<Field<Source>, N>& fields,
+                     const std::array<Spellings, N>& spellings, const std::array<std::uint8_t, N>& order,
+                     const Source& source) {
+  for (const auto index : order) {
+    const auto& field = fields[index];
+    if (field.kind == FieldKind::kNested) {
+      WriteXmlNested(out, field, spellings[index], source);
+    } else {
+      AppendXmlScalar(out, spellings[index], field.kind, field.get(source));
+    }
+  }
+}
+
+// A booking's nested member: its candidate.
+void WriteXmlNested(std::string& out, const Field<MadeBookingView>& /*field*/, const Spellings& spelling,
+                    const MadeBookingView& view) {
+  out.append(spelling.xml_open.View());
+  WriteXmlMembers(out, kCandidateFields, kCandidateSpellings, kCandidateXmlOrder, view);
+  out.append(spelling.xml_close.View());
+}
+
+// A page's nested member: its bookings, `<Bookings/>` when there are none.
+void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
+                    const MadeBookingsPage& page) {
+  if (page.bookings.empty()) {
+    out.push_back('<');
+    out.append(field.name);
+    out.append("/>");
+    return;
+  }
+  out.append(spelling.xml_open.View());
+  for (const auto& view : page.bookings) {
+    out.append("<MadeBooking>");
+    WriteXmlMembers(out, kBookingFields, kBookingSpellings, kBookingXmlOrder, view);
+    out.append("</MadeBooking>");
+  }
+  out.append(spelling.xml_close.View());
+}
+
+// A ModelState key as an element name: bytes that cannot appear in a name are written `_xHHHH_`, as
+// .NET's XmlConvert.EncodeLocalName does, so that the body stays well-formed whatever the key.
+void AppendXmlName(std::string& out, std::string_view name) {
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+    const bool later = (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (letter || (i != 0 && later)) {
+      out.push_back(c);
+      continue;
+    }
+    constexpr std::string_view kHex = "0123456789ABCDEF";
+    const auto byte = static_cast<unsigned char>(c);
+    out.append("_x00");
+    out.push_back(kHex[byte >> 4]);
+    out.push_back(kHex[byte & 0x0F]);
+    out.push_back('_');
+  }
+}
+
+// Rough bytes per booking, so that a page is written with at most one or two reallocations.
+constexpr std::size_t kJsonBytesPerBooking = 900;
+constexpr std::size_t kXmlBytesPerBooking = 1600;
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  // One pass decides whether the text can be copied as it is, which is the usual case.
+  bool needs_escape = false;
+  bool non_ascii = false;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    needs_escape |= byte < 0x20 || c == '"' || c == '\\';
+    non_ascii |= byte >= 0x80;
+  }
+  if (non_ascii && !IsValidUtf8(text)) {
+    AppendEscapedJson(out, ReplaceInvalidUtf8(text));
+    return;
+  }
+  if (needs_escape) {
+    AppendEscapedJson(out, text);
+    return;
+  }
+  out.push_back('"');
+  out.append(text);
+  out.push_back('"');
+}
+
+void AppendXmlText(std::string& out, std::string_view text) {
+  const auto* begin = Begin(text);
+  const auto* end = begin + text.size();
+  const auto* run = begin;  // start of the bytes that are copied unchanged
+  auto flush = [&](const unsigned char* to) {
+    out.append(text.data() + (run - begin), static_cast<std::size_t>(to - run));
+  };
+  for (const auto* at = begin; at != end;) {
+    const unsigned char byte = *at;
+    if (byte >= 0x20 && byte < 0x80 && byte != '&' && byte != '<' && byte != '>') {
+      ++at;
+      continue;
+    }
+    if (byte >= 0x80) {
+      const auto sequence = DecodeUtf8(at, end);
+      if (sequence.valid && IsXmlChar(sequence.code_point)) {
+        at += sequence.length;
+        continue;
+      }
+      flush(at);
+      at += sequence.length;
+      run = at;
+      continue;
+    }
+    flush(at);
+    ++at;
+    run = at;
+    switch (byte) {
+      case '&':
+        out.append("&amp;");
+        break;
+      case '<':
+        out.append("&lt;");
+        break;
+      case '>':
+        out.append("&gt;");
+        break;
+      case '\r':
+        out.append("&#xD;");  // a literal CR would be normalised away by any parser
+        break;
+      case '\t':
+      case '\n':
+        out.push_back(static_cast<char>(byte));
+        break;
+      default:
+        break;  // other C0 controls are not XML characters
+    }
+  }
+  flush(end);
+}
+
+void WriteMadeBookingsJson(std::string& out, const MadeBookingsPage& page) {
+  out.reserve(out.size() + 128 + page.bookings.size() * kJsonBytesPerBooking);
+  WriteJsonObject(out, kPageFields, kPageSpellings, page);
+}
+
+void WriteMadeBookingsXml(std::string& out, const MadeBookingsPage& page) {
+  out.reserve(out.size() + 384 + page.bookings.size() * kXmlBytesPerBooking);
+  out.append("<BookingsResult");
+  out.append(kInstanceNamespaceDeclaration);
+  out.append(kMadeNamespaceDeclaration);
+  out.push_back('>');
+  WriteXmlMembers(out, kPageFields, kPageSpellings, kPageXmlOrder, page);
+  out.append("</BookingsResult>");
+}
+
+void WriteMadeBookings(std::string& out, const MadeBookingsPage& page, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    WriteMadeBookingsXml(out, page);
+  } else {
+    WriteMadeBookingsJson(out, page);
+  }
+}
+
+void WriteErrorBody(std::string& out, const Error& error, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    out.append("<Error><Message>");
+    AppendXmlText(out, error.message);
+    out.append("</Message>");
+    if (!error.model_state.empty()) {
+      out.append("<ModelState>");
+      for (const auto& field : error.model_state) {
+        out.push_back('<');
+        AppendXmlName(out, field.field);
+        out.push_back('>');
+        for (std::size_t i = 0; i < field.messages.size(); ++i) {
+          if (i != 0) out.push_back(' ');
+          AppendXmlText(out, field.messages[i]);
+        }
+        out.append("</");
+        AppendXmlName(out, field.field);
+        out.push_back('>');
+      }
+      out.append("</ModelState>");
+    }
+    out.append("</Error>");
+    return;
+  }
+  out.append("{\"Message\":");
+  AppendJsonString(out, error.message);
+  if (!error.model_state.empty()) {
+    out.append(",\"ModelState\":");
+    char separator = '{';
+    for (const auto& field : error.model_state) {
+      out.push_back(separator);
+      separator = ',';
+      AppendJsonString(out, field.field);
+      out.push_back(':');
+      char list_separator = '[';
+      for (const auto& message : field.messages) {
+        out.push_back(list_separator);
+        list_separator = ',';
+        AppendJsonString(out, message);
+      }
+      if (field.messages.empty()) out.push_back('[');
+      out.push_back(']');
+    }
+    out.push_back('}');
+  }
+  out.push_back('}');
+}
+
+}  // namespace phonechat
