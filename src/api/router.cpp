@@ -1,1 +1,208 @@
-// (being written)
+#include "api/router.hpp"
+
+#include <array>
+#include <boost/url/pct_string_view.hpp>
+#include <chrono>
+#include <optional>
+#include <spdlog/spdlog.h>
+#include <string>
+
+#include "api/content_negotiation.hpp"
+#include "api/error_response.hpp"
+#include "api/made_bookings_request.hpp"
+#include "api/query_parameters.hpp"
+#include "service/authentication.hpp"
+#include "service/made_bookings_service.hpp"
+
+namespace phonechat {
+namespace {
+
+enum class RouteAction { kMadeBookings, kGroupMadeBookings };
+
+// The route table: method, path (matched ignoring ASCII case and one trailing `/`), scope, action.
+struct Route {
+  std::string_view method;
+  std::string_view path;
+  std::string_view scope;
+  RouteAction action;
+};
+
+constexpr std::array kRoutes{
+    Route{"GET", "/v1/PhoneChat/MadeBookings", kPhoneChatBookingsScope, RouteAction::kMadeBookings},
+    Route{"GET", "/v1/Groups/PhoneChat/MadeBookings", kPhoneChatBookingsScope, RouteAction::kGroupMadeBookings},
+};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+// The request path, percent-decoded, without one trailing `/`; nullopt when it cannot be decoded.
+std::optional<std::string> NormalisedPath(std::string_view raw_path) {
+  auto encoded = boost::urls::make_pct_string_view(raw_path);
+  if (!encoded) return std::nullopt;
+  std::string path = encoded->decode();
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+Error NotFound(std::string_view raw_path) {
+  Error error{ErrorCode::kNotFound, "No HTTP resource was found that matches the request URI '", {}, {}, false};
+  error.message.append(raw_path).append("'.");
+  return error;
+}
+
+const char* RefusalMessage(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kUriTooLong: return "The request URI is longer than 8 KiB.";
+    case ErrorCode::kHeadersTooLarge: return "The request headers are larger than 16 KiB.";
+    case ErrorCode::kBodyTooLarge: return "The request body is larger than 64 KiB.";
+    case ErrorCode::kMalformedHttp: return "The request is not valid HTTP.";
+    case ErrorCode::kUnavailable: return "The service is shutting down; retry on another connection.";
+    default: return "An error has occurred.";
+  }
+}
+
+}  // namespace
+
+// Everything one request accumulates on its way through, for the answer and the access log.
+struct ApiHandler::Exchange {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  NegotiatedFormat format;
+  std::string_view route;
+  std::string_view raw_path;
+  std::optional<UserId> user;
+  std::optional<UserId> acting_as;
+};
+
+ApiHandler::ApiHandler(const ApiContext& context) : context_(context), session_(context.store->OpenSession()) {}
+
+ApiHandler::~ApiHandler() = default;
+
+http::Response ApiHandler::Handle(const http::Request& request) {
+  Exchange exchange;
+  exchange.format = NegotiateFormat(request.Header("Accept"));
+  http::Response response;
+  try {
+    response = Dispatch(request, exchange);
+  } catch (const StoreUnavailable& unavailable) {
+    spdlog::warn("store unavailable: {}", unavailable.what());
+    response = RenderError(Error{ErrorCode::kUnavailable, "The service is temporarily unavailable.", {}, {}, false},
+                           exchange.format);
+  } catch (const std::exception& fault) {
+    spdlog::error("request failed: {}", fault.what());
+    response = RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, exchange.format);
+  }
+  LogAccess(&request, exchange, response.status);
+  return response;
+}
+
+http::Response ApiHandler::HandleRefused(ErrorCode code, const http::Request* request) {
+  Exchange exchange;
+  if (request != nullptr) exchange.format = NegotiateFormat(request->Header("Accept"));
+  http::Response response = RenderError(Error{code, RefusalMessage(code), {}, {}, false}, exchange.format);
+  response.close_connection = true;
+  LogAccess(request, exchange, response.status);
+  return response;
+}
+
+http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exchange) {
+  const std::string_view target = request.Target();
+  const auto question = target.find('?');
+  exchange.raw_path = target.substr(0, question);
+  const std::string_view query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+
+  const std::optional<std::string> path = NormalisedPath(exchange.raw_path);
+  const Route* route = nullptr;
+  std::string allow;
+  if (path) {
+    for (const Route& candidate : kRoutes) {
+      if (!EqualsIgnoreCase(*path, candidate.path)) continue;
+      if (candidate.method == request.Method()) route = &candidate;
+      if (allow.find(candidate.method) == std::string::npos) {
+        if (!allow.empty()) allow += ", ";
+        allow += candidate.method;
+      }
+    }
+  }
+  if (route == nullptr && allow.empty()) return RenderError(NotFound(exchange.raw_path), exchange.format);
+  if (route == nullptr) {
+    Error error{ErrorCode::kMethodNotAllowed, "The requested resource does not support http method '", {}, {}, false};
+    error.message.append(request.Method()).append("'.");
+    http::Response response = RenderError(error, exchange.format);
+    response.headers.emplace_back("Allow", std::move(allow));
+    return response;
+  }
+  exchange.route = route->path;
+
+  const QueryParameters parameters = QueryParameters::Parse(query);
+  Credentials credentials;
+  credentials.authorization = request.Header("Authorization");
+  if (auto header_key = request.Header("X-ApiKey")) {
+    const std::string_view key = TrimWhitespace(*header_key);
+    if (!key.empty()) credentials.api_keys.push_back(key);
+  }
+  if (const QueryParameter* query_key = parameters.Find("apikey")) {
+    for (const std::string& key : query_key->values) credentials.api_keys.emplace_back(key);
+    credentials.api_key_malformed = query_key->malformed;
+  }
+  Result<Principal> principal = Authenticate(*session_, credentials, ServiceClock::UnixSecondsNow());
+  if (!principal) return RenderError(principal.error(), exchange.format);
+  exchange.user = principal->user_id;
+  if (Result<void> allowed = RequireScope(*principal, route->scope); !allowed) {
+    return RenderError(allowed.error(), exchange.format);
+  }
+
+  switch (route->action) {
+    case RouteAction::kMadeBookings:
+    case RouteAction::kGroupMadeBookings: {
+      const bool group_route = route->action == RouteAction::kGroupMadeBookings;
+      Result<MadeBookingsRequest> parsed = ParseMadeBookingsRequest(parameters, group_route);
+      if (!parsed) return RenderError(parsed.error(), exchange.format);
+      const LocalDateTime now = context_.clock->LocalNow();
+      MadeBookingsQuery& query_of = parsed->query;
+      query_of.client_user_id = principal->user_id;
+      if (group_route) {
+        exchange.acting_as = *parsed->member_user_id;
+        Result<UserId> member = AuthorizeImpersonation(*session_, principal->user_id, *parsed->member_user_id,
+                                                       "GET /v1/Groups/PhoneChat/MadeBookings", now);
+        if (!member) return RenderError(member.error(), exchange.format);
+        query_of.client_user_id = *member;
+      }
+      const MadeBookingsAnswer answer = ListMadeBookings(*session_, query_of, now);
+      http::Response response;
+      SetApiHeaders(response, exchange.format);
+      response.body.reserve(256 + answer.rows.size() * 1280);
+      WriteMadeBookings(response.body, answer.page, exchange.format.format);
+      return response;
+    }
+  }
+  return RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, exchange.format);
+}
+
+void ApiHandler::LogAccess(const http::Request* request, const Exchange& exchange, int status) const {
+  if (!context_.access_log) return;
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - exchange.started).count();
+  std::string line;
+  line.reserve(200);
+  line += "\"method\":";
+  AppendJsonString(line, request != nullptr ? request->Method() : std::string_view("-"));
+  line += ",\"route\":";
+  if (exchange.route.empty()) {
+    line += "null,\"path\":";
+    AppendJsonString(line, exchange.raw_path);
+  } else {
+    AppendJsonString(line, exchange.route);
+  }
+  line += ",\"status\":" + std::to_string(status) + ",\"duration_us\":" + std::to_string(micros);
+  line += ",\"user\":" + (exchange.user ? std::to_string(*exchange.user) : std::string("null"));
+  line += ",\"acting_as\":" + (exchange.acting_as ? std::to_string(*exchange.acting_as) : std::string("null"));
+  context_.access_log->info(line);
+}
+
+}  // namespace phonechat

@@ -1,1 +1,100 @@
-int main() { return 0; }
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "app/commands.hpp"
+#include "core/error.hpp"
+
+namespace {
+
+constexpr const char* kProgram = "phonechat-api";
+
+void AddDatabaseOption(CLI::App& command, std::string& url) {
+  command.add_option("--db", url, "Database URL: sqlite:///abs/path.db, sqlite://relative.db or a path")
+      ->envname("PHONECHAT_DB");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"PhoneChat bookings API server", kProgram};
+  app.require_subcommand(1);
+  app.failure_message([](const CLI::App* /*app*/, const CLI::Error& error) {
+    return std::string(kProgram) + ": " + error.what() + " (see --help)\n";
+  });
+
+  phonechat::ServeCommand serve;
+  CLI::App* serve_command = app.add_subcommand("serve", "Serve the API (the sandbox, with demo data, by default)");
+  serve_command->set_config("--config", "", "Read options from this TOML/INI file");
+  CLI::Option* serve_db = serve_command->add_option("--db", serve.database_url,
+                                                    "Database URL (default sqlite://./phonechat.db, the sandbox)")
+                              ->envname("PHONECHAT_DB");
+  serve_command->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free port)")
+      ->envname("PHONECHAT_LISTEN")
+      ->capture_default_str();
+  serve_command->add_option("--threads", serve.threads, "Serving threads (default: one per core)")
+      ->envname("PHONECHAT_THREADS")
+      ->check(CLI::Range(1U, 256U));
+  serve_command->add_option("--zone", serve.zone, "IANA time zone of the service's local dates")
+      ->envname("PHONECHAT_ZONE")
+      ->capture_default_str();
+  serve_command->add_option("--now", serve.start_clock_at,
+                            "Start the service clock at this local time (yyyy-MM-ddTHH:mm:ss), for reproducible sandboxes");
+  serve_command->add_option("--drain-time", serve.drain_seconds, "Seconds to finish in-flight requests on SIGTERM")
+      ->envname("PHONECHAT_DRAIN_TIME")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  std::string access_log = "stdout";
+  serve_command->add_option("--access-log", access_log, "Where the access log goes: stdout or off")
+      ->envname("PHONECHAT_ACCESS_LOG")
+      ->check(CLI::IsMember({"stdout", "off"}))
+      ->capture_default_str();
+
+  phonechat::ImportCommand import;
+  CLI::App* import_command = app.add_subcommand("import", "Import JSON Lines records (one transaction)");
+  AddDatabaseOption(*import_command, import.database_url);
+  import_command->add_flag("--replace", import.replace, "Overwrite records whose ID already exists");
+  import_command->add_option("FILE", import.file, "The JSON Lines file, or - for standard input")->required();
+
+  phonechat::TokenCommand token;
+  CLI::App* token_command = app.add_subcommand("token", "Issue an access token and print it");
+  AddDatabaseOption(*token_command, token.database_url);
+  token_command->add_option("--user", token.user_id, "The user the token acts for")
+      ->required()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
+  token_command->add_option("--client-id", token.client_id, "Client ID of the project it is issued to")->required();
+  token_command->add_option("--scope", token.scope, "Space-separated scopes")->required();
+  token_command->add_option("--expires-in", token.expires_in_seconds, "Lifetime in seconds")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10} * 366 * 24 * 3600))
+      ->capture_default_str();
+
+  phonechat::RevokeCommand revoke;
+  CLI::App* revoke_command = app.add_subcommand("revoke", "Revoke an access token");
+  AddDatabaseOption(*revoke_command, revoke.database_url);
+  revoke_command->add_option("TOKEN", revoke.token, "The access token")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+
+  try {
+    if (*serve_command) {
+      serve.database_given = serve_db->count() > 0 || std::getenv("PHONECHAT_DB") != nullptr;
+      serve.access_log = access_log == "stdout";
+      return phonechat::RunServe(serve);
+    }
+    if (*import_command) return phonechat::RunImport(import);
+    if (*token_command) return phonechat::RunToken(token);
+    if (*revoke_command) return phonechat::RunRevoke(revoke);
+  } catch (const phonechat::UsageError& error) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, error.what());
+    return 1;
+  }
+  return 2;
+}

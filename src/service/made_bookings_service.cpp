@@ -1,1 +1,84 @@
-// (being written)
+#include "service/made_bookings_service.hpp"
+
+#include <string>
+
+namespace phonechat {
+
+MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now) {
+  MadeBookingView view;
+  view.stored = &booking;
+  view.status = booking.status;
+  if (booking.rejected_reason) view.rejected_reason = *booking.rejected_reason;
+  // The deadline passing is the rejection: it shows from that instant whether or not a job stored it yet.
+  if (booking.status == BookingStatus::kPending && booking.accept_by <= now) {
+    view.status = BookingStatus::kRejected;
+    view.rejected_reason = kNotAcceptedInTimeReason;
+  }
+
+  switch (view.status) {
+    case BookingStatus::kPending:
+      view.action_client = "Waiting for " + booking.candidate.nickname + " to accept the booking";
+      break;
+    case BookingStatus::kAccepted:
+      if (booking.session_date > now) view.action_client = "You need to confirm the booking";
+      break;
+    case BookingStatus::kConfirmed:
+      if (AddMinutes(booking.session_date, booking.duration_minutes) > now) {
+        view.action_client = "You need to carry out the session";
+      }
+      break;
+    case BookingStatus::kRejected:
+    case BookingStatus::kCancelled:
+      break;
+  }
+
+  if (booking.method == ContactMethod::kCandidateCalls && booking.phone_number) view.phone_number = *booking.phone_number;
+  if (booking.method == ContactMethod::kSkype && booking.skype_name) view.skype_name = *booking.skype_name;
+  if (view.status == BookingStatus::kConfirmed) {
+    const CandidateProfile& candidate = booking.candidate;
+    if (booking.method == ContactMethod::kClientCalls && candidate.phonechat_number) {
+      view.candidate_phone_number = *candidate.phonechat_number;
+    }
+    if (booking.method == ContactMethod::kSkype && candidate.skype_name) {
+      view.candidate_skype_name = *candidate.skype_name;
+    }
+  }
+  return view;
+}
+
+MadeBookingsAnswer ListMadeBookings(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now) {
+  MadeBookingsAnswer answer;
+  MadeBookingsPage& page = answer.page;
+  page.page_number = query.page_number;
+  page.bookings_per_page = query.bookings_per_page;
+  page.bookings_total = store.CountMadeBookings(query.client_user_id, query.created_from);
+  page.page_count = (page.bookings_total + query.bookings_per_page - 1) / query.bookings_per_page;
+  if (query.page_number <= page.page_count) {
+    const std::int64_t offset = static_cast<std::int64_t>(query.page_number - 1) * query.bookings_per_page;
+    answer.rows = store.MadeBookingsPage(query, offset, query.bookings_per_page);
+  }
+  page.bookings.reserve(answer.rows.size());
+  for (const StoredBooking& row : answer.rows) page.bookings.push_back(ViewMadeBooking(row, now));
+  return answer;
+}
+
+Result<UserId> AuthorizeImpersonation(StoreSession& store, UserId manager_id, UserId member_id, std::string_view route,
+                                      LocalDateTime now) {
+  AuditEntry entry{manager_id, member_id, std::string(route), now, "allowed"};
+  if (!store.IsGroupManager(manager_id)) {
+    entry.outcome = "denied: not a group manager";
+    store.AppendAudit(entry);
+    return Error{ErrorCode::kNotGroupManager, "The authenticated user is not a group manager.", {}, {}, false};
+  }
+  // Unknown users get this same answer, so that no one can probe which IDs exist.
+  if (!store.IsMemberOfManagedGroup(manager_id, member_id)) {
+    entry.outcome = "denied: not a member";
+    store.AppendAudit(entry);
+    return Error{ErrorCode::kNotGroupMember,
+                 "The requested user is not a member of a group managed by the authenticated user.", {}, {}, false};
+  }
+  store.AppendAudit(entry);
+  return member_id;
+}
+
+}  // namespace phonechat

@@ -1,0 +1,62 @@
+#include "api/error_response.hpp"
+
+#include <string>
+
+namespace phonechat {
+
+int StatusOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kNotFound: return 404;
+    case ErrorCode::kMethodNotAllowed: return 405;
+    case ErrorCode::kUnauthenticated: return 401;
+    case ErrorCode::kBadApiKey: return 401;
+    case ErrorCode::kInsufficientScope: return 403;
+    case ErrorCode::kInvalidRequest: return 400;
+    case ErrorCode::kNotGroupManager: return 403;
+    case ErrorCode::kNotGroupMember: return 403;
+    case ErrorCode::kUriTooLong: return 414;
+    case ErrorCode::kHeadersTooLarge: return 431;
+    case ErrorCode::kBodyTooLarge: return 413;
+    case ErrorCode::kMalformedHttp: return 400;
+    case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+void SetApiHeaders(http::Response& response, const NegotiatedFormat& format) {
+  response.content_type.assign(format.media_type).append("; charset=utf-8");
+  response.headers.emplace_back("Cache-Control", "no-store");
+}
+
+http::Response RenderError(const Error& error, const NegotiatedFormat& format) {
+  http::Response response;
+  response.status = StatusOf(error.code);
+  SetApiHeaders(response, format);
+  WriteErrorBody(response.body, error, format.format);
+  switch (error.code) {
+    case ErrorCode::kUnauthenticated:
+      response.headers.emplace_back("WWW-Authenticate", error.token_presented
+                                                            ? R"(Bearer realm="api", error="invalid_token")"
+                                                            : R"(Bearer realm="api")");
+      break;
+    case ErrorCode::kBadApiKey:
+      response.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="api")");
+      break;
+    case ErrorCode::kInsufficientScope:
+      response.headers.emplace_back(
+          "WWW-Authenticate", R"(Bearer realm="api", error="insufficient_scope", scope=")" + error.required_scope + '"');
+      break;
+    case ErrorCode::kUriTooLong:
+    case ErrorCode::kHeadersTooLarge:
+    case ErrorCode::kBodyTooLarge:
+    case ErrorCode::kMalformedHttp:
+      response.close_connection = true;
+      break;
+    default:
+      break;
+  }
+  return response;
+}
+
+}  // namespace phonechat

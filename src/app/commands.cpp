@@ -1,0 +1,163 @@
+#include "app/commands.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <sstream>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "api/router.hpp"
+#include "auth/secrets.hpp"
+#include "core/error.hpp"
+#include "importer/demo_data.hpp"
+#include "importer/importer.hpp"
+#include "service/service_clock.hpp"
+#include "storage/store.hpp"
+
+namespace phonechat {
+namespace {
+
+// HOST:PORT or [IPv6]:PORT.
+void ParseListenAddress(const std::string& listen, http::ServerOptions& options) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) throw UsageError("--listen must be HOST:PORT, got '" + listen + "'");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port_text = listen.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || error != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+    throw UsageError("--listen port must be a number from 0 to 65535, got '" + port_text + "'");
+  }
+  options.host = host;
+  options.port = static_cast<std::uint16_t>(port);
+}
+
+// The sandbox file: the default URL, whose first start fills it with demo data.
+bool SandboxFileIsNew(const ServeCommand& command) {
+  if (command.database_given) return false;
+  return !std::filesystem::exists("phonechat.db");
+}
+
+// Scopes as stored: single spaces between them, none around.
+std::string NormaliseScopes(std::string_view scopes) {
+  std::string normalised;
+  std::size_t position = 0;
+  while (position < scopes.size()) {
+    const auto start = scopes.find_first_not_of(" \t", position);
+    if (start == std::string_view::npos) break;
+    const auto end = std::min(scopes.find_first_of(" \t", start), scopes.size());
+    if (!normalised.empty()) normalised += ' ';
+    normalised.append(scopes.substr(start, end - start));
+    position = end;
+  }
+  return normalised;
+}
+
+std::string IssueToken(Store& store, UserId user_id, const std::string& client_id, const std::string& scope,
+                       std::int64_t expires_in_seconds) {
+  std::string token = GenerateToken();
+  store.InsertToken(
+      NewToken{Sha256(token), user_id, client_id, scope, ServiceClock::UnixSecondsNow() + expires_in_seconds});
+  return token;
+}
+
+}  // namespace
+
+int RunServe(const ServeCommand& command) {
+  http::ServerOptions options;
+  ParseListenAddress(command.listen, options);
+  options.threads = command.threads;
+  options.drain_time = std::chrono::milliseconds(static_cast<std::int64_t>(command.drain_seconds * 1000));
+
+  std::optional<ServiceClock> clock;
+  if (command.start_clock_at) {
+    const std::optional<LocalDateTime> start = ParseLocalDateTime(*command.start_clock_at);
+    if (!start) throw UsageError("--now must be a local time yyyy-MM-ddTHH:mm:ss[.fff], got '" + *command.start_clock_at + "'");
+    clock.emplace(command.zone, *start);
+  } else {
+    clock.emplace(command.zone);
+  }
+
+  const bool fill_sandbox = SandboxFileIsNew(command);
+  std::unique_ptr<Store> store = OpenStore(command.database_url);
+  if (fill_sandbox && store->IsEmpty()) {
+    std::istringstream demo(DemoDataJsonLines(clock->LocalNow()));
+    const ImportCounts counts = ImportJsonLines(*store, demo, /*replace=*/false);
+    spdlog::info("sandbox: created phonechat.db with {} users, {} groups, {} projects and {} bookings of demo data",
+                 counts.users, counts.groups, counts.projects, counts.bookings);
+  }
+  std::string demo_token;
+  if (!command.database_given) {
+    demo_token = IssueToken(*store, kDemoClientUserId, kDemoClientId, std::string(kPhoneChatBookingsScope), 24 * 3600);
+  }
+
+  ApiContext context;
+  context.store = store.get();
+  context.clock = &*clock;
+  if (command.access_log) {
+    context.access_log = spdlog::stdout_logger_mt("access");
+    context.access_log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z",%v})");
+  }
+
+  http::Serve(
+      options, [&context] { return std::make_unique<ApiHandler>(context); },
+      [&](std::uint16_t port) {
+        const std::string base = "http://" + options.host + ":" + std::to_string(port);
+        std::fprintf(stderr, "phonechat-api listening on %s (database %s, zone %s)\n", base.c_str(),
+                     command.database_url.c_str(), clock->ZoneName().c_str());
+        if (!demo_token.empty()) {
+          std::fprintf(stderr,
+                       "Sandbox: demo client %d, token valid for 24 hours. Try:\n"
+                       "  curl -H 'Authorization: Bearer %s' '%s/v1/PhoneChat/MadeBookings?BookingsPerPage=5'\n",
+                       kDemoClientUserId, demo_token.c_str(), base.c_str());
+        }
+        std::fflush(stderr);
+      });
+  spdlog::info("stopped");
+  return 0;
+}
+
+int RunImport(const ImportCommand& command) {
+  std::unique_ptr<Store> store = OpenStore(command.database_url);
+  std::ifstream file;
+  std::istream* input = &std::cin;
+  if (command.file != "-") {
+    file.open(command.file, std::ios::binary);
+    if (!file) throw UsageError("cannot read " + command.file + ": " + std::strerror(errno));
+    input = &file;
+  }
+  try {
+    const ImportCounts counts = ImportJsonLines(*store, *input, command.replace);
+    std::fprintf(stderr, "imported %lld users, %lld groups, %lld projects, %lld bookings\n",
+                 static_cast<long long>(counts.users), static_cast<long long>(counts.groups),
+                 static_cast<long long>(counts.projects), static_cast<long long>(counts.bookings));
+    return 0;
+  } catch (const ImportError& error) {
+    std::fprintf(stderr, "phonechat-api: import failed, nothing was imported: %s\n", error.what());
+    return 1;
+  }
+}
+
+int RunToken(const TokenCommand& command) {
+  const std::string scopes = NormaliseScopes(command.scope);
+  if (scopes.empty()) throw UsageError("--scope must name at least one scope");
+  std::unique_ptr<Store> store = OpenStore(command.database_url);
+  const std::string token = IssueToken(*store, static_cast<UserId>(command.user_id), command.client_id,
+                                       scopes, command.expires_in_seconds);
+  std::printf("%s\n", token.c_str());
+  return 0;
+}
+
+int RunRevoke(const RevokeCommand& command) {
+  std::unique_ptr<Store> store = OpenStore(command.database_url);
+  if (!store->RevokeToken(Sha256(command.token))) throw UsageError("no such token");
+  return 0;
+}
+
+}  // namespace phonechat

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace phonechat {
+
+// The sandbox database used when no --db is given.
+inline constexpr const char* kDefaultDatabaseUrl = "sqlite://./phonechat.db";
+
+// `serve`: the options after parsing.
+struct ServeCommand {
+  std::string database_url = kDefaultDatabaseUrl;
+  bool database_given = false;
+  std::string listen = "127.0.0.1:8080";
+  unsigned threads = 0;
+  std::string zone = "Europe/London";
+  std::optional<std::string> start_clock_at;  // local `yyyy-MM-ddTHH:mm:ss[.fff]`
+  double drain_seconds = 20;
+  bool access_log = true;
+};
+
+// `import`: the options after parsing.
+struct ImportCommand {
+  std::string database_url = kDefaultDatabaseUrl;
+  bool replace = false;
+  std::string file;  // `-` for standard input
+};
+
+// `token`: the options after parsing.
+struct TokenCommand {
+  std::string database_url = kDefaultDatabaseUrl;
+  std::int64_t user_id = 0;
+  std::string client_id;
+  std::string scope;
+  std::int64_t expires_in_seconds = 1200;
+};
+
+// `revoke`: the options after parsing.
+struct RevokeCommand {
+  std::string database_url = kDefaultDatabaseUrl;
+  std::string token;
+};
+
+// Each runs one command and returns the process exit code; UsageError escapes for the caller to print.
+int RunServe(const ServeCommand& command);
+int RunImport(const ImportCommand& command);
+int RunToken(const TokenCommand& command);
+int RunRevoke(const RevokeCommand& command);
+
+}  // namespace phonechat

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "domain/booking.hpp"
+#include "domain/made_bookings_query.hpp"
+#include "storage/store.hpp"
+
+namespace phonechat {
+
+// RejectedReason shown for a Pending booking whose AcceptBy has passed.
+inline constexpr std::string_view kNotAcceptedInTimeReason = "The booking was not accepted in time.";
+
+// The booking as its client sees it at `now`: status derived (expired Pending is Rejected), ActionClient,
+// and the contact details each side may see (api-contract §4).
+MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now);
+
+// One page and the rows its views point into; moving it keeps the views valid.
+struct MadeBookingsAnswer {
+  std::vector<StoredBooking> rows;
+  MadeBookingsPage page;
+};
+
+// Answers `query` at `now`: exact totals, the page's rows in order, empty past the last page.
+MadeBookingsAnswer ListMadeBookings(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now);
+
+// Lets `manager_id` act for `member_id` on `route` when the manager manages a group the member belongs to;
+// records the attempt in the audit log either way. Errors: kNotGroupManager, kNotGroupMember.
+Result<UserId> AuthorizeImpersonation(StoreSession& store, UserId manager_id, UserId member_id, std::string_view route,
+                                      LocalDateTime now);
+
+}  // namespace phonechat
