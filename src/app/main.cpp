@@ -3,6 +3,9 @@
 #include <exception>
 #include <string>
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "app/commands.hpp"
 #include "core/error.hpp"
 
@@ -18,6 +21,8 @@ void AddDatabaseOption(CLI::App& command, std::string& url) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Standard output carries the access log (and `token`'s answer); everything else goes to standard error.
+  spdlog::set_default_logger(spdlog::stderr_logger_mt("phonechat"));
   CLI::App app{"PhoneChat bookings API server", kProgram};
   app.require_subcommand(1);
   app.failure_message([](const CLI::App* /*app*/, const CLI::Error& error) {
@@ -74,6 +79,15 @@ int main(int argc, char** argv) {
   AddDatabaseOption(*revoke_command, revoke.database_url);
   revoke_command->add_option("TOKEN", revoke.token, "The access token")->required();
 
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string name = argv[1];
+    const auto subcommands = app.get_subcommands([&](CLI::App* command) { return command->check_name(name); });
+    if (subcommands.empty()) {
+      std::fprintf(stderr, "%s: unknown command '%s' (commands: serve, import, token, revoke; see --help)\n", kProgram,
+                   name.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

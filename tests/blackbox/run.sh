@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs the black-box suite against the real binary over real sockets.
+#   PHONECHAT_BIN      the binary (default build/src/app/phonechat-api of this checkout)
+#   PHONECHAT_TARGET   "peer" to run against the reference peer instead (no revoke, no --now)
+#   PHONECHAT_KEEP_TMP keep the temporary databases for inspection
+# Extra arguments go to `node --test` (e.g. --test-name-pattern=seed).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+if [ "${PHONECHAT_TARGET:-}" != peer ]; then
+  PHONECHAT_BIN=${PHONECHAT_BIN:-$root/build/src/app/phonechat-api}
+  export PHONECHAT_BIN
+  if [ ! -x "$PHONECHAT_BIN" ]; then
+    echo "run.sh: no executable at $PHONECHAT_BIN (build it or set PHONECHAT_BIN)" >&2
+    exit 2
+  fi
+fi
+for tool in node xmllint sqlite3; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "run.sh: $tool is required" >&2; exit 2; }
+done
+exec node --test --test-concurrency="${PHONECHAT_TEST_CONCURRENCY:-2}" "$@" "$here"/*.test.mjs
