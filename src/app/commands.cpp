@@ -94,7 +94,7 @@ int RunServe(const ServeCommand& command) {
   }
   std::string demo_token;
   if (!command.database_given) {
-    demo_token = IssueToken(*store, kDemoClientUserId, kDemoClientId, std::string(kPhoneChatBookingsScope), 24 * 3600);
+    demo_token = IssueToken(*store, kDemoClientUserId, kDemoClientId, std::string(kPhoneChatBookingsScope), std::int64_t{24} * 3600);
   }
 
   ApiContext context;

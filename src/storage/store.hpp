@@ -106,12 +106,12 @@ struct ProjectRecord {
 
 // A booking record of the import format.
 struct BookingRecord {
-  StoredBooking booking;  // candidate.user_id names the candidate; the rest of `candidate` is ignored
-  UserId candidate_user_id = 0;
+  StoredBooking booking;  // booking.candidate.user_id names the candidate; the rest of `candidate` is ignored
   bool deleted_by_client = false;
 };
 
 // One all-or-nothing batch of writes (imports, demo data). Destroying it without Commit() rolls back.
+// It holds the store's writer: use and destroy it on the thread that began it.
 // Put* with replace=false fails (returns a reason) when the record's ID already exists.
 class WriteBatch {
  public:

@@ -18,4 +18,4 @@ fi
 for tool in node xmllint sqlite3; do
   command -v "$tool" >/dev/null 2>&1 || { echo "run.sh: $tool is required" >&2; exit 2; }
 done
-exec node --test --test-concurrency="${PHONECHAT_TEST_CONCURRENCY:-2}" "$@" "$here"/*.test.mjs
+exec node --test --test-reporter=spec --test-concurrency="${PHONECHAT_TEST_CONCURRENCY:-2}" "$@" "$here"/*.test.mjs

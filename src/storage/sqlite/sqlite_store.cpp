@@ -1,1 +1,545 @@
-// (being written)
+#include "storage/sqlite/sqlite_store.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+#include <cassert>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "core/error.hpp"
+#include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/queries.hpp"
+#include "storage/sqlite/schema.hpp"
+
+namespace phonechat {
+
+namespace {
+
+using sqlite::Connection;
+using sqlite::ScopedReset;
+using sqlite::Statement;
+
+// The statement in `slot`, prepared on first use and kept for the connection's life.
+Statement& Cached(std::unique_ptr<Statement>& slot, sqlite3* db, std::string_view sql) {
+  if (!slot) slot = std::make_unique<Statement>(db, sql);
+  return *slot;
+}
+
+// The one connection that writes, shared by the store, its sessions (audit) and its write batches.
+// SQLite admits one writer at a time anyway; serialising here keeps the waiting inside this process.
+struct Writer {
+  explicit Writer(const std::string& path) : connection(path, Connection::Role::kWriter) {}
+
+  std::timed_mutex mutex;
+  Connection connection;
+
+  std::unique_ptr<Statement> insert_audit;
+  std::unique_ptr<Statement> project_by_client_id;
+  std::unique_ptr<Statement> user_exists;
+  std::unique_ptr<Statement> insert_token;
+  std::unique_ptr<Statement> revoke_token;
+  std::unique_ptr<Statement> is_empty;
+  std::unique_ptr<Statement> upsert_user;
+  std::unique_ptr<Statement> group_exists;
+  std::unique_ptr<Statement> group_of_member;
+  std::unique_ptr<Statement> delete_group_members;
+  std::unique_ptr<Statement> upsert_group;
+  std::unique_ptr<Statement> insert_group_member;
+  std::unique_ptr<Statement> project_by_api_key;
+  std::unique_ptr<Statement> upsert_project;
+  std::unique_ptr<Statement> user_nickname;
+  std::unique_ptr<Statement> booking_exists;
+  std::unique_ptr<Statement> upsert_booking;
+
+  Statement& Prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
+    return Cached(slot, connection.Handle(), sql);
+  }
+};
+
+// Waits for the writer as long as SQLite would wait for a lock, then reports the store unavailable.
+std::unique_lock<std::timed_mutex> LockWriter(Writer& writer) {
+  std::unique_lock lock(writer.mutex, std::chrono::milliseconds(sqlite::kBusyTimeoutMs));
+  if (!lock.owns_lock()) throw StoreUnavailable("the database writer stayed busy too long");
+  return lock;
+}
+
+bool UserExistsOn(Writer& writer, UserId user_id) {
+  auto& statement = writer.Prepared(writer.user_exists, "SELECT 1 FROM users WHERE user_id = ?1");
+  ScopedReset reset(statement);
+  statement.BindInt(1, user_id);
+  return statement.Step();
+}
+
+std::optional<std::int64_t> OptionalMillis(const std::optional<LocalDateTime>& value) {
+  if (!value) return std::nullopt;
+  return value->millis;
+}
+
+std::optional<LocalDateTime> OptionalDate(const Statement& row, int column) {
+  if (row.IsNull(column)) return std::nullopt;
+  return LocalDateTime{row.Int(column)};
+}
+
+std::int32_t Int32(const Statement& row, int column) { return static_cast<std::int32_t>(row.Int(column)); }
+
+StoredBooking ReadBooking(const Statement& row) {
+  using namespace sqlite;  // NOLINT(google-build-using-namespace): the PageColumn names
+  StoredBooking booking;
+  booking.booking_id = Int32(row, kBookingId);
+  booking.client_user_id = Int32(row, kClientUserId);
+  booking.duration_minutes = Int32(row, kDurationMinutes);
+  booking.credits = Credits{row.Int(kCredits)};
+  const auto status = ParseStatus(row.Text(kStatus));
+  // The CHECK constraints admit only valid values: anything else is a corrupt file.
+  if (!status) throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown status");
+  booking.status = *status;
+  booking.method = static_cast<ContactMethod>(row.Int(kMethod));
+  booking.phone_number = row.OptionalText(kPhoneNumber);
+  booking.skype_name = row.OptionalText(kSkypeName);
+  booking.create_date = LocalDateTime{row.Int(kCreateDate)};
+  booking.session_date = LocalDateTime{row.Int(kSessionDate)};
+  booking.accept_by = LocalDateTime{row.Int(kAcceptBy)};
+  booking.accepted_date = OptionalDate(row, kAcceptedDate);
+  booking.confirmed_date = OptionalDate(row, kConfirmedDate);
+  booking.cancelled_date = OptionalDate(row, kCancelledDate);
+  booking.cancelled_reason = row.OptionalText(kCancelledReason);
+  if (!row.IsNull(kCancelledBy)) {
+    booking.cancelled_by = ParseCancelledBy(row.Text(kCancelledBy));
+    if (!booking.cancelled_by) {
+      throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown CancelledBy");
+    }
+  }
+  booking.rejected_reason = row.OptionalText(kRejectedReason);
+  booking.last_updated = OptionalDate(row, kLastUpdated);
+  booking.comments = row.OptionalText(kComments);
+  booking.candidate.user_id = Int32(row, kCandidateUserId);
+  booking.candidate.nickname = row.Text(kCandidateNickname);
+  booking.candidate.phonechat_number = row.OptionalText(kCandidatePhonechatNumber);
+  booking.candidate.skype_name = row.OptionalText(kCandidateSkypeName);
+  booking.candidate.positive = Int32(row, kCandidatePositive);
+  booking.candidate.neutral = Int32(row, kCandidateNeutral);
+  booking.candidate.negative = Int32(row, kCandidateNegative);
+  booking.candidate.disputes = Int32(row, kCandidateDisputes);
+  return booking;
+}
+
+// Blocking: every read is one bounded index range scan on the session's own connection (tens of microseconds
+// for a first page, a few milliseconds for a count or a deep OFFSET over 50,000 bookings); in WAL mode readers
+// never wait for the writer. AppendAudit waits for the shared writer, up to kBusyTimeoutMs.
+class SqliteSession final : public StoreSession {
+ public:
+  SqliteSession(const std::string& path, std::shared_ptr<Writer> writer)
+      : connection_(path, Connection::Role::kReader), writer_(std::move(writer)) {}
+
+  std::optional<TokenRecord> FindToken(std::string_view token_hash) override {
+    auto& statement = Prepared(find_token_,
+                               "SELECT user_id, project_id, scopes, expires_at, revoked FROM tokens "
+                               "WHERE token_hash = ?1");
+    ScopedReset reset(statement);
+    statement.BindBlob(1, token_hash);
+    if (!statement.Step()) return std::nullopt;
+    return TokenRecord{Int32(statement, 0), statement.Int(1), std::string(statement.Text(2)), statement.Int(3),
+                       statement.Int(4) != 0};
+  }
+
+  std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {
+    auto& statement = Prepared(find_api_key_, "SELECT project_id, active FROM projects WHERE api_key = ?1");
+    ScopedReset reset(statement);
+    statement.BindText(1, api_key);
+    if (!statement.Step()) return std::nullopt;
+    return ProjectKeyRecord{statement.Int(0), statement.Int(1) != 0};
+  }
+
+  bool IsGroupManager(UserId user_id) override {
+    auto& statement = Prepared(is_manager_, "SELECT 1 FROM user_groups WHERE manager_user_id = ?1 LIMIT 1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, user_id);
+    return statement.Step();
+  }
+
+  bool IsMemberOfManagedGroup(UserId manager_id, UserId member_id) override {
+    auto& statement = Prepared(is_member_,
+                               "SELECT 1 FROM group_members AS m JOIN user_groups AS g ON g.group_id = m.group_id "
+                               "WHERE m.user_id = ?2 AND g.manager_user_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, manager_id);
+    statement.BindInt(2, member_id);
+    return statement.Step();
+  }
+
+  void AppendAudit(const AuditEntry& entry) override {
+    auto lock = LockWriter(*writer_);
+    auto& statement = writer_->Prepared(writer_->insert_audit,
+                                        "INSERT INTO audit_log (manager_user_id, member_user_id, route, at, outcome) "
+                                        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    ScopedReset reset(statement);
+    statement.BindInt(1, entry.manager_user_id);
+    statement.BindInt(2, entry.member_user_id);
+    statement.BindText(3, entry.route);
+    statement.BindInt(4, entry.at.millis);
+    statement.BindText(5, entry.outcome);
+    statement.Run();
+  }
+
+  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
+    const bool with_start = created_from.has_value();
+    auto& statement = Prepared(count_[with_start ? 1 : 0], sqlite::CountMadeBookingsSql(with_start));
+    ScopedReset reset(statement);
+    statement.BindInt(1, client_user_id);
+    if (with_start) statement.BindInt(2, created_from->millis);
+    return statement.Step() ? statement.Int(0) : 0;
+  }
+
+  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
+                                              std::int32_t limit) override {
+    assert(offset >= 0 && limit >= 0);
+    const bool with_start = query.created_from.has_value();
+    const auto slot = static_cast<std::size_t>(query.order) * 2 + (with_start ? 1 : 0);
+    auto& statement = Prepared(page_[slot], sqlite::MadeBookingsPageSql(query.order, with_start));
+    ScopedReset reset(statement);
+    statement.BindInt(1, query.client_user_id);
+    statement.BindInt(2, limit);
+    statement.BindInt(3, offset);
+    if (with_start) statement.BindInt(4, query.created_from->millis);
+    std::vector<StoredBooking> page;
+    page.reserve(static_cast<std::size_t>(limit));
+    while (statement.Step()) page.push_back(ReadBooking(statement));
+    return page;
+  }
+
+ private:
+  Statement& Prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
+    return Cached(slot, connection_.Handle(), sql);
+  }
+
+  Connection connection_;
+  std::shared_ptr<Writer> writer_;
+  std::unique_ptr<Statement> find_token_;
+  std::unique_ptr<Statement> find_api_key_;
+  std::unique_ptr<Statement> is_manager_;
+  std::unique_ptr<Statement> is_member_;
+  std::array<std::unique_ptr<Statement>, 2> count_;
+  std::array<std::unique_ptr<Statement>, 12> page_;
+};
+
+// Holds the writer (and SQLite's write lock) from construction to destruction: create, use and destroy it on
+// one thread, and keep it short outside imports.
+class SqliteWriteBatch final : public WriteBatch {
+ public:
+  explicit SqliteWriteBatch(std::shared_ptr<Writer> writer) : writer_(std::move(writer)), lock_(LockWriter(*writer_)) {
+    writer_->connection.Execute("BEGIN IMMEDIATE");
+  }
+
+  ~SqliteWriteBatch() override {
+    if (!committed_) sqlite3_exec(writer_->connection.Handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  SqliteWriteBatch(const SqliteWriteBatch&) = delete;
+  SqliteWriteBatch& operator=(const SqliteWriteBatch&) = delete;
+
+  bool UserExists(UserId user_id) override { return UserExistsOn(*writer_, user_id); }
+
+  std::string PutUser(const UserRecord& user, bool replace) override {
+    assert(!committed_);
+    if (!replace && UserExists(user.user_id)) {
+      return "User " + std::to_string(user.user_id) + " already exists (use --replace)";
+    }
+    // On replace the nickname trigger refreshes candidate_nickname_key of the user's bookings.
+    auto& statement = Prepare(writer_->upsert_user,
+                              "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
+                              "skype_name, positive, neutral, negative, disputes) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+                              "ON CONFLICT (user_id) DO UPDATE SET nickname = excluded.nickname, "
+                              "password_hash = excluded.password_hash, email_address = excluded.email_address, "
+                              "phonechat_number = excluded.phonechat_number, skype_name = excluded.skype_name, "
+                              "positive = excluded.positive, neutral = excluded.neutral, "
+                              "negative = excluded.negative, disputes = excluded.disputes");
+    ScopedReset reset(statement);
+    statement.BindInt(1, user.user_id);
+    statement.BindText(2, user.nickname);
+    statement.BindOptionalText(3, user.password_hash);
+    statement.BindOptionalText(4, user.email_address);
+    statement.BindOptionalText(5, user.phonechat_number);
+    statement.BindOptionalText(6, user.skype_name);
+    statement.BindInt(7, user.positive);
+    statement.BindInt(8, user.neutral);
+    statement.BindInt(9, user.negative);
+    statement.BindInt(10, user.disputes);
+    statement.Run();
+    return {};
+  }
+
+  std::string PutGroup(const GroupRecord& group, bool replace) override {
+    assert(!committed_);
+    // Every check comes before the first write, so that a refused record leaves the batch unchanged.
+    const bool exists = GroupExists(group.group_id);
+    if (exists && !replace) return "Group " + std::to_string(group.group_id) + " already exists (use --replace)";
+    if (!UserExists(group.manager_user_id)) {
+      return "Group.ManagerUserID " + std::to_string(group.manager_user_id) + " is not a known user";
+    }
+    std::unordered_set<UserId> seen;
+    for (const UserId member : group.member_user_ids) {
+      if (!seen.insert(member).second) return "Group.MemberUserIDs lists user " + std::to_string(member) + " twice";
+      if (!UserExists(member)) return "Group.MemberUserIDs: " + std::to_string(member) + " is not a known user";
+      const auto other = GroupOf(member);
+      if (other && *other != group.group_id) {
+        return "Group.MemberUserIDs: user " + std::to_string(member) + " already belongs to group " +
+               std::to_string(*other) + " (a user belongs to at most one group)";
+      }
+    }
+    if (exists) {
+      auto& remove = Prepare(writer_->delete_group_members, "DELETE FROM group_members WHERE group_id = ?1");
+      ScopedReset reset(remove);
+      remove.BindInt(1, group.group_id);
+      remove.Run();
+    }
+    {
+      auto& upsert = Prepare(writer_->upsert_group,
+                             "INSERT INTO user_groups (group_id, name, manager_user_id) VALUES (?1, ?2, ?3) "
+                             "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, "
+                             "manager_user_id = excluded.manager_user_id");
+      ScopedReset reset(upsert);
+      upsert.BindInt(1, group.group_id);
+      upsert.BindText(2, group.name);
+      upsert.BindInt(3, group.manager_user_id);
+      upsert.Run();
+    }
+    auto& insert =
+        Prepare(writer_->insert_group_member, "INSERT INTO group_members (user_id, group_id) VALUES (?1, ?2)");
+    for (const UserId member : group.member_user_ids) {
+      ScopedReset reset(insert);
+      insert.BindInt(1, member);
+      insert.BindInt(2, group.group_id);
+      insert.Run();
+    }
+    return {};
+  }
+
+  std::string PutProject(const ProjectRecord& project, bool replace) override {
+    assert(!committed_);
+    if (!UserExists(project.owner_user_id)) {
+      return "Project.OwnerUserID " + std::to_string(project.owner_user_id) + " is not a known user";
+    }
+    {
+      auto& by_client = Prepare(writer_->project_by_client_id, "SELECT project_id FROM projects WHERE client_id = ?1");
+      ScopedReset reset(by_client);
+      by_client.BindText(1, project.client_id);
+      if (by_client.Step() && !replace) {
+        return "Project with ClientID \"" + project.client_id + "\" already exists (use --replace)";
+      }
+    }
+    {
+      auto& by_key = Prepare(writer_->project_by_api_key, "SELECT client_id FROM projects WHERE api_key = ?1");
+      ScopedReset reset(by_key);
+      by_key.BindText(1, project.api_key);
+      if (by_key.Step() && by_key.Text(0) != project.client_id) {
+        return "Project.ApiKey is already used by another project";
+      }
+    }
+    const std::string redirect_uris = boost::json::serialize(boost::json::value_from(project.redirect_uris));
+    auto& upsert = Prepare(writer_->upsert_project,
+                           "INSERT INTO projects (name, owner_user_id, api_key, client_id, client_secret_hash, "
+                           "redirect_uris, implicit_grant, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                           "ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, "
+                           "owner_user_id = excluded.owner_user_id, api_key = excluded.api_key, "
+                           "client_secret_hash = excluded.client_secret_hash, "
+                           "redirect_uris = excluded.redirect_uris, implicit_grant = excluded.implicit_grant, "
+                           "active = excluded.active");
+    ScopedReset reset(upsert);
+    upsert.BindText(1, project.name);
+    upsert.BindInt(2, project.owner_user_id);
+    upsert.BindText(3, project.api_key);
+    upsert.BindText(4, project.client_id);
+    upsert.BindOptionalText(5, project.client_secret_hash);
+    upsert.BindText(6, redirect_uris);
+    upsert.BindInt(7, project.implicit_grant ? 1 : 0);
+    upsert.BindInt(8, project.active ? 1 : 0);
+    upsert.Run();
+    return {};
+  }
+
+  std::string PutBooking(const BookingRecord& record, bool replace) override {
+    assert(!committed_);
+    const StoredBooking& booking = record.booking;
+    const UserId candidate_id = booking.candidate.user_id;
+    if (!UserExists(booking.client_user_id)) {
+      return "Booking.ClientUserID " + std::to_string(booking.client_user_id) + " is not a known user";
+    }
+    std::string nickname_key;
+    {
+      auto& nickname = Prepare(writer_->user_nickname, "SELECT nickname FROM users WHERE user_id = ?1");
+      ScopedReset reset(nickname);
+      nickname.BindInt(1, candidate_id);
+      if (!nickname.Step()) return "Booking.CandidateUserID " + std::to_string(candidate_id) + " is not a known user";
+      nickname_key = FoldNickname(nickname.Text(0));
+    }
+    if (!replace) {
+      auto& exists = Prepare(writer_->booking_exists, "SELECT 1 FROM bookings WHERE booking_id = ?1");
+      ScopedReset reset(exists);
+      exists.BindInt(1, booking.booking_id);
+      if (exists.Step()) return "Booking " + std::to_string(booking.booking_id) + " already exists (use --replace)";
+    }
+    auto& upsert = Prepare(
+        writer_->upsert_booking,
+        "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, "
+        "duration_minutes, credits, status, method, phone_number, skype_name, create_date, session_date, accept_by, "
+        "accepted_date, confirmed_date, cancelled_date, cancelled_reason, cancelled_by, rejected_reason, "
+        "last_updated, comments, deleted_by_client) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) "
+        "ON CONFLICT (booking_id) DO UPDATE SET client_user_id = excluded.client_user_id, "
+        "candidate_user_id = excluded.candidate_user_id, candidate_nickname_key = excluded.candidate_nickname_key, "
+        "duration_minutes = excluded.duration_minutes, credits = excluded.credits, status = excluded.status, "
+        "method = excluded.method, phone_number = excluded.phone_number, skype_name = excluded.skype_name, "
+        "create_date = excluded.create_date, session_date = excluded.session_date, accept_by = excluded.accept_by, "
+        "accepted_date = excluded.accepted_date, confirmed_date = excluded.confirmed_date, "
+        "cancelled_date = excluded.cancelled_date, cancelled_reason = excluded.cancelled_reason, "
+        "cancelled_by = excluded.cancelled_by, rejected_reason = excluded.rejected_reason, "
+        "last_updated = excluded.last_updated, comments = excluded.comments, "
+        "deleted_by_client = excluded.deleted_by_client");
+    ScopedReset reset(upsert);
+    upsert.BindInt(1, booking.booking_id);
+    upsert.BindInt(2, booking.client_user_id);
+    upsert.BindInt(3, candidate_id);
+    upsert.BindText(4, nickname_key);
+    upsert.BindInt(5, booking.duration_minutes);
+    upsert.BindInt(6, booking.credits.ten_thousandths);
+    upsert.BindText(7, StatusName(booking.status));
+    upsert.BindInt(8, static_cast<std::int64_t>(booking.method));
+    upsert.BindOptionalText(9, booking.phone_number);
+    upsert.BindOptionalText(10, booking.skype_name);
+    upsert.BindInt(11, booking.create_date.millis);
+    upsert.BindInt(12, booking.session_date.millis);
+    upsert.BindInt(13, booking.accept_by.millis);
+    upsert.BindOptionalInt(14, OptionalMillis(booking.accepted_date));
+    upsert.BindOptionalInt(15, OptionalMillis(booking.confirmed_date));
+    upsert.BindOptionalInt(16, OptionalMillis(booking.cancelled_date));
+    upsert.BindOptionalText(17, booking.cancelled_reason);
+    if (booking.cancelled_by) {
+      upsert.BindText(18, CancelledByName(*booking.cancelled_by));
+    } else {
+      upsert.BindNull(18);
+    }
+    upsert.BindOptionalText(19, booking.rejected_reason);
+    upsert.BindOptionalInt(20, OptionalMillis(booking.last_updated));
+    upsert.BindOptionalText(21, booking.comments);
+    upsert.BindInt(22, record.deleted_by_client ? 1 : 0);
+    upsert.Run();
+    return {};
+  }
+
+  void Commit() override {
+    assert(!committed_);
+    writer_->connection.Execute("COMMIT");
+    committed_ = true;
+  }
+
+ private:
+  Statement& Prepare(std::unique_ptr<Statement>& slot, std::string_view sql) { return writer_->Prepared(slot, sql); }
+
+  bool GroupExists(GroupId group_id) {
+    auto& statement = Prepare(writer_->group_exists, "SELECT 1 FROM user_groups WHERE group_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, group_id);
+    return statement.Step();
+  }
+
+  std::optional<GroupId> GroupOf(UserId user_id) {
+    auto& statement = Prepare(writer_->group_of_member, "SELECT group_id FROM group_members WHERE user_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, user_id);
+    if (!statement.Step()) return std::nullopt;
+    return static_cast<GroupId>(statement.Int(0));
+  }
+
+  std::shared_ptr<Writer> writer_;
+  std::unique_lock<std::timed_mutex> lock_;
+  bool committed_ = false;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(std::string path) : path_(std::move(path)), writer_(std::make_shared<Writer>(path_)) {
+    sqlite::MigrateSchema(writer_->connection, path_);
+  }
+
+  std::unique_ptr<StoreSession> OpenSession() override { return std::make_unique<SqliteSession>(path_, writer_); }
+
+  std::unique_ptr<WriteBatch> BeginWriteBatch() override { return std::make_unique<SqliteWriteBatch>(writer_); }
+
+  void InsertToken(const NewToken& token) override {
+    auto lock = LockWriter(*writer_);
+    std::int64_t project_id = 0;
+    {
+      auto& by_client =
+          writer_->Prepared(writer_->project_by_client_id, "SELECT project_id FROM projects WHERE client_id = ?1");
+      ScopedReset reset(by_client);
+      by_client.BindText(1, token.client_id);
+      if (!by_client.Step()) throw UsageError("no project with client id " + token.client_id);
+      project_id = by_client.Int(0);
+    }
+    if (!UserExistsOn(*writer_, token.user_id)) throw UsageError("no user with id " + std::to_string(token.user_id));
+    auto& insert = writer_->Prepared(writer_->insert_token,
+                                     "INSERT INTO tokens (token_hash, user_id, project_id, scopes, expires_at) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5)");
+    ScopedReset reset(insert);
+    insert.BindBlob(1, token.token_hash);
+    insert.BindInt(2, token.user_id);
+    insert.BindInt(3, project_id);
+    insert.BindText(4, token.scopes);
+    insert.BindInt(5, token.expires_at_unix);
+    insert.Run();
+  }
+
+  bool RevokeToken(std::string_view token_hash) override {
+    auto lock = LockWriter(*writer_);
+    auto& update = writer_->Prepared(writer_->revoke_token, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?1");
+    ScopedReset reset(update);
+    update.BindBlob(1, token_hash);
+    update.Run();
+    return writer_->connection.Changes() > 0;
+  }
+
+  bool IsEmpty() override {
+    auto lock = LockWriter(*writer_);
+    auto& query =
+        writer_->Prepared(writer_->is_empty,
+                          "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM user_groups) "
+                          "AND NOT EXISTS (SELECT 1 FROM projects) AND NOT EXISTS (SELECT 1 FROM bookings)");
+    ScopedReset reset(query);
+    return query.Step() && query.Int(0) != 0;
+  }
+
+ private:
+  std::string path_;
+  std::shared_ptr<Writer> writer_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> OpenSqliteStore(const std::string& path) {
+  // Sessions open their own connections later: an absolute path keeps them on the same file if the
+  // working directory changes.
+  std::string absolute;
+  try {
+    absolute = std::filesystem::absolute(path).string();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw UsageError("cannot open database '" + path + "': " + e.what());
+  }
+  try {
+    return std::make_unique<SqliteStore>(absolute);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const sqlite::SqliteError& e) {
+    if ((e.Code() & 0xff) == SQLITE_NOTADB) throw UsageError("'" + path + "' is not a SQLite database");
+    throw UsageError("cannot open database '" + path + "': " + e.what());
+  } catch (const std::runtime_error& e) {
+    throw UsageError("cannot open database '" + path + "': " + e.what());
+  }
+}
+
+}  // namespace phonechat

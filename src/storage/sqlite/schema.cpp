@@ -1,0 +1,171 @@
+#include "storage/sqlite/schema.hpp"
+
+#include <array>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace phonechat::sqlite {
+
+namespace {
+
+// Schema version 1. Dates are LocalDateTime::millis, credits ten-thousandths: integers that order and
+// compare exactly. Every list query of a client's bookings is a range scan of one of the three
+// bookings_made_by_* indexes under the prefix (client, not deleted), already in the requested order with
+// BookingID as the tie-breaker. create_date and candidate_user_id ride along so that the StartDate filter,
+// the count and the join key come from the index alone while OFFSET skips rows. (Partial indexes
+// `WHERE deleted_by_client = 0` would be smaller, but SQLite 3.40 still reads the table row to re-check
+// that term, so they cannot cover the count.)
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE users (
+  user_id INTEGER PRIMARY KEY,
+  nickname TEXT NOT NULL,
+  password_hash TEXT,
+  email_address TEXT,
+  phonechat_number TEXT,
+  skype_name TEXT,
+  positive INTEGER NOT NULL DEFAULT 0,
+  neutral INTEGER NOT NULL DEFAULT 0,
+  negative INTEGER NOT NULL DEFAULT 0,
+  disputes INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE user_groups (
+  group_id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  manager_user_id INTEGER NOT NULL REFERENCES users (user_id)
+);
+CREATE INDEX user_groups_by_manager ON user_groups (manager_user_id);
+
+-- user_id is the key: a user belongs to at most one group.
+CREATE TABLE group_members (
+  user_id INTEGER PRIMARY KEY REFERENCES users (user_id),
+  group_id INTEGER NOT NULL REFERENCES user_groups (group_id)
+);
+CREATE INDEX group_members_by_group ON group_members (group_id);
+
+CREATE TABLE projects (
+  project_id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  owner_user_id INTEGER NOT NULL REFERENCES users (user_id),
+  api_key TEXT NOT NULL UNIQUE,
+  client_id TEXT NOT NULL UNIQUE,
+  client_secret_hash TEXT,
+  redirect_uris TEXT NOT NULL DEFAULT '[]',  -- a JSON array of strings
+  implicit_grant INTEGER NOT NULL DEFAULT 0 CHECK (implicit_grant IN (0, 1)),
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+);
+CREATE INDEX projects_by_owner ON projects (owner_user_id);
+
+-- Only the SHA-256 of a token is kept.
+CREATE TABLE tokens (
+  token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+  user_id INTEGER NOT NULL REFERENCES users (user_id),
+  project_id INTEGER NOT NULL REFERENCES projects (project_id),
+  scopes TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,  -- Unix seconds, UTC
+  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+) WITHOUT ROWID;
+
+-- Impersonation attempts; the member may be an unknown user, hence no foreign keys.
+CREATE TABLE audit_log (
+  audit_id INTEGER PRIMARY KEY,
+  manager_user_id INTEGER NOT NULL,
+  member_user_id INTEGER NOT NULL,
+  route TEXT NOT NULL,
+  at INTEGER NOT NULL,  -- LocalDateTime::millis
+  outcome TEXT NOT NULL
+);
+
+-- candidate_nickname_key is the candidate's nickname folded like FoldNickname, copied here so that the
+-- nickname orders come straight from an index. Writers of bookings set it; the trigger below keeps it
+-- right when a nickname changes.
+CREATE TABLE bookings (
+  booking_id INTEGER PRIMARY KEY,
+  client_user_id INTEGER NOT NULL REFERENCES users (user_id),
+  candidate_user_id INTEGER NOT NULL REFERENCES users (user_id),
+  candidate_nickname_key TEXT NOT NULL COLLATE BINARY,
+  duration_minutes INTEGER NOT NULL,
+  credits INTEGER NOT NULL,  -- ten-thousandths
+  status TEXT NOT NULL CHECK (status IN ('Pending', 'Accepted', 'Rejected', 'Confirmed', 'Cancelled')),
+  method INTEGER NOT NULL CHECK (method BETWEEN 1 AND 3),
+  phone_number TEXT,
+  skype_name TEXT,
+  create_date INTEGER NOT NULL,
+  session_date INTEGER NOT NULL,
+  accept_by INTEGER NOT NULL,
+  accepted_date INTEGER,
+  confirmed_date INTEGER,
+  cancelled_date INTEGER,
+  cancelled_reason TEXT,
+  cancelled_by TEXT CHECK (cancelled_by IN ('Client', 'Candidate')),
+  rejected_reason TEXT,
+  last_updated INTEGER,
+  comments TEXT,
+  deleted_by_client INTEGER NOT NULL DEFAULT 0 CHECK (deleted_by_client IN (0, 1))
+);
+CREATE INDEX bookings_made_by_date
+  ON bookings (client_user_id, deleted_by_client, create_date, booking_id, candidate_user_id);
+CREATE INDEX bookings_made_by_nickname
+  ON bookings (client_user_id, deleted_by_client, candidate_nickname_key, booking_id, create_date, candidate_user_id);
+CREATE INDEX bookings_made_by_session_date
+  ON bookings (client_user_id, deleted_by_client, session_date, booking_id, create_date, candidate_user_id);
+CREATE INDEX bookings_by_candidate ON bookings (candidate_user_id);
+)sql";
+
+// The trigger's body needs the fold, which is built from FoldNicknameSql, so it is appended at run time.
+std::string SchemaV1() {
+  std::string sql = kSchemaV1;
+  sql +=
+      "CREATE TRIGGER users_nickname_changed AFTER UPDATE OF nickname ON users\n"
+      "WHEN NEW.nickname IS NOT OLD.nickname BEGIN\n"
+      "  UPDATE bookings SET candidate_nickname_key = ";
+  sql += FoldNicknameSql("NEW.nickname");
+  sql += " WHERE candidate_user_id = NEW.user_id;\nEND;\n";
+  return sql;
+}
+
+}  // namespace
+
+std::string FoldNicknameSql(std::string_view operand) {
+  // replace() works on bytes; an ASCII byte never occurs inside a multi-byte UTF-8 sequence, so folding
+  // A-Z byte by byte leaves every other character intact, exactly like FoldNickname.
+  std::string sql(operand);
+  for (char upper = 'A'; upper <= 'Z'; ++upper) {
+    const char lower = static_cast<char>(upper - 'A' + 'a');
+    sql.insert(0, "replace(");
+    ((((sql += ", '") += upper) += "', '") += lower) += "')";
+  }
+  return sql;
+}
+
+void MigrateSchema(Connection& writer, const std::string& path) {
+  const std::array<std::string, kSchemaVersion> steps{SchemaV1()};
+
+  // IMMEDIATE: two processes opening a new file at once must not both create the tables.
+  writer.Execute("BEGIN IMMEDIATE");
+  try {
+    const auto version = writer.QueryInt("PRAGMA user_version");
+    if (version > kSchemaVersion) {
+      throw UsageError("'" + path + "': database schema version " + std::to_string(version) +
+                       " is newer than this program supports (" + std::to_string(kSchemaVersion) + ")");
+    }
+    if (version == 0 && writer.QueryInt("SELECT count(*) FROM sqlite_schema") != 0) {
+      throw UsageError("'" + path +
+                       "' is a SQLite database but not one of this program (it has tables but no "
+                       "schema version)");
+    }
+    for (auto step = version; step < kSchemaVersion; ++step) {
+      writer.Execute(steps[static_cast<std::size_t>(step)].c_str());
+    }
+    if (version < kSchemaVersion) {
+      writer.Execute(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+    }
+    writer.Execute("COMMIT");
+  } catch (...) {
+    sqlite3_exec(writer.Handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+}  // namespace phonechat::sqlite

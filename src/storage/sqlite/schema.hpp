@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "storage/sqlite/connection.hpp"
+
+namespace phonechat::sqlite {
+
+// The schema version this program creates and understands (kept in `PRAGMA user_version`).
+inline constexpr int kSchemaVersion = 1;
+
+// Brings the database on `writer` to kSchemaVersion in one transaction. Throws UsageError naming
+// `path` when the database is newer than this program or holds tables but no version (not ours).
+void MigrateSchema(Connection& writer, const std::string& path);
+
+// SQL that folds the text `operand` like FoldNickname (ASCII A-Z to lower case, every other byte kept),
+// whatever the SQLite build: the built-in lower() folds more than ASCII when ICU is loaded.
+std::string FoldNicknameSql(std::string_view operand);
+
+}  // namespace phonechat::sqlite
