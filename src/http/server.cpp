@@ -1,1 +1,742 @@
-// (being written)
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/intrusive/list.hpp>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <exception>
+#include <latch>
+#include <limits>
+#include <memory_resource>
+#include <stdexcept>
+#include <thread>
+
+namespace phonechat::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+// Every I/O object names the concrete io_context executor: no type-erased executor on the hot path.
+using Executor = asio::io_context::executor_type;
+template <typename T>
+using Task = asio::awaitable<T, Executor>;
+using Socket = asio::ip::tcp::socket::rebind_executor<Executor>::other;
+using Acceptor = asio::ip::tcp::acceptor::rebind_executor<Executor>::other;
+using Resolver = asio::ip::tcp::resolver::rebind_executor<Executor>::other;
+using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
+using SignalSet = asio::basic_signal_set<Executor>;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable_t<Executor>{});
+
+// The header fields and body of a request live in a per-connection arena that is reset between requests, so
+// parsing a typical request allocates nothing.
+using Allocator = std::pmr::polymorphic_allocator<char>;
+using RequestBody = bhttp::basic_string_body<char, std::char_traits<char>, Allocator>;
+using Parser = bhttp::request_parser<RequestBody, Allocator>;
+using Message = Parser::value_type;
+
+constexpr Clock::time_point kNever = Clock::time_point::max();
+constexpr std::size_t kInitialBuffer = 4096;
+constexpr std::size_t kMinRead = 512;
+constexpr std::size_t kArenaBytes = 4096;
+constexpr std::size_t kCrlf = 2;
+// After a refusal the client may still be sending: reading and dropping its bytes for a while before the close
+// keeps the kernel from answering them with a reset that would destroy the response still in flight.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kLingerBytes = std::size_t{1} << 20;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
+
+// The application's view of a parsed request.
+class ParsedRequest final : public Request {
+ public:
+  explicit ParsedRequest(const Message& message) : message_(message) {}
+  [[nodiscard]] std::string_view Method() const override { return View(message_.method_string()); }
+  [[nodiscard]] std::string_view Target() const override { return View(message_.target()); }
+  [[nodiscard]] std::optional<std::string_view> Header(std::string_view name) const override {
+    const auto found = message_.find(beast::string_view(name.data(), name.size()));
+    if (found == message_.end()) return std::nullopt;
+    return View(found->value());
+  }
+  [[nodiscard]] std::string_view Body() const override { return {message_.body().data(), message_.body().size()}; }
+
+ private:
+  const Message& message_;
+};
+
+// A status line the handler got wrong is a fault of the server's own making.
+int EffectiveStatus(int status) { return status < 100 || status > 999 ? 500 : status; }
+
+// Statuses whose responses never carry a body (RFC 9110 §6.4.1).
+bool IsBodyless(int status) { return status < 200 || status == 204 || status == 304; }
+
+int FallbackStatus(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kUriTooLong:
+      return 414;
+    case ErrorCode::kHeadersTooLarge:
+      return 431;
+    case ErrorCode::kBodyTooLarge:
+      return 413;
+    case ErrorCode::kMalformedHttp:
+      return 400;
+    case ErrorCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+Response Refused(RequestHandler& handler, ErrorCode code, const Request* request) noexcept {
+  try {
+    return handler.HandleRefused(code, request);
+  } catch (const std::exception& error) {
+    spdlog::error("http: refusal handler threw: {}", error.what());
+  } catch (...) {
+    spdlog::error("http: refusal handler threw a non-standard exception");
+  }
+  Response fallback;
+  fallback.status = FallbackStatus(code);
+  return fallback;
+}
+
+void AppendNumber(std::string& out, std::uint64_t value) {
+  std::array<char, 24> digits{};
+  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
+  out.append(digits.data(), end);
+}
+
+// A CR, LF or NUL in a handler-supplied header would let request data forge response headers.
+void AppendHeaderText(std::string& out, std::string_view text) {
+  using std::literals::string_view_literals::operator""sv;
+  if (text.find_first_of("\r\n\0"sv) == std::string_view::npos) {
+    out.append(text);
+    return;
+  }
+  for (const char c : text) out.push_back(c == '\r' || c == '\n' || c == '\0' ? ' ' : c);
+}
+
+// Framing belongs to the server: the handler cannot override it.
+bool IsFramingHeader(std::string_view name) {
+  const beast::string_view n(name.data(), name.size());
+  return beast::iequals(n, "Content-Length") || beast::iequals(n, "Transfer-Encoding") ||
+         beast::iequals(n, "Connection");
+}
+
+class Server;
+class Connection;
+using ConnectionHook = boost::intrusive::list_base_hook<>;
+using ConnectionList = boost::intrusive::list<Connection, boost::intrusive::base_hook<ConnectionHook>,
+                                              boost::intrusive::constant_time_size<false>>;
+
+// One serving thread: its io_context, its handler and its connections. Touched only from its own thread, except
+// `ioc` (posted to from the accepting thread).
+struct Worker {
+  explicit Worker(Server& owner) : server(owner) {}
+  void BeginDrain();
+  void ForceClose();
+
+  Server& server;
+  // Declared before the io_context so that they outlive the coroutine frames it may destroy.
+  ConnectionList connections;
+  std::unique_ptr<RequestHandler> handler;
+  bool draining = false;
+  bool forcing = false;
+  asio::io_context ioc{1};
+  Timer sweeper{ioc};
+  std::thread thread;
+};
+
+// The listener and the shutdown sequence, on their own io_context run by the thread that called Serve: a handler
+// that blocks its serving thread can then delay neither the reaction to SIGTERM nor the accepting of connections.
+class Server {
+ public:
+  explicit Server(const ServerOptions& options);
+  // Binds, builds the handlers, calls `on_listening`, serves and drains; returns when drained.
+  void Run(const HandlerFactory& make_handler, const ListeningCallback& on_listening, const std::stop_token& stop);
+  [[nodiscard]] const ServerOptions& Options() const { return options_; }
+  // Called on a worker thread when one of its connections has ended.
+  void ConnectionClosed() noexcept;
+
+ private:
+  static std::vector<std::unique_ptr<Worker>> MakeWorkers(Server& server, unsigned threads);
+  void Listen();
+  Task<void> Accept();
+  void WaitForSignal();
+  void BeginDrain();
+  void ForceClose();
+  void CheckDrained();
+  void StopAll();
+  void JoinAll();
+
+  const ServerOptions options_;
+  std::atomic<std::size_t> connections_{0};  // accepted and not yet ended, over all workers
+  std::atomic<bool> draining_{false};
+  bool finished_ = false;
+  std::size_t next_worker_ = 0;
+  std::uint16_t port_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  // After the workers: operations it may still hold at destruction own sockets of the workers' io_contexts.
+  asio::io_context control_{1};
+  Acceptor acceptor_;
+  SignalSet signals_;
+  Timer drain_timer_;
+};
+
+// One client connection: reads requests one after the other (pipelined ones straight from the buffer), hands each
+// to the thread's handler and writes the answer. Deadlines are stored, not armed: the worker's sweeper enforces them.
+class Connection : public ConnectionHook {
+ public:
+  Connection(Worker& worker, Socket socket)
+      : worker_(worker),
+        options_(worker.server.Options()),
+        socket_(std::move(socket)),
+        buffer_(options_.max_request_line + options_.max_header_bytes + 2 * kCrlf + kInitialBuffer),
+        header_limit_(static_cast<std::uint32_t>(
+            std::min<std::size_t>(std::max(options_.max_request_line, options_.max_header_bytes) + kCrlf,
+                                  std::numeric_limits<std::uint32_t>::max()))) {
+    buffer_.reserve(kInitialBuffer);
+    head_.reserve(512);
+    worker_.connections.push_back(*this);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() { worker_.connections.erase(worker_.connections.iterator_to(*this)); }
+
+  // Serves the connection until it closes.
+  Task<void> Run();
+  [[nodiscard]] Clock::time_point Deadline() const { return deadline_; }
+  [[nodiscard]] bool Idle() const { return idle_; }
+  // Ends the connection at its next step (deadline passed or drain time over).
+  void Abort() {
+    aborted_ = true;
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+  // Wakes a connection waiting for a request so that it notices the drain.
+  void Interrupt() {
+    error_code ignored;
+    socket_.cancel(ignored);
+  }
+
+ private:
+  enum class Outcome { kComplete, kRefused, kGone };
+
+  Task<error_code> ReadSome();
+  Task<Outcome> ReadHeader();
+  Task<Outcome> ReadBody();
+  Task<bool> Write(const Response& response, bool keep_alive, bool head_only);
+  Task<void> Close(bool linger);
+  Response Dispatch(const Request& request);
+  void FormatHead(const Response& response, bool keep_alive);
+  Outcome Refuse(ErrorCode code) {
+    refusal_ = code;
+    return Outcome::kRefused;
+  }
+  [[nodiscard]] bool HasUnreadInput() const {
+    error_code ec;
+    return socket_.available(ec) > 0 && !ec;
+  }
+  [[nodiscard]] bool ExpectsContinue() const {
+    const Message& message = parser_->get();
+    const auto expect = message.find(bhttp::field::expect);
+    return message.version() >= 11 && expect != message.end() && beast::iequals(expect->value(), "100-continue");
+  }
+
+  Worker& worker_;
+  const ServerOptions& options_;
+  Socket socket_;
+  beast::flat_buffer buffer_;
+  std::uint32_t header_limit_;
+  std::array<std::byte, kArenaBytes> arena_bytes_{};
+  std::pmr::monotonic_buffer_resource arena_{arena_bytes_.data(), arena_bytes_.size(), std::pmr::new_delete_resource()};
+  std::optional<Parser> parser_;
+  std::string head_;
+  Clock::time_point deadline_ = kNever;
+  bool idle_ = false;
+  bool aborted_ = false;
+  ErrorCode refusal_ = ErrorCode::kInternal;
+};
+
+Task<void> Connection::Run() {
+  const Clock::time_point opened = Clock::now();
+  bool first = true;
+  for (;;) {
+    if (worker_.forcing) co_return;
+    // The header deadline runs from when the request's first byte is awaited (the connection's opening for the
+    // first request); the wait between keep-alive requests is governed by the idle timeout instead.
+    Clock::time_point header_due = Clock::now() + options_.header_deadline;
+    if (buffer_.size() == 0) {
+      if (worker_.draining && !HasUnreadInput()) co_return;
+      deadline_ = first ? opened + options_.header_deadline : Clock::now() + options_.idle_timeout;
+      idle_ = true;
+      const error_code ec = co_await ReadSome();
+      idle_ = false;
+      if (aborted_) co_return;
+      if (ec == asio::error::operation_aborted && worker_.draining) continue;
+      if (ec) co_return;
+      header_due = first ? opened + options_.header_deadline : Clock::now() + options_.header_deadline;
+    }
+    first = false;
+    deadline_ = header_due;
+    const bool unavailable = worker_.draining;
+
+    parser_.reset();
+    arena_.release();
+    parser_.emplace(std::piecewise_construct, std::make_tuple(Allocator(&arena_)), std::make_tuple(Allocator(&arena_)));
+    parser_->header_limit(header_limit_);
+    parser_->body_limit(boost::none);  // checked against Content-Length once the whole header is known
+
+    Outcome outcome = co_await ReadHeader();
+    if (outcome == Outcome::kComplete && !unavailable) outcome = co_await ReadBody();
+    if (outcome == Outcome::kGone || aborted_) co_return;
+
+    const Message& message = parser_->get();
+    const bool have_request = parser_->is_header_done();
+    const bool head_only = have_request && message.method() == bhttp::verb::head;
+    const ParsedRequest request(message);
+    if (outcome == Outcome::kRefused || unavailable) {
+      const ErrorCode code = outcome == Outcome::kRefused ? refusal_ : ErrorCode::kUnavailable;
+      const Response response = Refused(*worker_.handler, code, have_request ? &request : nullptr);
+      // Linger only when part of the request may still be on its way.
+      if (co_await Write(response, false, head_only)) co_await Close(!parser_->is_done());
+      co_return;
+    }
+
+    deadline_ = kNever;
+    const Response response = Dispatch(request);
+    const bool keep_alive = message.keep_alive() && !response.close_connection && !worker_.draining;
+    if (!co_await Write(response, keep_alive, head_only)) co_return;
+    if (!keep_alive) {
+      co_await Close(false);
+      co_return;
+    }
+  }
+}
+
+Task<error_code> Connection::ReadSome() {
+  const std::size_t room = buffer_.max_size() - buffer_.size();
+  if (room == 0) co_return bhttp::error::buffer_overflow;
+  const std::size_t want = std::min(room, std::max(kMinRead, buffer_.capacity() - buffer_.size()));
+  auto [ec, received] = co_await socket_.async_read_some(buffer_.prepare(want), kAwait);
+  buffer_.commit(received);
+  if (aborted_ && !ec) ec = asio::error::timed_out;
+  co_return ec;
+}
+
+Task<Connection::Outcome> Connection::ReadHeader() {
+  // Beast enforces one limit on the request line and the header fields alike; the request line's own (smaller)
+  // limit is told apart here, by where the first line ends.
+  std::size_t line_length = 0;  // with its CRLF; 0 until the line's end has arrived
+  std::size_t consumed = 0;
+  for (;;) {
+    if (consumed == 0) {
+      // Empty lines before a request line are ignored (RFC 9112 §2.2), e.g. a CRLF sent after a previous body.
+      const auto* data = static_cast<const char*>(buffer_.data().data());
+      std::size_t blank = 0;
+      while (blank < buffer_.size() && (data[blank] == '\r' || data[blank] == '\n')) ++blank;
+      buffer_.consume(blank);
+    }
+    if (buffer_.size() > 0) {
+      if (line_length == 0) {
+        const auto* data = static_cast<const char*>(buffer_.data().data());
+        const std::size_t window = std::min(buffer_.size(), options_.max_request_line + kCrlf);
+        if (const void* end = std::memchr(data, '\n', window)) {
+          line_length = static_cast<std::size_t>(static_cast<const char*>(end) - data) + 1;
+        } else if (buffer_.size() >= options_.max_request_line + kCrlf) {
+          co_return Refuse(ErrorCode::kUriTooLong);
+        }
+      }
+      error_code ec;
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      consumed += used;
+      if (!ec && parser_->is_header_done()) break;
+      if (ec == bhttp::error::header_limit) {
+        co_return Refuse(line_length == 0 ? ErrorCode::kUriTooLong : ErrorCode::kHeadersTooLarge);
+      }
+      if (ec && ec != bhttp::error::need_more) co_return Refuse(ErrorCode::kMalformedHttp);
+      if (!ec && used > 0) continue;
+    }
+    const error_code ec = co_await ReadSome();
+    if (ec == bhttp::error::buffer_overflow) co_return Refuse(ErrorCode::kHeadersTooLarge);
+    if (ec) co_return Outcome::kGone;
+  }
+  // Beast bounds the fields parsed in one go; fields that trickled in are summed here.
+  if (line_length > options_.max_request_line + kCrlf) co_return Refuse(ErrorCode::kUriTooLong);
+  if (consumed > line_length + options_.max_header_bytes + kCrlf) co_return Refuse(ErrorCode::kHeadersTooLarge);
+  co_return Outcome::kComplete;
+}
+
+Task<Connection::Outcome> Connection::ReadBody() {
+  if (parser_->is_done()) co_return Outcome::kComplete;
+  // Refused on the declared length, before a byte of the body is read; chunked bodies are counted as they come.
+  if (const auto length = parser_->content_length(); length && *length > options_.max_body_bytes) {
+    co_return Refuse(ErrorCode::kBodyTooLarge);
+  }
+  parser_->body_limit(options_.max_body_bytes);
+  deadline_ = Clock::now() + options_.body_deadline;
+  if (buffer_.size() == 0 && ExpectsContinue()) {
+    const auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(kContinue), kAwait);
+    if (ec || aborted_) co_return Outcome::kGone;
+  }
+  for (;;) {
+    if (buffer_.size() > 0) {
+      error_code ec;
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::body_limit) co_return Refuse(ErrorCode::kBodyTooLarge);
+      if (ec && ec != bhttp::error::need_more) co_return Refuse(ErrorCode::kMalformedHttp);
+      if (parser_->is_done()) co_return Outcome::kComplete;
+      if (!ec && used > 0 && buffer_.size() > 0) continue;
+    }
+    const error_code ec = co_await ReadSome();
+    if (ec == bhttp::error::buffer_overflow) co_return Refuse(ErrorCode::kMalformedHttp);  // an endless chunk line
+    if (ec) co_return Outcome::kGone;
+  }
+}
+
+Response Connection::Dispatch(const Request& request) {
+  try {
+    return worker_.handler->Handle(request);
+  } catch (const std::exception& error) {
+    spdlog::error("http: request handler threw: {}", error.what());
+  } catch (...) {
+    spdlog::error("http: request handler threw a non-standard exception");
+  }
+  return Refused(*worker_.handler, ErrorCode::kInternal, &request);
+}
+
+void Connection::FormatHead(const Response& response, bool keep_alive) {
+  const int status = EffectiveStatus(response.status);
+  head_.clear();
+  head_.append("HTTP/1.1 ");
+  AppendNumber(head_, static_cast<std::uint64_t>(status));
+  head_.push_back(' ');
+  if (bhttp::int_to_status(static_cast<unsigned>(status)) != bhttp::status::unknown) {
+    head_.append(View(bhttp::obsolete_reason(static_cast<bhttp::status>(status))));
+  }
+  head_.append("\r\n");
+  if (!response.content_type.empty()) {
+    head_.append("Content-Type: ");
+    AppendHeaderText(head_, response.content_type);
+    head_.append("\r\n");
+  }
+  for (const auto& [name, value] : response.headers) {
+    if (name.empty() || IsFramingHeader(name)) continue;
+    AppendHeaderText(head_, name);
+    head_.append(": ");
+    AppendHeaderText(head_, value);
+    head_.append("\r\n");
+  }
+  if (!IsBodyless(status)) {
+    head_.append("Content-Length: ");
+    AppendNumber(head_, response.body.size());
+    head_.append("\r\n");
+  }
+  if (!keep_alive) {
+    head_.append("Connection: close\r\n");
+  } else if (parser_ && parser_->get().version() < 11) {
+    head_.append("Connection: keep-alive\r\n");
+  }
+  head_.append("\r\n");
+}
+
+Task<bool> Connection::Write(const Response& response, bool keep_alive, bool head_only) {
+  const bool send_body = !head_only && !IsBodyless(EffectiveStatus(response.status)) && !response.body.empty();
+  FormatHead(response, keep_alive);
+  deadline_ = Clock::now() + options_.write_timeout;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
+                                                  send_body ? asio::buffer(response.body) : asio::const_buffer()};
+  const auto [ec, written] = co_await asio::async_write(socket_, buffers, kAwait);
+  co_return !ec && !aborted_;
+}
+
+Task<void> Connection::Close(bool linger) {
+  error_code ignored;
+  if (linger || buffer_.size() > 0 || HasUnreadInput()) {
+    socket_.shutdown(Socket::shutdown_send, ignored);
+    deadline_ = Clock::now() + kLingerTime;
+    std::size_t dropped = 0;
+    while (!aborted_ && dropped < kLingerBytes) {
+      buffer_.clear();
+      const auto [ec, received] =
+          co_await socket_.async_read_some(buffer_.prepare(std::min(buffer_.max_size(), kInitialBuffer)), kAwait);
+      if (ec) break;
+      dropped += received;
+    }
+  }
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void Worker::BeginDrain() {
+  draining = true;
+  for (Connection& connection : connections) {
+    if (connection.Idle()) connection.Interrupt();
+  }
+}
+
+void Worker::ForceClose() {
+  draining = true;
+  forcing = true;
+  for (Connection& connection : connections) connection.Abort();
+}
+
+// Deadlines are enforced by one periodic scan per thread rather than a timer per connection: moving a deadline
+// is then a plain store, with no timer to cancel and re-arm several times per request.
+Task<void> Sweep(Worker& worker, Clock::duration tick) {
+  for (;;) {
+    worker.sweeper.expires_after(tick);
+    const auto [ec] = co_await worker.sweeper.async_wait(kAwait);
+    if (ec) co_return;
+    const Clock::time_point now = Clock::now();
+    for (Connection& connection : worker.connections) {
+      if (connection.Deadline() <= now) connection.Abort();
+    }
+  }
+}
+
+Task<void> ServeConnection(Worker& worker, Socket socket) {
+  struct Release {
+    Server& server;
+    ~Release() { server.ConnectionClosed(); }
+  } release{worker.server};
+  try {
+    Connection connection(worker, std::move(socket));
+    co_await connection.Run();
+  } catch (const std::exception& error) {
+    spdlog::warn("http: connection ended by an error: {}", error.what());
+  }
+}
+
+Clock::duration SweepTick(const ServerOptions& options) {
+  using std::chrono::milliseconds;
+  const milliseconds shortest =
+      std::min({options.header_deadline, options.body_deadline, options.idle_timeout, options.write_timeout});
+  return std::clamp<milliseconds>(shortest / 10, milliseconds(5), milliseconds(250));
+}
+
+void RunUntilStopped(asio::io_context& ioc) {
+  for (;;) {
+    try {
+      ioc.run();
+      return;
+    } catch (const std::exception& error) {
+      spdlog::error("http: serving thread caught: {}", error.what());
+    }
+  }
+}
+
+Server::Server(const ServerOptions& options)
+    : options_(options),
+      workers_(MakeWorkers(*this, options.threads != 0 ? options.threads : std::thread::hardware_concurrency())),
+      acceptor_(control_),
+      signals_(control_, SIGINT, SIGTERM),
+      drain_timer_(control_) {}
+
+std::vector<std::unique_ptr<Worker>> Server::MakeWorkers(Server& server, unsigned threads) {
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (unsigned i = 0; i < std::max(threads, 1U); ++i) workers.push_back(std::make_unique<Worker>(server));
+  return workers;
+}
+
+void Server::Listen() {
+  const std::string where = options_.host + ":" + std::to_string(options_.port);
+  const auto fail = [&where](const error_code& ec) {
+    throw UsageError("cannot listen on " + where + ": " + ec.message());
+  };
+  error_code ec;
+  Resolver resolver(control_);
+  const auto endpoints =
+      resolver.resolve(options_.host, std::to_string(options_.port), Resolver::passive | Resolver::numeric_service, ec);
+  if (ec) fail(ec);
+  if (endpoints.empty()) fail(asio::error::host_not_found);
+  const asio::ip::tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) fail(ec);
+  acceptor_.set_option(Acceptor::reuse_address(true), ec);
+  if (ec) fail(ec);
+  acceptor_.bind(endpoint, ec);
+  if (ec) fail(ec);
+  acceptor_.listen(Acceptor::max_listen_connections, ec);
+  if (ec) fail(ec);
+  port_ = acceptor_.local_endpoint(ec).port();
+  if (ec) fail(ec);
+}
+
+// One acceptor hands its connections round-robin to the serving threads (rather than one SO_REUSEPORT listener
+// per thread): the few long-lived keep-alive connections of a client spread exactly evenly instead of by hash, a
+// port already in use fails the bind instead of being silently shared, and closing the listener on drain cannot
+// reset connections still queued on another thread's socket. Each connection then stays on its thread.
+Task<void> Server::Accept() {
+  Timer backoff(control_);
+  for (;;) {
+    Worker& worker = *workers_[next_worker_];
+    auto [ec, socket] = co_await acceptor_.async_accept(worker.ioc, kAwait);
+    if (draining_ || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Out of descriptors or memory: accepting again at once would spin.
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+          ec == asio::error::no_memory) {
+        backoff.expires_after(std::chrono::milliseconds(50));
+        co_await backoff.async_wait(kAwait);
+      }
+      continue;
+    }
+    if (connections_.load() >= options_.max_connections) continue;  // the socket closes as it goes out of scope
+    next_worker_ = (next_worker_ + 1) % workers_.size();
+    socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    connections_.fetch_add(1);
+    asio::co_spawn(worker.ioc, ServeConnection(worker, std::move(socket)), asio::detached);
+  }
+}
+
+void Server::WaitForSignal() {
+  signals_.async_wait([this](const error_code& ec, int /*signal*/) {
+    if (ec) return;
+    // A second signal cuts the drain short.
+    if (draining_) {
+      ForceClose();
+    } else {
+      BeginDrain();
+    }
+    WaitForSignal();
+  });
+}
+
+void Server::BeginDrain() {
+  if (draining_.exchange(true) || finished_) return;
+  error_code ignored;
+  acceptor_.close(ignored);
+  for (auto& worker : workers_) asio::post(worker->ioc, [&w = *worker] { w.BeginDrain(); });
+  drain_timer_.expires_after(options_.drain_time);
+  drain_timer_.async_wait([this](const error_code& ec) {
+    if (!ec) ForceClose();
+  });
+  CheckDrained();
+}
+
+void Server::ForceClose() {
+  for (auto& worker : workers_) asio::post(worker->ioc, [&w = *worker] { w.ForceClose(); });
+}
+
+void Server::ConnectionClosed() noexcept {
+  if (connections_.fetch_sub(1) == 1 && draining_.load()) {
+    try {
+      asio::post(control_, [this] { CheckDrained(); });
+    } catch (const std::exception& error) {
+      // Only the drain timer can end the drain now.
+      spdlog::error("http: cannot report the last connection's end: {}", error.what());
+    }
+  }
+}
+
+void Server::CheckDrained() {
+  if (!draining_.load() || finished_ || connections_.load() != 0) return;
+  finished_ = true;
+  drain_timer_.cancel();
+  error_code ignored;
+  signals_.cancel(ignored);
+  StopAll();
+}
+
+void Server::StopAll() {
+  for (auto& worker : workers_) worker->ioc.stop();
+  control_.stop();
+}
+
+void Server::JoinAll() {
+  for (auto& worker : workers_) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+}
+
+void Server::Run(const HandlerFactory& make_handler, const ListeningCallback& on_listening,
+                 const std::stop_token& stop) {
+  Listen();
+  for (auto& worker : workers_) asio::co_spawn(worker->ioc, Sweep(*worker, SweepTick(options_)), asio::detached);
+
+  // Each serving thread builds its own handler before it serves; accepting starts only when all of them exist.
+  std::latch ready(static_cast<std::ptrdiff_t>(workers_.size()));
+  std::vector<std::exception_ptr> failures(workers_.size());
+  for (std::size_t index = 0; index < workers_.size(); ++index) {
+    try {
+      workers_[index]->thread = std::thread([this, index, &ready, &failures, &make_handler] {
+        Worker& worker = *workers_[index];
+        try {
+          worker.handler = make_handler();
+          if (!worker.handler) throw std::logic_error("the handler factory returned no handler");
+        } catch (...) {
+          failures[index] = std::current_exception();
+        }
+        ready.count_down();
+        RunUntilStopped(worker.ioc);
+        worker.handler.reset();
+      });
+    } catch (...) {
+      failures[index] = std::current_exception();
+      ready.count_down();
+    }
+  }
+  ready.wait();
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) {
+      StopAll();
+      JoinAll();
+      std::rethrow_exception(failure);
+    }
+  }
+
+  const std::stop_callback on_stop(stop, [this] { asio::post(control_, [this] { BeginDrain(); }); });
+  WaitForSignal();
+  try {
+    on_listening(port_);
+  } catch (...) {
+    StopAll();
+    JoinAll();
+    throw;
+  }
+  asio::co_spawn(control_, Accept(), asio::detached);
+  RunUntilStopped(control_);
+  JoinAll();
+}
+
+}  // namespace
+
+void Serve(const ServerOptions& options, const HandlerFactory& make_handler, const ListeningCallback& on_listening) {
+  Serve(options, make_handler, on_listening, std::stop_token());
+}
+
+void Serve(const ServerOptions& options, const HandlerFactory& make_handler, const ListeningCallback& on_listening,
+           const std::stop_token& stop) {
+  Server server(options);
+  server.Run(make_handler, on_listening, stop);
+}
+
+}  // namespace phonechat::http

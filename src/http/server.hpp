@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +26,8 @@ class Request {
   [[nodiscard]] virtual std::string_view Target() const = 0;
   // The value of the first header named `name` (case-insensitive), if present.
   [[nodiscard]] virtual std::optional<std::string_view> Header(std::string_view name) const = 0;
+  // The request body as received (chunked bodies already decoded); empty when there is none.
+  [[nodiscard]] virtual std::string_view Body() const { return {}; }
 };
 
 // What the application answers; the server adds Content-Length, Date-free framing and keep-alive headers.
@@ -41,8 +45,9 @@ class RequestHandler {
   virtual ~RequestHandler() = default;
   // Answers one complete request. Must not throw.
   virtual Response Handle(const Request& request) = 0;
-  // Answers a request the server refused before it was complete (limits, malformed HTTP, draining):
-  // `code` says why; `request` holds whatever was parsed (may be null). Must not throw.
+  // Answers a request the server refused before it was complete (limits, malformed HTTP, draining) or whose
+  // Handle threw (kInternal): `code` says why; `request` is the parsed request, or null when its header was not
+  // complete. Must not throw.
   virtual Response HandleRefused(ErrorCode code, const Request* request) = 0;
 };
 
@@ -51,14 +56,14 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   unsigned threads = 0;  // 0: one per core
-  std::size_t max_request_line = 8 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_request_line = std::size_t{8} * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
+  std::size_t max_body_bytes = std::size_t{64} * 1024;
   std::chrono::milliseconds header_deadline{10'000};  // absolute, from the first byte awaited
   std::chrono::milliseconds body_deadline{30'000};
-  std::chrono::milliseconds idle_timeout{75'000};    // between keep-alive requests
+  std::chrono::milliseconds idle_timeout{75'000};  // between keep-alive requests
   std::chrono::milliseconds write_timeout{30'000};
-  std::chrono::milliseconds drain_time{20'000};      // after SIGTERM/SIGINT, longest wait for in-flight work
+  std::chrono::milliseconds drain_time{20'000};  // after SIGTERM/SIGINT, longest wait for in-flight work
   std::size_t max_connections = 10'000;
 };
 
@@ -68,9 +73,14 @@ using HandlerFactory = std::function<std::unique_ptr<RequestHandler>()>;
 // Called once the listener is bound, with the bound port (useful with port 0).
 using ListeningCallback = std::function<void(std::uint16_t bound_port)>;
 
-// Serves HTTP/1.1 until SIGTERM or SIGINT, then drains: stops accepting, finishes in-flight requests,
-// answers 503 (via HandleRefused(kUnavailable)) to new requests on open connections, and returns when
-// every connection is closed or `drain_time` has passed. Throws UsageError when it cannot listen.
+// Serves HTTP/1.1 on `threads` serving threads (the calling thread accepts) until SIGTERM or SIGINT, then drains:
+// stops accepting, finishes in-flight requests, answers 503 (via HandleRefused(kUnavailable)) to new requests on
+// open connections, closes idle ones, and returns when every connection is closed or `drain_time` has passed (a
+// second signal cuts it short). Throws UsageError when it cannot listen, and whatever the handler factory throws.
 void Serve(const ServerOptions& options, const HandlerFactory& make_handler, const ListeningCallback& on_listening);
+
+// As above, and also drains and returns once `stop` is requested (from any thread), as on SIGTERM.
+void Serve(const ServerOptions& options, const HandlerFactory& make_handler, const ListeningCallback& on_listening,
+           const std::stop_token& stop);
 
 }  // namespace phonechat::http

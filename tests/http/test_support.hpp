@@ -1,0 +1,142 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+#include "http/server.hpp"
+
+namespace phonechat::http::testing {
+
+// What the test handlers saw, shared by every handler of one server. Thread-safe.
+class Probe {
+ public:
+  // Records one refusal the server reported.
+  void RecordRefusal(ErrorCode code, bool with_request);
+  // The refusals so far, in order, with whether a parsed request came with each.
+  [[nodiscard]] std::vector<std::pair<ErrorCode, bool>> Refusals() const;
+  // Records that a handler was built on the calling thread.
+  void RecordHandlerBuilt();
+  // The threads that built a handler, in order.
+  [[nodiscard]] std::vector<std::thread::id> HandlerThreads() const;
+  // Counts a request answered by a handler on a thread other than the one that built it.
+  void RecordForeignThread() { foreign_thread_calls_.fetch_add(1); }
+  // How many requests a handler answered off its own thread.
+  [[nodiscard]] int ForeignThreadCalls() const { return foreign_thread_calls_.load(); }
+  // Marks that a slow request has entered its handler.
+  void MarkSlowStarted();
+  // Waits until a slow request has entered its handler; false on timeout.
+  bool WaitSlowStarted(std::chrono::milliseconds timeout);
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable slow_started_cv_;
+  bool slow_started_ = false;
+  std::vector<std::pair<ErrorCode, bool>> refusals_;
+  std::vector<std::thread::id> handler_threads_;
+  std::atomic<int> foreign_thread_calls_{0};
+};
+
+// A handler whose answers expose what the server handed it. Targets: `/throw` throws, `/sleep` takes 300 ms and
+// `/sleep-long` 1 s, `/close` asks for the connection to be closed, `/bare` answers without a content type; anything
+// else echoes `METHOD TARGET echo=<X-Echo header or -> body=<body length>` as text/plain with `X-Handler: echo`.
+class EchoHandler final : public RequestHandler {
+ public:
+  explicit EchoHandler(std::shared_ptr<Probe> probe);
+  Response Handle(const Request& request) override;
+  // Answers the status api-contract §3 gives `code`, with body `refused <status> request=<yes|no>`.
+  Response HandleRefused(ErrorCode code, const Request* request) override;
+
+ private:
+  std::shared_ptr<Probe> probe_;
+  std::thread::id owner_;
+};
+
+// Options for tests: an ephemeral port on the loopback, two threads, a short drain.
+ServerOptions TestOptions();
+
+// `Serve` on a background thread with EchoHandlers; stopped (drained) when destroyed.
+class RunningServer {
+ public:
+  // Starts the server and waits until it listens; throws if it fails to within 10 s.
+  explicit RunningServer(const ServerOptions& options, std::shared_ptr<Probe> probe = std::make_shared<Probe>());
+  ~RunningServer();
+  RunningServer(const RunningServer&) = delete;
+  RunningServer& operator=(const RunningServer&) = delete;
+
+  // The port the server is bound to.
+  [[nodiscard]] std::uint16_t Port() const { return port_; }
+  // The handlers' shared record.
+  [[nodiscard]] Probe& Seen() const { return *probe_; }
+  // Asks the server to drain, as SIGTERM does, without waiting.
+  void RequestStop() { thread_.request_stop(); }
+  // Waits up to `timeout` for Serve to return; true if it did.
+  bool WaitReturned(std::chrono::milliseconds timeout);
+
+ private:
+  std::shared_ptr<Probe> probe_;
+  std::uint16_t port_ = 0;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool listening_ = false;
+  bool returned_ = false;
+  std::string failure_;
+  std::jthread thread_;
+};
+
+// One parsed HTTP response.
+struct HttpResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // The first header named `name` (case-insensitive), if present.
+  [[nodiscard]] std::optional<std::string> Header(std::string_view name) const;
+};
+
+// A blocking TCP client on raw sockets, so that tests can send any bytes at all.
+class Client {
+ public:
+  // Connects to 127.0.0.1:`port`; throws std::runtime_error if the connection is refused.
+  explicit Client(std::uint16_t port);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends every byte; false if the connection is gone.
+  bool Send(std::string_view bytes);
+  // Reads one response (no body for a HEAD request); nullopt on timeout or when the connection closes first.
+  std::optional<HttpResponse> Read(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                                   bool head_request = false);
+  // Waits for the server to close the connection (end of stream or reset), dropping any bytes that come first;
+  // true if it closed within `timeout`.
+  bool WaitClosed(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // True if the server has neither closed the connection nor sent anything within `wait`.
+  bool StaysOpenSilently(std::chrono::milliseconds wait);
+  // Bytes received but not yet consumed by Read.
+  [[nodiscard]] const std::string& Pending() const { return buffer_; }
+
+ private:
+  // Waits up to `timeout` for more bytes; 1 if some arrived, 0 on timeout, -1 when the connection is closed.
+  int Fill(std::chrono::steady_clock::time_point deadline);
+
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// Whether a TCP connection to 127.0.0.1:`port` is accepted at all.
+bool CanConnect(std::uint16_t port);
+
+// A plain request for `target` with optional extra header lines (each ending in CRLF).
+std::string Get(std::string_view target, std::string_view extra_headers = {});
+
+}  // namespace phonechat::http::testing
