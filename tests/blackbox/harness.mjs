@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const PEER = process.env.PHONECHAT_TARGET === 'peer';
-export const BIN = process.env.PHONECHAT_BIN ||
-  (PEER ? '/work/shared/peers/node-fastify/phonechat-api' : '/work/main/build/src/app/phonechat-api');
+// PHONECHAT_TARGET=peer runs the suite against another implementation of the same command line (its path in
+// PHONECHAT_BIN), to compare behaviours request by request.
+export const BIN = process.env.PHONECHAT_BIN || new URL('../../build/src/app/phonechat-api', import.meta.url).pathname;
 // What the target supports beyond the common CLI shape.
 export const CAN = { now: !PEER, revoke: !PEER, drainTime: !PEER, accessLog: !PEER };
 export const SCOPE = 'account_phonechat_bookings';

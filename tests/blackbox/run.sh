@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs the black-box suite against the real binary over real sockets.
 #   PHONECHAT_BIN      the binary (default build/src/app/phonechat-api of this checkout)
-#   PHONECHAT_TARGET   "peer" to run against the reference peer instead (no revoke, no --now)
+#   PHONECHAT_TARGET   "peer" to run against another implementation of the CLI at PHONECHAT_BIN (no revoke, no --now)
 #   PHONECHAT_KEEP_TMP keep the temporary databases for inspection
 # Extra arguments go to `node --test` (e.g. --test-name-pattern=seed).
 set -eu

@@ -8,7 +8,7 @@ import { CAN, importRecords, mintToken, newDb, request, startServer, xmllint } f
 import { parseXml } from './xml.mjs';
 import { keyOrderDiffs } from './model.mjs';
 
-const SEED_FILE = process.env.PHONECHAT_SEED || new URL('../../../shared/seed/made-phonechat-bookings.txt', import.meta.url).pathname;
+const SEED_FILE = process.env.PHONECHAT_SEED || new URL('../fixtures/made-phonechat-bookings.txt', import.meta.url).pathname;
 if (!fs.existsSync(SEED_FILE)) throw new Error(`the published page is not at ${SEED_FILE}: set PHONECHAT_SEED`);
 const SEED = fs.readFileSync(SEED_FILE, 'utf8');
 const SEED_NOW = '2018-01-21T14:00:00';
