@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package the build, the sandbox and the tests need. Safe to run again.
+# Installs the Debian 12 packages the build and the sandbox need, and with `--tests` also what the tests
+# need (Node.js, xmllint, Chromium). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3 libsodium-dev libhowardhinnant-date-dev tzdata
-  libcli11-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev
-  nodejs libxml2-utils curl
+  libcli11-dev libspdlog-dev libfmt-dev libkainjow-mustache-dev
+  libgtest-dev libgmock-dev curl
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(nodejs npm libxml2-utils chromium)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -18,6 +21,9 @@ done
 # A machine that already has Node.js from elsewhere keeps it.
 if command -v node >/dev/null 2>&1; then
   missing=("${missing[@]/nodejs/}")
+fi
+if command -v npm >/dev/null 2>&1; then
+  missing=("${missing[@]/npm/}")
 fi
 missing=(${missing[@]+"${missing[@]}"})
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -4,7 +4,7 @@
 #   sanitizer build (ASan + UBSan): the same tiers again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 
 for kind in release sanitize; do
   echo "== $kind build" >&2
