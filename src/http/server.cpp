@@ -9,11 +9,14 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -125,6 +128,32 @@ Response Refused(RequestHandler& handler, ErrorCode code, const Request* request
   return fallback;
 }
 
+// Runs `work` on `pool` unless `abandon` is set by the time its turn comes, then completes on the awaiting
+// coroutine's own executor with whether it ran and what it threw if anything (which co_await then rethrows). The
+// executor is kept from running out of work meanwhile.
+template <typename Token>
+auto RunOnPool(asio::thread_pool& pool, const std::function<void()>& work, const std::atomic<bool>& abandon,
+               Token&& token) {
+  return asio::async_initiate<Token, void(std::exception_ptr, bool)>(
+      [&pool, &work, &abandon](auto handler) {
+        auto home = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
+        asio::post(pool, [&work, &abandon, handler = std::move(handler), home = std::move(home)]() mutable {
+          std::exception_ptr failure;
+          const bool run = !abandon.load();
+          if (run) {
+            try {
+              work();
+            } catch (...) {
+              failure = std::current_exception();
+            }
+          }
+          asio::post(home,
+                     [handler = std::move(handler), failure, run]() mutable { std::move(handler)(failure, run); });
+        });
+      },
+      token);
+}
+
 void AppendNumber(std::string& out, std::uint64_t value) {
   std::array<char, 24> digits{};
   const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
@@ -182,6 +211,14 @@ class Server {
   [[nodiscard]] const ServerOptions& Options() const { return options_; }
   // Called on a worker thread when one of its connections has ended.
   void ConnectionClosed() noexcept;
+  // Reserves a place for one DeferredWork; false when `max_blocking_queue` are already pending or running.
+  bool AdmitBlocking() noexcept;
+  // Gives back a place reserved by AdmitBlocking.
+  void ReleaseBlocking() noexcept { blocking_.fetch_sub(1); }
+  // The pool that runs DeferredWork::blocking.
+  asio::thread_pool& BlockingPool() { return blocking_pool_; }
+  // Set once the drain is cut short: DeferredWork that has not started by then is not run at all.
+  [[nodiscard]] const std::atomic<bool>& Forcing() const { return forcing_; }
 
  private:
   static std::vector<std::unique_ptr<Worker>> MakeWorkers(Server& server, unsigned threads);
@@ -197,10 +234,14 @@ class Server {
   const ServerOptions options_;
   std::atomic<std::size_t> connections_{0};  // accepted and not yet ended, over all workers
   std::atomic<bool> draining_{false};
+  std::atomic<bool> forcing_{false};
   bool finished_ = false;
   std::size_t next_worker_ = 0;
   std::uint16_t port_ = 0;
+  std::atomic<std::size_t> blocking_{0};  // DeferredWork admitted and not yet answered, over all workers
   std::vector<std::unique_ptr<Worker>> workers_;
+  // After the workers, which its completions are posted to.
+  asio::thread_pool blocking_pool_;
   // After the workers: operations it may still hold at destruction own sockets of the workers' io_contexts.
   asio::io_context control_{1};
   Acceptor acceptor_;
@@ -253,6 +294,7 @@ class Connection : public ConnectionHook {
   Task<bool> Write(const Response& response, bool keep_alive, bool head_only);
   Task<void> Close(bool linger);
   Response Dispatch(const Request& request);
+  Task<std::optional<Response>> Defer(const Request& request, const DeferredWork& work);
   void FormatHead(const Response& response, bool keep_alive);
   Outcome Refuse(ErrorCode code) {
     refusal_ = code;
@@ -329,7 +371,13 @@ Task<void> Connection::Run() {
     }
 
     deadline_ = kNever;
-    const Response response = Dispatch(request);
+    Response response = Dispatch(request);
+    if (response.deferred) {
+      const std::shared_ptr<DeferredWork> work = std::move(response.deferred);
+      std::optional<Response> finished = co_await Defer(request, *work);
+      if (!finished) co_return;
+      response = std::move(*finished);
+    }
     const bool keep_alive = message.keep_alive() && !response.close_connection && !worker_.draining;
     if (!co_await Write(response, keep_alive, head_only)) co_return;
     if (!keep_alive) {
@@ -430,6 +478,42 @@ Response Connection::Dispatch(const Request& request) {
     spdlog::error("http: request handler threw a non-standard exception");
   }
   return Refused(*worker_.handler, ErrorCode::kInternal, &request);
+}
+
+// Suspends only this connection: the serving thread goes on with the others while the pool runs the work.
+Task<std::optional<Response>> Connection::Defer(const Request& request, const DeferredWork& work) {
+  Server& server = worker_.server;
+  if (!server.AdmitBlocking()) co_return Refused(*worker_.handler, ErrorCode::kUnavailable, &request);
+  struct Release {
+    Server& server;
+    ~Release() { server.ReleaseBlocking(); }
+  } release{server};
+
+  bool failed = false;
+  bool ran = true;
+  try {
+    ran = co_await RunOnPool(server.BlockingPool(), work.blocking, server.Forcing(), asio::use_awaitable_t<Executor>{});
+  } catch (const std::exception& error) {
+    spdlog::error("http: deferred work threw: {}", error.what());
+    failed = true;
+  } catch (...) {
+    spdlog::error("http: deferred work threw a non-standard exception");
+    failed = true;
+  }
+  // A forced close during the work ends the connection unanswered, as at any other step.
+  if (aborted_ || !ran) co_return std::nullopt;
+  if (failed) co_return Refused(*worker_.handler, ErrorCode::kInternal, &request);
+
+  try {
+    Response response = work.finish();
+    if (!response.deferred) co_return response;
+    spdlog::error("http: a deferred answer's finish answered with deferred work again");
+  } catch (const std::exception& error) {
+    spdlog::error("http: deferred answer's finish threw: {}", error.what());
+  } catch (...) {
+    spdlog::error("http: deferred answer's finish threw a non-standard exception");
+  }
+  co_return Refused(*worker_.handler, ErrorCode::kInternal, &request);
 }
 
 void Connection::FormatHead(const Response& response, bool keep_alive) {
@@ -556,9 +640,17 @@ void RunUntilStopped(asio::io_context& ioc) {
 Server::Server(const ServerOptions& options)
     : options_(options),
       workers_(MakeWorkers(*this, options.threads != 0 ? options.threads : std::thread::hardware_concurrency())),
+      // A pool of none would leave every DeferredWork waiting forever.
+      blocking_pool_(std::max(options.blocking_threads, 1U)),
       acceptor_(control_),
       signals_(control_, SIGINT, SIGTERM),
       drain_timer_(control_) {}
+
+bool Server::AdmitBlocking() noexcept {
+  if (blocking_.fetch_add(1) < options_.max_blocking_queue) return true;
+  blocking_.fetch_sub(1);
+  return false;
+}
 
 std::vector<std::unique_ptr<Worker>> Server::MakeWorkers(Server& server, unsigned threads) {
   std::vector<std::unique_ptr<Worker>> workers;
@@ -643,6 +735,7 @@ void Server::BeginDrain() {
 }
 
 void Server::ForceClose() {
+  forcing_.store(true);
   for (auto& worker : workers_) asio::post(worker->ioc, [&w = *worker] { w.ForceClose(); });
 }
 
@@ -725,6 +818,8 @@ void Server::Run(const HandlerFactory& make_handler, const ListeningCallback& on
   asio::co_spawn(control_, Accept(), asio::detached);
   RunUntilStopped(control_);
   JoinAll();
+  // Lets work still queued or running finish rather than abandoning it; the drain normally leaves none.
+  blocking_pool_.join();
 }
 
 }  // namespace

@@ -16,7 +16,8 @@
 
 namespace phonechat::http {
 
-// A parsed request as the server hands it to the application. Views are valid only during the call.
+// A parsed request as the server hands it to the application. The object and its views are valid only during the
+// call to Handle, or, when Handle answers with a DeferredWork, until that work's `finish` has run.
 class Request {
  public:
   virtual ~Request() = default;
@@ -30,6 +31,9 @@ class Request {
   [[nodiscard]] virtual std::string_view Body() const { return {}; }
 };
 
+// Defined below: a Response may hand its answer over to one.
+struct DeferredWork;
+
 // What the application answers; the server adds Content-Length, Date-free framing and keep-alive headers.
 struct Response {
   int status = 200;
@@ -37,6 +41,14 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, e.g. Allow, WWW-Authenticate
   bool close_connection = false;
+  std::shared_ptr<DeferredWork> deferred;  // when set, the answer comes from it
+};
+
+// Work too slow for a serving thread (password hashing). The server runs `blocking` on its bounded blocking pool,
+// then calls `finish` back on the serving thread that owns the connection and writes the Response it returns.
+struct DeferredWork {
+  std::function<void()> blocking;
+  std::function<Response()> finish;
 };
 
 // The application side of the server. One instance per serving thread, so it may keep per-thread state.
@@ -45,9 +57,10 @@ class RequestHandler {
   virtual ~RequestHandler() = default;
   // Answers one complete request. Must not throw.
   virtual Response Handle(const Request& request) = 0;
-  // Answers a request the server refused before it was complete (limits, malformed HTTP, draining) or whose
-  // Handle threw (kInternal): `code` says why; `request` is the parsed request, or null when its header was not
-  // complete. Must not throw.
+  // Answers a request the server refused before it was complete (limits, malformed HTTP, draining), whose Handle,
+  // deferred `blocking` or `finish` threw or whose `finish` answered with another DeferredWork (kInternal), or whose
+  // DeferredWork found the blocking pool full (kUnavailable): `code` says why; `request` is the parsed request, or
+  // null when its header was not complete. Must not throw.
   virtual Response HandleRefused(ErrorCode code, const Request* request) = 0;
 };
 
@@ -65,6 +78,8 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds drain_time{20'000};  // after SIGTERM/SIGINT, longest wait for in-flight work
   std::size_t max_connections = 10'000;
+  unsigned blocking_threads = 2;         // pool for DeferredWork
+  std::size_t max_blocking_queue = 256;  // deferred requests waiting beyond this get HandleRefused(kUnavailable)
 };
 
 // Builds the handler for one serving thread (called once on each, before it serves).
@@ -74,9 +89,11 @@ using HandlerFactory = std::function<std::unique_ptr<RequestHandler>()>;
 using ListeningCallback = std::function<void(std::uint16_t bound_port)>;
 
 // Serves HTTP/1.1 on `threads` serving threads (the calling thread accepts) until SIGTERM or SIGINT, then drains:
-// stops accepting, finishes in-flight requests, answers 503 (via HandleRefused(kUnavailable)) to new requests on
-// open connections, closes idle ones, and returns when every connection is closed or `drain_time` has passed (a
-// second signal cuts it short). Throws UsageError when it cannot listen, and whatever the handler factory throws.
+// stops accepting, finishes in-flight requests (deferred work included), answers 503 (via
+// HandleRefused(kUnavailable)) to new requests on open connections, closes idle ones, and returns when every
+// connection is closed or `drain_time` has passed (a second signal cuts it short); DeferredWork not yet started by
+// then is dropped, and work already running is waited for. Throws UsageError when it cannot listen, and whatever the
+// handler factory throws.
 void Serve(const ServerOptions& options, const HandlerFactory& make_handler, const ListeningCallback& on_listening);
 
 // As above, and also drains and returns once `stop` is requested (from any thread), as on SIGTERM.

@@ -61,8 +61,11 @@ int Connect(std::uint16_t port) {
 }  // namespace
 
 void Probe::RecordRefusal(ErrorCode code, bool with_request) {
-  const std::lock_guard lock(mutex_);
-  refusals_.emplace_back(code, with_request);
+  {
+    const std::lock_guard lock(mutex_);
+    refusals_.emplace_back(code, with_request);
+  }
+  changed_cv_.notify_all();
 }
 
 std::vector<std::pair<ErrorCode, bool>> Probe::Refusals() const {
@@ -93,6 +96,66 @@ bool Probe::WaitSlowStarted(std::chrono::milliseconds timeout) {
   return slow_started_cv_.wait_for(lock, timeout, [this] { return slow_started_; });
 }
 
+void Probe::RecordDeferred() {
+  {
+    const std::lock_guard lock(mutex_);
+    ++deferred_;
+  }
+  changed_cv_.notify_all();
+}
+
+bool Probe::WaitDeferred(int count, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_cv_.wait_for(lock, timeout, [this, count] { return deferred_ >= count; });
+}
+
+void Probe::RecordBlockingStarted() {
+  {
+    const std::lock_guard lock(mutex_);
+    blocking_threads_.push_back(std::this_thread::get_id());
+  }
+  changed_cv_.notify_all();
+}
+
+bool Probe::WaitBlockingStarted(int count, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_cv_.wait_for(lock, timeout,
+                              [this, count] { return blocking_threads_.size() >= static_cast<std::size_t>(count); });
+}
+
+std::vector<std::thread::id> Probe::BlockingThreads() const {
+  const std::lock_guard lock(mutex_);
+  return blocking_threads_;
+}
+
+void Probe::RecordFinish() {
+  const std::lock_guard lock(mutex_);
+  finish_threads_.push_back(std::this_thread::get_id());
+}
+
+std::vector<std::thread::id> Probe::FinishThreads() const {
+  const std::lock_guard lock(mutex_);
+  return finish_threads_;
+}
+
+bool Probe::WaitGate(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_cv_.wait_for(lock, timeout, [this] { return gate_open_; });
+}
+
+void Probe::OpenGate() {
+  {
+    const std::lock_guard lock(mutex_);
+    gate_open_ = true;
+  }
+  changed_cv_.notify_all();
+}
+
+bool Probe::WaitRefusals(std::size_t count, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_cv_.wait_for(lock, timeout, [this, count] { return refusals_.size() >= count; });
+}
+
 EchoHandler::EchoHandler(std::shared_ptr<Probe> probe) : probe_(std::move(probe)), owner_(std::this_thread::get_id()) {
   probe_->RecordHandlerBuilt();
 }
@@ -101,6 +164,7 @@ Response EchoHandler::Handle(const Request& request) {
   if (std::this_thread::get_id() != owner_) probe_->RecordForeignThread();
   const std::string_view target = request.Target();
   Response response;
+  if (target.starts_with("/deferred")) return Defer(request);
   if (target == "/throw") throw std::runtime_error("handler failure");
   if (target == "/sleep" || target == "/sleep-long") {
     probe_->MarkSlowStarted();
@@ -109,9 +173,47 @@ Response EchoHandler::Handle(const Request& request) {
   if (target == "/close") response.close_connection = true;
   if (target != "/bare") response.content_type = "text/plain; charset=utf-8";
   response.headers.emplace_back("X-Handler", "echo");
+  if (target == "/body") {
+    response.body = request.Body();
+    return response;
+  }
   response.body = std::string(request.Method()) + " " + std::string(target) +
                   " echo=" + std::string(request.Header("x-echo").value_or("-")) +
                   " body=" + std::to_string(request.Body().size());
+  return response;
+}
+
+Response EchoHandler::Defer(const Request& request) {
+  const std::string target(request.Target());
+  auto work = std::make_shared<DeferredWork>();
+  work->blocking = [probe = probe_, target] {
+    probe->RecordBlockingStarted();
+    if (target == "/deferred-gate") probe->WaitGate(std::chrono::seconds(20));
+    if (target == "/deferred-sleep") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (target == "/deferred-throw") throw std::runtime_error("blocking failure");
+  };
+  // The request is read only now, in finish: the server keeps it valid until then.
+  work->finish = [this, &request, target] {
+    probe_->RecordFinish();
+    if (std::this_thread::get_id() != owner_) probe_->RecordForeignThread();
+    if (target == "/deferred-finish-throw") throw std::runtime_error("finish failure");
+    Response response;
+    if (target == "/deferred-again") {
+      response.deferred = std::make_shared<DeferredWork>();
+      response.deferred->blocking = [] {};
+      response.deferred->finish = [] { return Response{}; };
+      return response;
+    }
+    response.content_type = "text/plain; charset=utf-8";
+    response.headers.emplace_back("X-Handler", "deferred");
+    response.body = "deferred " + std::string(request.Method()) + " " + std::string(request.Target()) +
+                    " echo=" + std::string(request.Header("x-echo").value_or("-")) +
+                    " body=" + std::string(request.Body());
+    return response;
+  };
+  Response response;
+  response.deferred = std::move(work);
+  probe_->RecordDeferred();
   return response;
 }
 

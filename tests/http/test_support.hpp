@@ -37,19 +37,50 @@ class Probe {
   void MarkSlowStarted();
   // Waits until a slow request has entered its handler; false on timeout.
   bool WaitSlowStarted(std::chrono::milliseconds timeout);
+  // Records that a handler answered with a DeferredWork.
+  void RecordDeferred();
+  // Waits until handlers have answered `count` times with a DeferredWork; false on timeout.
+  bool WaitDeferred(int count, std::chrono::milliseconds timeout);
+  // Records that deferred `blocking` work has started on the calling thread.
+  void RecordBlockingStarted();
+  // Waits until `count` deferred works have started; false on timeout.
+  bool WaitBlockingStarted(int count, std::chrono::milliseconds timeout);
+  // The threads deferred `blocking` work started on, in order.
+  [[nodiscard]] std::vector<std::thread::id> BlockingThreads() const;
+  // Records that a deferred `finish` ran on the calling thread.
+  void RecordFinish();
+  // The threads deferred `finish` calls ran on, in order.
+  [[nodiscard]] std::vector<std::thread::id> FinishThreads() const;
+  // Waits until the gate is open or `timeout` has passed; true if it is open.
+  bool WaitGate(std::chrono::milliseconds timeout);
+  // Opens the gate for good, releasing every deferred work waiting at it.
+  void OpenGate();
+  // Waits until `count` refusals have been recorded; false on timeout.
+  bool WaitRefusals(std::size_t count, std::chrono::milliseconds timeout);
 
  private:
   mutable std::mutex mutex_;
   std::condition_variable slow_started_cv_;
+  std::condition_variable changed_cv_;  // any of the blocking, gate and refusal records changed
   bool slow_started_ = false;
+  bool gate_open_ = false;
+  int deferred_ = 0;
   std::vector<std::pair<ErrorCode, bool>> refusals_;
   std::vector<std::thread::id> handler_threads_;
+  std::vector<std::thread::id> blocking_threads_;
+  std::vector<std::thread::id> finish_threads_;
   std::atomic<int> foreign_thread_calls_{0};
 };
 
 // A handler whose answers expose what the server handed it. Targets: `/throw` throws, `/sleep` takes 300 ms and
-// `/sleep-long` 1 s, `/close` asks for the connection to be closed, `/bare` answers without a content type; anything
-// else echoes `METHOD TARGET echo=<X-Echo header or -> body=<body length>` as text/plain with `X-Handler: echo`.
+// `/sleep-long` 1 s, `/close` asks for the connection to be closed, `/bare` answers without a content type, `/body`
+// answers with the request body itself; anything else echoes `METHOD TARGET echo=<X-Echo header or -> body=<body
+// length>` as text/plain with `X-Handler: echo`.
+// Targets starting with `/deferred` answer with a DeferredWork whose finish answers `deferred METHOD TARGET
+// echo=<X-Echo header or -> body=<the body itself>` with `X-Handler: deferred`; its blocking part does nothing, or
+// for `/deferred-gate` waits (up to 20 s) for the probe's gate, for `/deferred-sleep` sleeps 300 ms, for
+// `/deferred-throw` throws; `/deferred-finish-throw` has finish throw, `/deferred-again` has finish answer with
+// another DeferredWork.
 class EchoHandler final : public RequestHandler {
  public:
   explicit EchoHandler(std::shared_ptr<Probe> probe);
@@ -58,8 +89,24 @@ class EchoHandler final : public RequestHandler {
   Response HandleRefused(ErrorCode code, const Request* request) override;
 
  private:
+  // The DeferredWork answer to a `/deferred...` target.
+  Response Defer(const Request& request);
+
   std::shared_ptr<Probe> probe_;
   std::thread::id owner_;
+};
+
+// Opens the probe's gate when it goes out of scope, so that a failing test never leaves work waiting at it.
+class GateOpener {
+ public:
+  // Opens `probe`'s gate on destruction.
+  explicit GateOpener(Probe& probe) : probe_(probe) {}
+  ~GateOpener() { probe_.OpenGate(); }
+  GateOpener(const GateOpener&) = delete;
+  GateOpener& operator=(const GateOpener&) = delete;
+
+ private:
+  Probe& probe_;
 };
 
 // Options for tests: an ephemeral port on the loopback, two threads, a short drain.
