@@ -19,7 +19,7 @@ struct TokenRecord {
   ProjectId project_id = 0;
   std::string scopes;
   std::int64_t expires_at_unix = 0;  // seconds since the Unix epoch (UTC)
-  bool revoked = false;
+  bool revoked = false;  // revoked, or its project is disabled
 };
 
 // A project's identity as the API-key check needs it.

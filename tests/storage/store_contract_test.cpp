@@ -360,6 +360,25 @@ TEST_P(StoreContract, TokensAreFoundByHashWithTheirDataAndRevocationSticks) {
   EXPECT_FALSE(store_->RevokeToken(Hash('b')));
 }
 
+TEST_P(StoreContract, TokensOfADisabledProjectAreFoundRevoked) {
+  Put({User(1, "Owner"), User(2, "Client")});
+  ProjectRecord project{"App", 1, "key", "app", std::nullopt, {}, false, true};
+  {
+    auto batch = store_->BeginWriteBatch();
+    ASSERT_EQ(batch->PutProject(project, false), "");
+    batch->Commit();
+  }
+  store_->InsertToken(NewToken{Hash('a'), 2, "app", "account_phonechat_bookings", 1'900'000'000});
+  EXPECT_FALSE(Session().FindToken(Hash('a'))->revoked);
+  project.active = false;
+  {
+    auto batch = store_->BeginWriteBatch();
+    ASSERT_EQ(batch->PutProject(project, true), "");
+    batch->Commit();
+  }
+  EXPECT_TRUE(Session().FindToken(Hash('a'))->revoked);
+}
+
 TEST_P(StoreContract, TokenHashesAreComparedAsRawBytes) {
   Put({User(1, "Owner")});
   {

@@ -125,6 +125,86 @@ std::string SchemaV1() {
   return sql;
 }
 
+// Schema version 2: the Unified Login. Access tokens stay in `tokens` (the API's FindToken reads them) and gain
+// the family they belong to, so that a code reuse, a refresh-token replay or a revoked grant revokes a whole
+// chain with one indexed update. Only hashes are stored: SHA-256 for tokens, codes, cookie values and back-off
+// keys, Argon2id (in `projects`) for client secrets.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE token_families (
+  family_id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (user_id),
+  project_id INTEGER NOT NULL REFERENCES projects (project_id),
+  created_at INTEGER NOT NULL,  -- Unix seconds, UTC
+  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+);
+CREATE INDEX token_families_by_grant ON token_families (user_id, project_id);
+
+-- NULL for tokens issued outside the Unified Login (the `token` command).
+ALTER TABLE tokens ADD COLUMN family_id INTEGER REFERENCES token_families (family_id);
+CREATE INDEX tokens_by_family ON tokens (family_id) WHERE family_id IS NOT NULL;
+CREATE INDEX tokens_by_grant ON tokens (user_id, project_id);
+
+CREATE TABLE refresh_tokens (
+  token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),
+  family_id INTEGER NOT NULL REFERENCES token_families (family_id),
+  user_id INTEGER NOT NULL REFERENCES users (user_id),
+  project_id INTEGER NOT NULL REFERENCES projects (project_id),
+  scopes TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,  -- Unix seconds, UTC
+  rotated INTEGER NOT NULL DEFAULT 0 CHECK (rotated IN (0, 1)),
+  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+) WITHOUT ROWID;
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+
+-- family_id is set by the first redemption; a second one revokes that family.
+CREATE TABLE authorization_codes (
+  code_hash BLOB PRIMARY KEY CHECK (length(code_hash) = 32),
+  project_id INTEGER NOT NULL REFERENCES projects (project_id),
+  user_id INTEGER NOT NULL REFERENCES users (user_id),
+  redirect_uri TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  code_challenge TEXT NOT NULL DEFAULT '',  -- the S256 challenge, '' when none was sent
+  expires_at INTEGER NOT NULL,  -- Unix seconds, UTC
+  used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),
+  family_id INTEGER REFERENCES token_families (family_id)
+) WITHOUT ROWID;
+CREATE INDEX authorization_codes_by_grant ON authorization_codes (user_id, project_id);
+
+-- A user's remembered consent: scopes space-separated, granted_at the latest consent (LocalDateTime::millis).
+CREATE TABLE oauth_grants (
+  user_id INTEGER NOT NULL REFERENCES users (user_id),
+  project_id INTEGER NOT NULL REFERENCES projects (project_id),
+  scopes TEXT NOT NULL,
+  granted_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, project_id)
+) WITHOUT ROWID;
+
+CREATE TABLE login_sessions (
+  session_hash BLOB PRIMARY KEY CHECK (length(session_hash) = 32),
+  user_id INTEGER NOT NULL REFERENCES users (user_id),
+  created_at INTEGER NOT NULL,  -- LocalDateTime::millis
+  expires_at INTEGER NOT NULL   -- Unix seconds, UTC
+) WITHOUT ROWID;
+CREATE INDEX login_sessions_by_expiry ON login_sessions (expires_at);
+
+-- One row per failed login, under the SHA-256 of each of its back-off keys (login name, client address).
+CREATE TABLE login_failures (
+  failure_id INTEGER PRIMARY KEY,
+  key_hash BLOB NOT NULL CHECK (length(key_hash) = 32),
+  at INTEGER NOT NULL  -- Unix milliseconds, UTC
+);
+CREATE INDEX login_failures_by_key ON login_failures (key_hash, at);
+)sql";
+
+// Logins look users up by nickname or e-mail ignoring ASCII case: two expression indexes on the same fold
+// the lookup uses (FoldNicknameSql), so that a login is an index probe, not a scan of every user.
+std::string SchemaV2() {
+  std::string sql = kSchemaV2;
+  sql += "CREATE INDEX users_by_folded_nickname ON users (" + FoldNicknameSql("nickname") + ");\n";
+  sql += "CREATE INDEX users_by_folded_email ON users (" + FoldNicknameSql("email_address") + ");\n";
+  return sql;
+}
+
 }  // namespace
 
 std::string FoldNicknameSql(std::string_view operand) {
@@ -140,7 +220,7 @@ std::string FoldNicknameSql(std::string_view operand) {
 }
 
 void MigrateSchema(Connection& writer, const std::string& path) {
-  const std::array<std::string, kSchemaVersion> steps{SchemaV1()};
+  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2()};
 
   // IMMEDIATE: two processes opening a new file at once must not both create the tables.
   writer.Execute("BEGIN IMMEDIATE");

@@ -8,7 +8,7 @@
 namespace phonechat::sqlite {
 
 // The schema version this program creates and understands (kept in `PRAGMA user_version`).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Brings the database on `writer` to kSchemaVersion in one transaction. Throws UsageError naming
 // `path` when the database is newer than this program or holds tables but no version (not ours).

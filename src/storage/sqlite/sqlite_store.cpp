@@ -138,8 +138,8 @@ class SqliteSession final : public StoreSession {
 
   std::optional<TokenRecord> FindToken(std::string_view token_hash) override {
     auto& statement = Prepared(find_token_,
-                               "SELECT user_id, project_id, scopes, expires_at, revoked FROM tokens "
-                               "WHERE token_hash = ?1");
+                               "SELECT t.user_id, t.project_id, t.scopes, t.expires_at, t.revoked OR NOT p.active "
+                               "FROM tokens t JOIN projects p ON p.project_id = t.project_id WHERE t.token_hash = ?1");
     ScopedReset reset(statement);
     statement.BindBlob(1, token_hash);
     if (!statement.Step()) return std::nullopt;

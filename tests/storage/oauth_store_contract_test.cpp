@@ -1,0 +1,386 @@
+// The Unified Login store's contract, on a real SQLite file, beside a Store open on the same file (as the
+// server runs them): atomic code redemption, token families, refresh rotation and replay, grants, sessions and
+// login failures. Hashes are stand-ins (32 bytes of one character): the store never sees a token in clear.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "core/error.hpp"
+#include "storage/oauth_store.hpp"
+#include "storage/store.hpp"
+#include "storage_test_support.hpp"
+
+namespace phonechat::testing {
+namespace {
+
+constexpr std::int64_t kNow = 1'700'000'000;  // Unix seconds
+constexpr std::int64_t kHour = 3600;
+constexpr UserId kAlice = 10;
+constexpr UserId kBob = 11;
+constexpr UserId kCarol = 12;
+
+std::string Hash(char fill) { return std::string(32, fill); }
+
+UserRecord User(UserId id, std::string nickname, std::optional<std::string> email = std::nullopt,
+                std::optional<std::string> password_hash = std::nullopt) {
+  UserRecord user;
+  user.user_id = id;
+  user.nickname = std::move(nickname);
+  user.email_address = std::move(email);
+  user.password_hash = std::move(password_hash);
+  return user;
+}
+
+ProjectRecord Project(std::string client_id, std::string api_key) {
+  ProjectRecord project;
+  project.name = "Project " + client_id;
+  project.owner_user_id = kCarol;
+  project.api_key = std::move(api_key);
+  project.client_id = std::move(client_id);
+  project.client_secret_hash = "$argon2id$stand-in";
+  project.redirect_uris = {"https://app.example.test/cb"};
+  return project;
+}
+
+class OAuthStoreContract : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = "sqlite://" + dir_.File("oauth.db");
+    store_ = OpenStore(url_);
+    {
+      auto batch = store_->BeginWriteBatch();
+      for (const auto& user : {User(kAlice, "Alice", "Alice@Example.org", "$argon2id$alice"), User(kBob, "bob"),
+                               User(kCarol, "Carol"), User(13, "Zoë")}) {
+        ASSERT_EQ(batch->PutUser(user, false), "");
+      }
+      GroupRecord group;
+      group.group_id = 5;
+      group.name = "Carol's agency";
+      group.manager_user_id = kCarol;
+      group.member_user_ids = {kAlice};
+      ASSERT_EQ(batch->PutGroup(group, false), "");
+      batch->Commit();
+    }
+    oauth_ = OpenOAuthStore(url_);
+    main_ = oauth_->CreateProject(Project("main-client", "main-key"));
+    other_ = oauth_->CreateProject(Project("other-client", "other-key"));
+    session_ = store_->OpenSession();
+  }
+
+  // A code of Alice's for the main project, stored and redeemed: the family its tokens join.
+  TokenFamilyId RedeemedFamily(char code_fill) {
+    oauth_->InsertAuthorizationCode(
+        AuthorizationCodeRecord{Hash(code_fill), main_, kAlice, "https://app.example.test/cb", "s1", "", kNow + 60});
+    const auto redemption = oauth_->RedeemAuthorizationCode(Hash(code_fill), kNow);
+    EXPECT_EQ(redemption.status, CodeRedeemStatus::kRedeemed);
+    return redemption.family;
+  }
+
+  bool AccessRevoked(char fill) {
+    const auto token = session_->FindToken(Hash(fill));
+    EXPECT_TRUE(token.has_value()) << "access token " << fill;
+    return token && token->revoked;
+  }
+
+  static TokenToIssue Token(char fill, std::int64_t expires = kNow + kHour) {
+    return TokenToIssue{Hash(fill), expires};
+  }
+
+  TempDir dir_;
+  std::string url_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<OAuthStore> oauth_;
+  std::unique_ptr<StoreSession> session_;
+  ProjectId main_ = 0;
+  ProjectId other_ = 0;
+};
+
+TEST_F(OAuthStoreContract, OpensAFreshFileAndThenAStoreOpensBesideIt) {
+  TempDir dir;
+  const std::string url = "sqlite://" + dir.File("fresh.db");
+  auto oauth = OpenOAuthStore(url);
+  auto store = OpenStore(url);
+  EXPECT_TRUE(store->IsEmpty());
+  EXPECT_TRUE(oauth->ListProjects().empty());
+  EXPECT_THROW(OpenOAuthStore("postgresql://localhost/x"), UsageError);
+  EXPECT_THROW(OpenOAuthStore(""), UsageError);
+}
+
+TEST_F(OAuthStoreContract, FindsLoginAccountsByNicknameOrEmailIgnoringAsciiCaseOnly) {
+  for (const char* login : {"Alice", "alice", "ALICE", "alice@example.ORG"}) {
+    const auto accounts = oauth_->FindLoginAccounts(login);
+    ASSERT_EQ(accounts.size(), 1u) << login;
+    EXPECT_EQ(accounts[0].user_id, kAlice);
+    EXPECT_EQ(accounts[0].nickname, "Alice");
+    EXPECT_EQ(accounts[0].password_hash, std::optional<std::string>("$argon2id$alice"));
+  }
+  EXPECT_EQ(oauth_->FindLoginAccounts("bob")[0].password_hash, std::nullopt);
+  EXPECT_EQ(oauth_->FindLoginAccounts("zoë").size(), 1u);
+  EXPECT_TRUE(oauth_->FindLoginAccounts("ZOË").empty()) << "only ASCII letters fold";
+  EXPECT_TRUE(oauth_->FindLoginAccounts("alic").empty());
+  EXPECT_TRUE(oauth_->FindLoginAccounts("").empty());
+}
+
+TEST_F(OAuthStoreContract, ReportsAccountGroupFacts) {
+  const auto alice = oauth_->FindAccount(kAlice);
+  ASSERT_TRUE(alice.has_value());
+  EXPECT_EQ(alice->nickname, "Alice");
+  EXPECT_EQ(alice->group_id, std::optional<GroupId>(5));
+  EXPECT_EQ(alice->group_name, std::optional<std::string>("Carol's agency"));
+  EXPECT_FALSE(alice->is_group_manager);
+  const auto carol = oauth_->FindAccount(kCarol);
+  ASSERT_TRUE(carol.has_value());
+  EXPECT_TRUE(carol->is_group_manager);
+  EXPECT_EQ(carol->group_id, std::optional<GroupId>(5)) << "a manager in no group shows the group they manage";
+  const auto bob = oauth_->FindAccount(kBob);
+  ASSERT_TRUE(bob.has_value());
+  EXPECT_EQ(bob->group_id, std::nullopt);
+  EXPECT_FALSE(bob->is_group_manager);
+  EXPECT_FALSE(oauth_->FindAccount(999).has_value());
+}
+
+TEST_F(OAuthStoreContract, CreatesListsDisablesAndRedirectsProjects) {
+  const auto found = oauth_->FindProjectByClientId("main-client");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->project_id, main_);
+  EXPECT_EQ(found->name, "Project main-client");
+  EXPECT_EQ(found->owner_user_id, kCarol);
+  EXPECT_EQ(found->api_key, "main-key");
+  EXPECT_EQ(found->client_secret_hash, std::optional<std::string>("$argon2id$stand-in"));
+  EXPECT_EQ(found->redirect_uris, std::vector<std::string>{"https://app.example.test/cb"});
+  EXPECT_FALSE(found->implicit_grant);
+  EXPECT_TRUE(found->active);
+  EXPECT_EQ(oauth_->FindProject(other_)->client_id, "other-client");
+
+  auto public_project = Project("public-client", "public-key");
+  public_project.client_secret_hash.reset();
+  public_project.implicit_grant = true;
+  const ProjectId public_id = oauth_->CreateProject(public_project);
+  EXPECT_EQ(oauth_->FindProject(public_id)->client_secret_hash, std::nullopt);
+  EXPECT_TRUE(oauth_->FindProject(public_id)->implicit_grant);
+
+  EXPECT_THROW(oauth_->CreateProject(Project("main-client", "fresh-key")), UsageError);
+  EXPECT_THROW(oauth_->CreateProject(Project("fresh-client", "main-key")), UsageError);
+  auto orphan = Project("orphan", "orphan-key");
+  orphan.owner_user_id = 999;
+  EXPECT_THROW(oauth_->CreateProject(orphan), UsageError);
+
+  const auto all = oauth_->ListProjects();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].client_id, "main-client");
+  EXPECT_EQ(all[2].client_id, "public-client");
+
+  EXPECT_TRUE(oauth_->SetProjectActive("main-client", false));
+  EXPECT_FALSE(oauth_->FindProjectByClientId("main-client")->active);
+  EXPECT_FALSE(session_->FindProjectByApiKey("main-key")->active) << "the API's key check sees the same flag";
+  EXPECT_FALSE(oauth_->SetProjectActive("no-such-client", false));
+
+  const std::vector<std::string> uris{"http://127.0.0.1:9/demo/callback", "http://localhost:9/demo/callback"};
+  EXPECT_TRUE(oauth_->SetRedirectUris("other-client", uris));
+  EXPECT_EQ(oauth_->FindProjectByClientId("other-client")->redirect_uris, uris);
+  EXPECT_FALSE(oauth_->SetRedirectUris("no-such-client", uris));
+}
+
+TEST_F(OAuthStoreContract, GrantsAreUnitedListedWithProjectNamesAndDeleted) {
+  EXPECT_FALSE(oauth_->FindGrant(kAlice, main_).has_value());
+  oauth_->AddGrant(kAlice, main_, {"a", "b"}, LocalDateTime{1000});
+  oauth_->AddGrant(kAlice, main_, {"b", "c"}, LocalDateTime{2000});
+  oauth_->AddGrant(kAlice, other_, {"a"}, LocalDateTime{3000});
+  oauth_->AddGrant(kBob, main_, {"z"}, LocalDateTime{4000});
+  EXPECT_EQ(oauth_->FindGrant(kAlice, main_), (std::vector<std::string>{"a", "b", "c"}));
+  const auto grants = oauth_->ListGrants(kAlice);
+  ASSERT_EQ(grants.size(), 2u);
+  EXPECT_EQ(grants[0].project_name, "Project main-client");
+  EXPECT_EQ(grants[0].client_id, "main-client");
+  EXPECT_EQ(grants[0].scopes, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(grants[0].granted_at, LocalDateTime{2000});
+  EXPECT_EQ(grants[1].project_id, other_);
+  EXPECT_TRUE(oauth_->RevokeGrant(kAlice, main_));
+  EXPECT_FALSE(oauth_->FindGrant(kAlice, main_).has_value());
+  EXPECT_FALSE(oauth_->RevokeGrant(kAlice, main_));
+  EXPECT_EQ(oauth_->ListGrants(kAlice).size(), 1u);
+  EXPECT_TRUE(oauth_->FindGrant(kBob, main_).has_value());
+}
+
+TEST_F(OAuthStoreContract, RedeemingACodeTwiceReportsReuseAndRevokesEveryTokenIssuedFromIt) {
+  oauth_->InsertAuthorizationCode(AuthorizationCodeRecord{Hash('c'), main_, kAlice, "https://app.example.test/cb",
+                                                          "s1 s2", "challenge", kNow + 60});
+  const auto first = oauth_->RedeemAuthorizationCode(Hash('c'), kNow);
+  ASSERT_EQ(first.status, CodeRedeemStatus::kRedeemed);
+  ASSERT_TRUE(first.code.has_value());
+  EXPECT_EQ(first.code->project_id, main_);
+  EXPECT_EQ(first.code->user_id, kAlice);
+  EXPECT_EQ(first.code->redirect_uri, "https://app.example.test/cb");
+  EXPECT_EQ(first.code->scopes, "s1 s2");
+  EXPECT_EQ(first.code->code_challenge, "challenge");
+  EXPECT_EQ(first.code->expires_at_unix, kNow + 60);
+  ASSERT_TRUE(oauth_->IssueTokens(first.family, "s1 s2", Token('a'), Token('r', kNow + 14 * 24 * kHour)));
+  const auto token = session_->FindToken(Hash('a'));
+  ASSERT_TRUE(token.has_value());
+  EXPECT_EQ(token->user_id, kAlice);
+  EXPECT_EQ(token->project_id, main_);
+  EXPECT_EQ(token->scopes, "s1 s2");
+  EXPECT_EQ(token->expires_at_unix, kNow + kHour);
+  EXPECT_FALSE(token->revoked);
+
+  const auto second = oauth_->RedeemAuthorizationCode(Hash('c'), kNow);
+  EXPECT_EQ(second.status, CodeRedeemStatus::kAlreadyUsed);
+  EXPECT_FALSE(second.code.has_value());
+  EXPECT_TRUE(AccessRevoked('a')) << "the API's FindToken sees the revocation";
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s')).status,
+            RefreshRotateStatus::kRevoked);
+  EXPECT_FALSE(oauth_->IssueTokens(first.family, "s1", Token('d'), std::nullopt))
+      << "a revoked family takes no new tokens";
+  EXPECT_FALSE(session_->FindToken(Hash('d')).has_value());
+  EXPECT_EQ(oauth_->RedeemAuthorizationCode(Hash('x'), kNow).status, CodeRedeemStatus::kNotFound);
+}
+
+TEST_F(OAuthStoreContract, ConcurrentRedemptionsOnSeparateConnectionsRedeemExactlyOnce) {
+  oauth_->InsertAuthorizationCode(
+      AuthorizationCodeRecord{Hash('c'), main_, kAlice, "https://app.example.test/cb", "s1", "", kNow + 60});
+  constexpr int kThreads = 6;
+  std::vector<std::unique_ptr<OAuthStore>> stores;
+  for (int i = 0; i < kThreads; ++i) stores.push_back(OpenOAuthStore(url_));
+  std::atomic<int> redeemed{0};
+  std::atomic<int> reused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      const auto status = stores[static_cast<std::size_t>(i)]->RedeemAuthorizationCode(Hash('c'), kNow).status;
+      (status == CodeRedeemStatus::kRedeemed ? redeemed : reused)++;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(redeemed.load(), 1);
+  EXPECT_EQ(reused.load(), kThreads - 1);
+}
+
+TEST_F(OAuthStoreContract, RefreshRotationStoresTheSuccessorAndAReplayRevokesTheWholeFamily) {
+  const TokenFamilyId family = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
+
+  const auto first = oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s'));
+  ASSERT_EQ(first.status, RefreshRotateStatus::kRotated);
+  EXPECT_EQ(first.token->user_id, kAlice);
+  EXPECT_EQ(first.token->scopes, "s1");
+  EXPECT_EQ(first.token->family, family);
+  EXPECT_FALSE(AccessRevoked('b'));
+  EXPECT_EQ(session_->FindToken(Hash('b'))->scopes, "s1");
+  ASSERT_EQ(oauth_->RotateRefreshToken(Hash('s'), main_, kNow, Token('e'), Token('t')).status,
+            RefreshRotateStatus::kRotated);
+  EXPECT_FALSE(AccessRevoked('a')) << "rotation alone revokes no access token";
+
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('f'), Token('u')).status,
+            RefreshRotateStatus::kReplayed);
+  EXPECT_TRUE(AccessRevoked('a'));
+  EXPECT_TRUE(AccessRevoked('b'));
+  EXPECT_TRUE(AccessRevoked('e'));
+  EXPECT_FALSE(session_->FindToken(Hash('f')).has_value()) << "a replay issues nothing";
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('t'), main_, kNow, Token('g'), Token('v')).status,
+            RefreshRotateStatus::kRevoked)
+      << "the newest refresh token of the family dies with it";
+}
+
+TEST_F(OAuthStoreContract, RefreshRotationRefusesOtherClientsExpiredAndUnknownTokensWithoutChangingThem) {
+  const TokenFamilyId family = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r', kNow + 100)));
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), other_, kNow, Token('b'), Token('s')).status,
+            RefreshRotateStatus::kWrongClient);
+  const auto expired = oauth_->RotateRefreshToken(Hash('r'), main_, kNow + 100, Token('b'), Token('s'));
+  EXPECT_EQ(expired.status, RefreshRotateStatus::kExpired);
+  EXPECT_FALSE(session_->FindToken(Hash('b')).has_value());
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('q'), main_, kNow, Token('b'), Token('s')).status,
+            RefreshRotateStatus::kNotFound);
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow + 99, Token('b'), Token('s')).status,
+            RefreshRotateStatus::kRotated)
+      << "none of the refusals consumed the token";
+}
+
+TEST_F(OAuthStoreContract, RevokingATokenRevokesAnAccessTokenAloneOrARefreshTokensFamily) {
+  const TokenFamilyId family = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
+  ASSERT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s')).status,
+            RefreshRotateStatus::kRotated);
+
+  EXPECT_EQ(oauth_->RevokeToken(Hash('a'), other_), TokenRevokeStatus::kOtherProject);
+  EXPECT_EQ(oauth_->RevokeToken(Hash('s'), other_), TokenRevokeStatus::kOtherProject);
+  EXPECT_FALSE(AccessRevoked('a'));
+  EXPECT_EQ(oauth_->RevokeToken(Hash('n'), main_), TokenRevokeStatus::kNotFound);
+
+  EXPECT_EQ(oauth_->RevokeToken(Hash('a'), main_), TokenRevokeStatus::kAccessTokenRevoked);
+  EXPECT_TRUE(AccessRevoked('a'));
+  EXPECT_FALSE(AccessRevoked('b'));
+  EXPECT_EQ(oauth_->RevokeToken(Hash('s'), main_), TokenRevokeStatus::kRefreshFamilyRevoked);
+  EXPECT_TRUE(AccessRevoked('b'));
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('s'), main_, kNow, Token('e'), Token('t')).status,
+            RefreshRotateStatus::kRevoked);
+}
+
+TEST_F(OAuthStoreContract, RevokingAGrantRevokesTheUsersTokensCodesAndRefreshTokensForThatProjectOnly) {
+  oauth_->AddGrant(kAlice, main_, {"s1"}, LocalDateTime{1});
+  const TokenFamilyId family = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
+  const TokenFamilyId implicit = oauth_->CreateTokenFamily(kAlice, main_, kNow);
+  ASSERT_TRUE(oauth_->IssueTokens(implicit, "s1", Token('i'), std::nullopt));
+  store_->InsertToken(NewToken{Hash('k'), kAlice, "main-client", "s1", kNow + kHour});  // the `token` command's
+  const TokenFamilyId others = oauth_->CreateTokenFamily(kAlice, other_, kNow);
+  ASSERT_TRUE(oauth_->IssueTokens(others, "s1", Token('o'), Token('p')));
+  oauth_->InsertAuthorizationCode(
+      AuthorizationCodeRecord{Hash('d'), main_, kAlice, "https://app.example.test/cb", "s1", "", kNow + 60});
+
+  EXPECT_TRUE(oauth_->RevokeGrant(kAlice, main_));
+  EXPECT_TRUE(AccessRevoked('a'));
+  EXPECT_TRUE(AccessRevoked('i'));
+  EXPECT_TRUE(AccessRevoked('k'));
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s')).status,
+            RefreshRotateStatus::kRevoked);
+  EXPECT_NE(oauth_->RedeemAuthorizationCode(Hash('d'), kNow).status, CodeRedeemStatus::kRedeemed)
+      << "a code issued before the revocation yields nothing";
+  EXPECT_FALSE(AccessRevoked('o')) << "another project's tokens are untouched";
+  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('p'), other_, kNow, Token('b'), Token('s')).status,
+            RefreshRotateStatus::kRotated);
+}
+
+TEST_F(OAuthStoreContract, SessionsAreFoundUntilTheyExpireOrAreDeleted) {
+  oauth_->CreateSession(Hash('s'), kAlice, LocalDateTime{5}, kNow + 10, kNow);
+  const auto found = oauth_->FindSession(Hash('s'), kNow + 9);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->user_id, kAlice);
+  EXPECT_EQ(found->nickname, "Alice");
+  EXPECT_EQ(found->expires_at_unix, kNow + 10);
+  EXPECT_FALSE(oauth_->FindSession(Hash('s'), kNow + 10).has_value());
+  EXPECT_FALSE(oauth_->FindSession(Hash('t'), kNow).has_value());
+  oauth_->CreateSession(Hash('u'), kBob, LocalDateTime{5}, kNow + 100, kNow);
+  oauth_->DeleteSession(Hash('u'));
+  EXPECT_FALSE(oauth_->FindSession(Hash('u'), kNow).has_value());
+  oauth_->DeleteSession(Hash('v'));  // unknown: ignored
+
+  // Creating a session prunes the expired ones: a session past its expiry is gone even for an earlier clock.
+  oauth_->CreateSession(Hash('w'), kBob, LocalDateTime{5}, kNow + 100, kNow + 20);
+  EXPECT_FALSE(oauth_->FindSession(Hash('s'), kNow).has_value());
+  EXPECT_TRUE(oauth_->FindSession(Hash('w'), kNow + 20).has_value());
+}
+
+TEST_F(OAuthStoreContract, LoginFailuresAreCountedPerKeyWithinTheWindowPrunedAndCleared) {
+  oauth_->RecordLoginFailure(Hash('k'), 1000, 0);
+  oauth_->RecordLoginFailure(Hash('k'), 2000, 0);
+  oauth_->RecordLoginFailure(Hash('k'), 3000, 0);
+  oauth_->RecordLoginFailure(Hash('l'), 3500, 0);
+  auto summary = oauth_->CountLoginFailures(Hash('k'), 0);
+  EXPECT_EQ(summary.count, 3);
+  EXPECT_EQ(summary.last_at_unix_millis, 3000);
+  EXPECT_EQ(oauth_->CountLoginFailures(Hash('k'), 2000).count, 2);
+  EXPECT_EQ(oauth_->CountLoginFailures(Hash('m'), 0).count, 0);
+  oauth_->RecordLoginFailure(Hash('k'), 4000, 2500);
+  summary = oauth_->CountLoginFailures(Hash('k'), 0);
+  EXPECT_EQ(summary.count, 2) << "the failures before 2500 were pruned";
+  EXPECT_EQ(summary.last_at_unix_millis, 4000);
+  oauth_->ClearLoginFailures(Hash('k'));
+  EXPECT_EQ(oauth_->CountLoginFailures(Hash('k'), 0).count, 0);
+  EXPECT_EQ(oauth_->CountLoginFailures(Hash('l'), 0).count, 1);
+}
+
+}  // namespace
+}  // namespace phonechat::testing
