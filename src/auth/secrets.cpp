@@ -32,6 +32,23 @@ std::string GenerateToken() {
   return token;
 }
 
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  EnsureSodium();
+  std::string decoded(text.size() / 4 * 3 + 3, '\0');
+  // Padding is required by RFC 7617 but some clients leave it out; both spellings decode to the same bytes.
+  for (const int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING}) {
+    std::size_t length = 0;
+    const char* end = nullptr;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), text.data(), text.size(),
+                          nullptr, &length, &end, variant) == 0 &&
+        end == text.data() + text.size()) {
+      decoded.resize(length);
+      return decoded;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string Sha256(std::string_view secret) {
   EnsureSodium();
   std::string digest(crypto_hash_sha256_BYTES, '\0');

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -7,6 +8,9 @@ namespace phonechat {
 
 // A new opaque access token: 32 random bytes (256 bits) from libsodium, base64url without padding.
 std::string GenerateToken();
+
+// Decodes standard base64 (RFC 4648 §4, padding optional); nullopt for any other character or a bad length.
+std::optional<std::string> DecodeBase64(std::string_view text);
 
 // SHA-256 of `secret` as 32 raw bytes: the only form in which tokens are stored.
 std::string Sha256(std::string_view secret);

@@ -20,9 +20,6 @@ constexpr std::int64_t kMinute = 60 * kSecond;
 constexpr std::int64_t kHour = 60 * kMinute;
 constexpr std::int64_t kDay = 24 * kHour;
 
-constexpr const char* kDemoPassword = "demo-password";
-constexpr const char* kDemoClientSecret = "demo-secret";
-
 // SplitMix64 with a fixed seed: the same sequence on every platform and standard library (the standard
 // distributions are not specified bit for bit).
 class Prng {
@@ -77,12 +74,12 @@ constexpr std::array<DemoUser, 13> kCandidates{{
 }};
 
 constexpr std::array<DemoUser, 7> kOthers{{
-    {kDemoClientUserId, "DemoClient", kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
+    {kDemoClientUserId, kDemoClientNickname, kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
     {2002, "SecondClient", kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
     {2003, "ThirdClient", kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
     {2004, "FourthClient", nullptr, nullptr, nullptr, 0, 0, 0, 0},
     {2005, "NewClient", kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
-    {kDemoManagerUserId, "DemoManager", kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
+    {kDemoManagerUserId, kDemoManagerNickname, kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
     {9002, "OtherManager", kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
 }};
 
@@ -358,6 +355,13 @@ std::string DemoDataJsonLines(LocalDateTime now) {
             {"ClientID", kDemoClientId},
             {"ClientSecret", kDemoClientSecret},
             {"RedirectURIs", boost::json::array{"http://127.0.0.1:8765/cb"}},
+            {"ImplicitGrant", false}});
+  out.Line({{"Kind", "Project"},
+            {"Name", "Sandbox demo page"},
+            {"OwnerUserID", kDemoManagerUserId},
+            {"ApiKey", kSandboxDemoApiKey},
+            {"ClientID", kSandboxDemoClientId},
+            {"RedirectURIs", boost::json::array{"http://127.0.0.1:8080/demo/callback"}},
             {"ImplicitGrant", false}});
 
   Prng prng;

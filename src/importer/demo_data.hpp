@@ -12,10 +12,20 @@ inline constexpr UserId kDemoClientUserId = 2001;
 inline constexpr UserId kDemoManagerUserId = 9001;
 inline constexpr const char* kDemoClientId = "demo-app";
 inline constexpr const char* kDemoApiKey = "demo-api-key";
+inline constexpr const char* kDemoClientSecret = "demo-secret";
+inline constexpr const char* kDemoClientNickname = "DemoClient";
+inline constexpr const char* kDemoManagerNickname = "DemoManager";
+// Every demo user's password: sandbox credentials, published in the banner and the README.
+inline constexpr const char* kDemoPassword = "demo-password";
+// The public project (no client secret: PKCE required) of the sandbox's demo page `/demo`; the server sets its
+// redirect URIs to `<its own address>/demo/callback` when it starts.
+inline constexpr const char* kSandboxDemoClientId = "sandbox-demo";
+inline constexpr const char* kSandboxDemoApiKey = "sandbox-demo-api-key";
 
 // The sandbox data set in the import format (data-import.md): several clients and candidates, a group
-// with a manager, a demo project, and a few hundred bookings covering every status, method and order edge,
-// with dates placed around `now` so that every read-time rule shows. Deterministic for a given `now`.
+// with a manager, a demo project, the demo page's public project, and a few hundred bookings covering every
+// status, method and order edge, with dates placed around `now` so that every read-time rule shows.
+// Deterministic for a given `now`.
 std::string DemoDataJsonLines(LocalDateTime now);
 
 }  // namespace phonechat

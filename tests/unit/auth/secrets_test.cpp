@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -66,6 +67,29 @@ TEST(VerifyPassword, RejectsMalformedHashes) {
   EXPECT_FALSE(VerifyPassword("", "x"));
   EXPECT_FALSE(VerifyPassword("not a hash", "x"));
   EXPECT_FALSE(VerifyPassword(std::string(1000, '$'), "x"));
+}
+
+TEST(DecodeBase64, DecodesTheRfc4648TestVectorsWithOrWithoutPadding) {
+  EXPECT_EQ(DecodeBase64(""), std::optional<std::string>(""));
+  EXPECT_EQ(DecodeBase64("Zg=="), std::optional<std::string>("f"));
+  EXPECT_EQ(DecodeBase64("Zm8="), std::optional<std::string>("fo"));
+  EXPECT_EQ(DecodeBase64("Zm9v"), std::optional<std::string>("foo"));
+  EXPECT_EQ(DecodeBase64("Zm9vYmFy"), std::optional<std::string>("foobar"));
+  EXPECT_EQ(DecodeBase64("Zm9vYg"), std::optional<std::string>("foob"));
+  EXPECT_EQ(DecodeBase64("ZGVtby1hcHA6ZGVtby1zZWNyZXQ="), std::optional<std::string>("demo-app:demo-secret"));
+}
+
+TEST(DecodeBase64, DecodesBinaryAndTheStandardAlphabetsLastTwoDigits) {
+  EXPECT_EQ(DecodeBase64("+/8A"), std::optional<std::string>(std::string("\xfb\xff\x00", 3)));
+}
+
+TEST(DecodeBase64, RefusesAnythingThatIsNotCanonicalBase64) {
+  EXPECT_EQ(DecodeBase64("Zm9v!"), std::nullopt);
+  EXPECT_EQ(DecodeBase64("Zm9v YmFy"), std::nullopt);
+  EXPECT_EQ(DecodeBase64("-_8A"), std::nullopt);  // the URL-safe alphabet is not Basic's
+  EXPECT_EQ(DecodeBase64("Z"), std::nullopt);
+  EXPECT_EQ(DecodeBase64("Zg==="), std::nullopt);
+  EXPECT_EQ(DecodeBase64("Zh=="), std::nullopt);  // non-zero bits after the last byte
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ ImportedDemo& Demo() {
 TEST(DemoData, ImportsCleanlyIntoAFreshDatabase) {
   EXPECT_EQ(Demo().counts.users, 20);
   EXPECT_EQ(Demo().counts.groups, 2);
-  EXPECT_EQ(Demo().counts.projects, 1);
+  EXPECT_EQ(Demo().counts.projects, 2);
   EXPECT_EQ(Demo().counts.bookings, 350);
 }
 
