@@ -8,29 +8,91 @@
 #include <string>
 
 #include "api/content_negotiation.hpp"
+#include "api/demo_page.hpp"
 #include "api/error_response.hpp"
 #include "api/made_bookings_request.hpp"
+#include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
 #include "service/authentication.hpp"
 #include "service/made_bookings_service.hpp"
+#include "service/oauth_service.hpp"
 
 namespace phonechat {
 namespace {
 
-enum class RouteAction { kMadeBookings, kGroupMadeBookings };
+enum class RouteAction {
+  kMadeBookings,
+  kGroupMadeBookings,
+  kVerifyCredentials,
+  kGetPermissions,
+  kAuthorizeGet,
+  kAuthorizePost,
+  kToken,
+  kRevoke,
+  kMetadata,
+  kGrantsGet,
+  kGrantsPost,
+  kLogout,
+  kDemoPage,
+  kDemoScript,
+};
 
-// The route table: method, path (matched ignoring ASCII case and one trailing `/`), scope, action.
+// How a route establishes who is asking.
+enum class RouteAuth {
+  kNone,    // the handler deals with it (login session, client credentials) or the route is public
+  kBearer,  // the generic step: bearer token (and API key) -> Principal, then the route's scope
+};
+
+// The route table: method, path (matched ignoring ASCII case and one trailing `/`), authentication, the scope
+// a bearer route needs (empty: any valid token), action. 404 and 405 with Allow are derived from it.
 struct Route {
   std::string_view method;
   std::string_view path;
+  RouteAuth auth;
   std::string_view scope;
   RouteAction action;
 };
 
 constexpr std::array kRoutes{
-    Route{"GET", "/v1/PhoneChat/MadeBookings", kPhoneChatBookingsScope, RouteAction::kMadeBookings},
-    Route{"GET", "/v1/Groups/PhoneChat/MadeBookings", kPhoneChatBookingsScope, RouteAction::kGroupMadeBookings},
+    Route{"GET", "/v1/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope, RouteAction::kMadeBookings},
+    Route{"GET", "/v1/Groups/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope,
+          RouteAction::kGroupMadeBookings},
+    Route{"GET", "/v1/Account/VerifyCredentials", RouteAuth::kBearer, {}, RouteAction::kVerifyCredentials},
+    Route{"GET", "/v1/Account/GetPermissions", RouteAuth::kBearer, {}, RouteAction::kGetPermissions},
+    Route{"GET", "/OAuth/Authorize", RouteAuth::kNone, {}, RouteAction::kAuthorizeGet},
+    Route{"POST", "/OAuth/Authorize", RouteAuth::kNone, {}, RouteAction::kAuthorizePost},
+    Route{"POST", "/OAuth/token", RouteAuth::kNone, {}, RouteAction::kToken},
+    Route{"POST", "/OAuth/revoke", RouteAuth::kNone, {}, RouteAction::kRevoke},
+    Route{"GET", "/.well-known/oauth-authorization-server", RouteAuth::kNone, {}, RouteAction::kMetadata},
+    Route{"GET", "/OAuth/Grants", RouteAuth::kNone, {}, RouteAction::kGrantsGet},
+    Route{"POST", "/OAuth/Grants", RouteAuth::kNone, {}, RouteAction::kGrantsPost},
+    Route{"POST", "/OAuth/Logout", RouteAuth::kNone, {}, RouteAction::kLogout},
+    Route{"GET", "/demo", RouteAuth::kNone, {}, RouteAction::kDemoPage},
+    Route{"GET", "/demo/callback", RouteAuth::kNone, {}, RouteAction::kDemoPage},
+    Route{"GET", "/demo/app.js", RouteAuth::kNone, {}, RouteAction::kDemoScript},
 };
+
+// The routes a request reaches without a bearer token, dispatched to their handlers. The demo client is static
+// and loads without the Unified Login; every other one needs the OAuthService.
+http::Response DispatchOpenRoute(const Route& route, const http::Request& request, const ApiContext& context,
+                                 const NegotiatedFormat& format) {
+  if (route.action == RouteAction::kDemoPage) return DemoPage();
+  if (route.action == RouteAction::kDemoScript) return DemoScript();
+  if (context.oauth == nullptr) return OAuthUnavailable(format);
+  OAuthService& oauth = *context.oauth;
+  switch (route.action) {
+    case RouteAction::kAuthorizeGet: return AuthorizeGet(oauth, request);
+    case RouteAction::kAuthorizePost: return AuthorizePost(oauth, request);
+    case RouteAction::kToken: return TokenPost(oauth, request);
+    case RouteAction::kRevoke: return RevokePost(oauth, request);
+    case RouteAction::kMetadata: return AuthorizationServerMetadata(context.issuer, request);
+    case RouteAction::kGrantsGet: return GrantsGet(oauth, request);
+    case RouteAction::kGrantsPost: return GrantsPost(oauth, request);
+    case RouteAction::kLogout: return LogoutPost(oauth, request);
+    default: break;
+  }
+  return RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, format);
+}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -97,7 +159,26 @@ http::Response ApiHandler::Handle(const http::Request& request) {
     spdlog::error("request failed: {}", fault.what());
     response = RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, exchange.format);
   }
-  LogAccess(&request, exchange, response.status);
+  if (response.deferred) {
+    // The status is known only once the deferred work is finished: log then. The request's views are gone by
+    // that time, so the log keeps copies (the route name is static).
+    Exchange logged = exchange;
+    logged.raw_path = {};
+    response.deferred->finish = [&context = context_, finish = std::move(response.deferred->finish),
+                                 method = std::string(request.Method()), logged]() -> http::Response {
+      http::Response finished;
+      try {
+        finished = finish();
+      } catch (const std::exception& fault) {
+        spdlog::error("request failed: {}", fault.what());
+        finished = RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, logged.format);
+      }
+      LogAccess(context, method, logged, finished.status);
+      return finished;
+    };
+    return response;
+  }
+  LogAccess(context_, request.Method(), exchange, response.status);
   return response;
 }
 
@@ -106,7 +187,7 @@ http::Response ApiHandler::HandleRefused(ErrorCode code, const http::Request* re
   if (request != nullptr) exchange.format = NegotiateFormat(request->Header("Accept"));
   http::Response response = RenderError(Error{code, RefusalMessage(code), {}, {}, false}, exchange.format);
   response.close_connection = true;
-  LogAccess(request, exchange, response.status);
+  LogAccess(context_, request != nullptr ? request->Method() : std::string_view("-"), exchange, response.status);
   return response;
 }
 
@@ -138,6 +219,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
     return response;
   }
   exchange.route = route->path;
+  if (route->auth == RouteAuth::kNone) return DispatchOpenRoute(*route, request, context_, exchange.format);
 
   const QueryParameters parameters = QueryParameters::Parse(query);
   Credentials credentials;
@@ -153,8 +235,10 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   Result<Principal> principal = Authenticate(*session_, credentials, ServiceClock::UnixSecondsNow());
   if (!principal) return RenderError(principal.error(), exchange.format);
   exchange.user = principal->user_id;
-  if (Result<void> allowed = RequireScope(*principal, route->scope); !allowed) {
-    return RenderError(allowed.error(), exchange.format);
+  if (!route->scope.empty()) {
+    if (Result<void> allowed = RequireScope(*principal, route->scope); !allowed) {
+      return RenderError(allowed.error(), exchange.format);
+    }
   }
 
   switch (route->action) {
@@ -180,18 +264,26 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
       WriteMadeBookings(response.body, answer.page, exchange.format.format);
       return response;
     }
+    case RouteAction::kVerifyCredentials:
+      if (context_.oauth == nullptr) return OAuthUnavailable(exchange.format);
+      return VerifyCredentials(*context_.oauth, *principal, exchange.format);
+    case RouteAction::kGetPermissions:
+      if (context_.oauth == nullptr) return OAuthUnavailable(exchange.format);
+      return GetPermissions(*principal, exchange.format);
+    default:
+      break;
   }
   return RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, exchange.format);
 }
 
-void ApiHandler::LogAccess(const http::Request* request, const Exchange& exchange, int status) const {
-  if (!context_.access_log) return;
+void ApiHandler::LogAccess(const ApiContext& context, std::string_view method, const Exchange& exchange, int status) {
+  if (!context.access_log) return;
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - exchange.started).count();
   std::string line;
   line.reserve(200);
   line += "\"method\":";
-  AppendJsonString(line, request != nullptr ? request->Method() : std::string_view("-"));
+  AppendJsonString(line, method);
   line += ",\"route\":";
   if (exchange.route.empty()) {
     line += "null,\"path\":";
@@ -202,7 +294,7 @@ void ApiHandler::LogAccess(const http::Request* request, const Exchange& exchang
   line += ",\"status\":" + std::to_string(status) + ",\"duration_us\":" + std::to_string(micros);
   line += ",\"user\":" + (exchange.user ? std::to_string(*exchange.user) : std::string("null"));
   line += ",\"acting_as\":" + (exchange.acting_as ? std::to_string(*exchange.acting_as) : std::string("null"));
-  context_.access_log->info(line);
+  context.access_log->info(line);
 }
 
 }  // namespace phonechat

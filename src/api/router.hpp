@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "http/server.hpp"
@@ -13,11 +14,16 @@ class logger;
 
 namespace phonechat {
 
-// What every serving thread's handler shares: the store, the clock and the access log. Thread-safe.
+class OAuthService;
+
+// What every serving thread's handler shares: the store, the clock, the access log and the Unified Login.
+// Thread-safe.
 struct ApiContext {
   Store* store = nullptr;
   const ServiceClock* clock = nullptr;
   std::shared_ptr<spdlog::logger> access_log;  // one JSON object per request; null disables it
+  OAuthService* oauth = nullptr;  // the Unified Login; null: its routes answer 503 (the demo pages still load)
+  std::string issuer;             // the OAuth issuer URL for metadata; empty: `http://<Host>` of each request
 };
 
 // The API's request handler for one serving thread: routes, authenticates, validates and answers.
@@ -32,9 +38,8 @@ class ApiHandler final : public http::RequestHandler {
 
  private:
   struct Exchange;
-  http::Response MadeBookings(const http::Request& request, Exchange& exchange, bool group_route);
   http::Response Dispatch(const http::Request& request, Exchange& exchange);
-  void LogAccess(const http::Request* request, const Exchange& exchange, int status) const;
+  static void LogAccess(const ApiContext& context, std::string_view method, const Exchange& exchange, int status);
 
   const ApiContext& context_;
   std::unique_ptr<StoreSession> session_;

@@ -1,0 +1,609 @@
+#include "api/oauth_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "api/error_response.hpp"
+#include "api/html_pages.hpp"
+#include "api/query_parameters.hpp"
+#include "api/web_forms.hpp"
+#include "serialization/body_writer.hpp"
+
+namespace phonechat {
+namespace {
+
+constexpr std::string_view kGrantsPath = "/OAuth/Grants";
+constexpr std::string_view kLoginFailed = "The nickname, e-mail or password is not correct.";
+constexpr std::string_view kLoginMissing = "Enter your nickname (or e-mail) and your password.";
+constexpr std::string_view kLoginThrottled = "Too many failed sign-ins. Wait a moment, then try again.";
+
+constexpr std::array<std::string_view, 7> kAuthorizeFields{
+    "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"};
+constexpr std::array<std::string_view, 10> kTokenFields{
+    "grant_type", "code",          "redirect_uri", "code_verifier",   "refresh_token",
+    "client_id",  "client_secret", "token",        "token_type_hint", "scope"};
+
+constexpr std::string_view kXmlInstanceNamespace = R"( xmlns:i="http://www.w3.org/2001/XMLSchema-instance")";
+constexpr std::string_view kXmlAccountNamespace =
+    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account")";
+
+std::string_view QueryOf(std::string_view target) {
+  const auto question = target.find('?');
+  return question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+}
+
+// ------------------------------------------------------------------------------------------------ failures
+
+http::Response PageFailure(bool unavailable) {
+  return unavailable ? ErrorPage(503, "Temporarily unavailable", "The service is temporarily unavailable. Try again.")
+                     : ErrorPage(500, "Something went wrong", "An error has occurred.");
+}
+
+http::Response JsonAnswer(int status, const boost::json::object& body) {
+  http::Response response;
+  response.status = status;
+  response.content_type = "application/json; charset=utf-8";
+  response.body = boost::json::serialize(body);
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.headers.emplace_back("Pragma", "no-cache");
+  return response;
+}
+
+http::Response TokenError(int status, std::string_view error, std::string_view description, bool basic_challenge) {
+  boost::json::object body;
+  body["error"] = error;
+  if (!description.empty()) body["error_description"] = description;
+  http::Response response = JsonAnswer(status, body);
+  if (basic_challenge) response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="oauth")");
+  return response;
+}
+
+http::Response TokenFailure(bool unavailable) {
+  return unavailable ? TokenError(503, "temporarily_unavailable", "The service is temporarily unavailable.", false)
+                     : TokenError(500, "server_error", "An error has occurred.", false);
+}
+
+// Runs `body` and turns an escaping exception into `on_failure`'s answer (503 for an unavailable store).
+template <typename Body>
+http::Response Guarded(const Body& body, http::Response (*on_failure)(bool unavailable)) {
+  try {
+    return body();
+  } catch (const StoreUnavailable& unavailable) {
+    spdlog::warn("store unavailable: {}", unavailable.what());
+    return on_failure(true);
+  } catch (const std::exception& fault) {
+    spdlog::error("request failed: {}", fault.what());
+    return on_failure(false);
+  }
+}
+
+// Answers with deferred work: `slow` (a SLOW service call) runs on the server's blocking pool, then `then` builds
+// the response from its outcome on the serving thread. Both capture copies only: the request is gone by then.
+template <typename Outcome, typename Slow, typename Then>
+http::Response Defer(Slow slow, Then then, http::Response (*on_failure)(bool unavailable)) {
+  struct State {
+    std::optional<Outcome> outcome;
+    std::exception_ptr failure;
+  };
+  auto state = std::make_shared<State>();
+  http::Response response;
+  response.deferred = std::make_shared<http::DeferredWork>();
+  response.deferred->blocking = [state, slow = std::move(slow)] {
+    try {
+      state->outcome.emplace(slow());
+    } catch (...) {
+      state->failure = std::current_exception();
+    }
+  };
+  response.deferred->finish = [state, then = std::move(then), on_failure]() -> http::Response {
+    return Guarded(
+        [&]() -> http::Response {
+          if (state->failure) std::rethrow_exception(state->failure);
+          if (!state->outcome) throw std::logic_error("deferred work finished without running");
+          return then(*state->outcome);
+        },
+        on_failure);
+  };
+  return response;
+}
+
+// ------------------------------------------------------------------------------------------------ pages
+
+http::Response Redirect(int status, std::string location) {
+  http::Response response;
+  response.status = status;
+  response.headers.emplace_back("Location", std::move(location));
+  response.headers.emplace_back("Cache-Control", "no-store");
+  // The location may carry a code or a token: no page it leads to may learn where the browser came from.
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  return response;
+}
+
+// The CSRF cookie's value for the forms of a page: the browser's own when it has a well-formed one, else new.
+struct CsrfCookie {
+  std::string value;
+  bool is_new = false;
+};
+
+CsrfCookie CsrfFor(const http::Request& request) {
+  const std::optional<std::string_view> existing = FindCookie(request.Header("Cookie"), kCsrfCookie);
+  if (existing && IsIssuedCookieValue(*existing)) return CsrfCookie{std::string(*existing), false};
+  return CsrfCookie{NewCsrfToken(), true};
+}
+
+http::Response WithCsrfCookie(http::Response response, const CsrfCookie& csrf) {
+  if (csrf.is_new) response.headers.emplace_back("Set-Cookie", SetCookieValue(kCsrfCookie, csrf.value));
+  return response;
+}
+
+std::optional<LoginSession> CurrentSession(OAuthService& service, const http::Request& request) {
+  const std::optional<std::string_view> cookie = FindCookie(request.Header("Cookie"), kSessionCookie);
+  if (!cookie || cookie->empty()) return std::nullopt;
+  return service.FindSession(*cookie);
+}
+
+std::vector<ScopeLine> DescribeScopes(const std::vector<std::string>& scopes) {
+  std::vector<ScopeLine> lines;
+  lines.reserve(scopes.size());
+  for (const std::string& scope : scopes) {
+    const auto& known = KnownScopes();
+    const auto found = std::find_if(known.begin(), known.end(),
+                                    [&](const ScopeDescription& description) { return description.name == scope; });
+    lines.push_back(ScopeLine{scope, found != known.end() ? std::string(found->description) : scope});
+  }
+  return lines;
+}
+
+// The form of a POST, or the page that refuses it: 400 when it is not a form, 403 when the CSRF check fails.
+struct PostedForm {
+  QueryParameters fields;
+  std::optional<http::Response> refusal;
+};
+
+PostedForm ReadCheckedForm(const http::Request& request) {
+  PostedForm form;
+  if (!IsFormContentType(request.Header("Content-Type"))) {
+    form.refusal = ErrorPage(400, "Invalid request", "The form was not sent as application/x-www-form-urlencoded.");
+    return form;
+  }
+  form.fields = QueryParameters::Parse(request.Body());
+  if (!CsrfMatches(FindCookie(request.Header("Cookie"), kCsrfCookie), FieldValue(form.fields, "csrf"))) {
+    form.refusal = ErrorPage(403, "Request refused",
+                             "This form has expired or was not sent from this site. Go back, reload the page and "
+                             "try again.");
+  }
+  return form;
+}
+
+// Where a login form sits: what it shows and where a successful login goes.
+struct LoginPlace {
+  std::string target;  // the form's action, and the 303's Location on success
+  std::string project_name;
+  bool cancellable = false;
+  FormTargets form_targets = FormTargets::kSelfOnly;
+};
+
+LoginPageView LoginView(const LoginPlace& place, std::string csrf) {
+  LoginPageView view;
+  view.form_action = place.target;
+  view.csrf = std::move(csrf);
+  view.project_name = place.project_name;
+  view.cancellable = place.cancellable;
+  view.form_targets = place.form_targets;
+  return view;
+}
+
+// `action=login`: the Argon2id check runs deferred; success sets the session cookie and answers 303.
+http::Response DeferLogin(OAuthService& service, const http::Request& request, const QueryParameters& form,
+                          LoginPlace place) {
+  std::string login = FieldValue(form, "login");
+  std::string password = FieldValue(form, "password");
+  std::string csrf = FieldValue(form, "csrf");  // equal to the cookie: checked before
+  if (login.empty() || password.empty()) {
+    LoginPageView view = LoginView(place, std::move(csrf));
+    view.login = std::move(login);
+    view.error = kLoginMissing;
+    return LoginPage(401, view);
+  }
+  // The peer address is not part of http::Request, so the back-off keys on the first X-Forwarded-For entry.
+  // Operators who run the server behind a load balancer or reverse proxy must make it set (overwrite) that
+  // header; without one, the back-off per address is off (an empty address) and only the per-name back-off
+  // applies. Exposed directly, a client could send any value: it could only dodge its own address's back-off.
+  std::string address = ForwardedClientAddress(request.Header("X-Forwarded-For"));
+  return Defer<LoginOutcome>([&service, login, password = std::move(password),
+                              address = std::move(address)] { return service.Login(login, password, address); },
+                             [place = std::move(place), login, csrf = std::move(csrf)](LoginOutcome& outcome) {
+                               if (outcome.session) {
+                                 http::Response response = Redirect(303, place.target);
+                                 response.headers.emplace_back(
+                                     "Set-Cookie", SetCookieValue(kSessionCookie, outcome.session->cookie_value));
+                                 return response;
+                               }
+                               LoginPageView view = LoginView(place, csrf);
+                               view.login = login;
+                               view.error = outcome.throttled ? kLoginThrottled : kLoginFailed;
+                               http::Response response = LoginPage(outcome.throttled ? 429 : 401, view);
+                               if (outcome.throttled) {
+                                 const auto seconds = std::max<std::int64_t>(1, outcome.retry_after.count());
+                                 response.headers.emplace_back("Retry-After", std::to_string(seconds));
+                               }
+                               return response;
+                             },
+                             PageFailure);
+}
+
+// The authorize query, validated by the service; `refusal` is set when it cannot go on.
+struct AuthorizeStep {
+  std::optional<AuthorizeRequest> request;
+  http::Response refusal;
+};
+
+AuthorizeStep ValidateAuthorizeQuery(OAuthService& service, std::string_view target, int redirect_status) {
+  const QueryParameters query = QueryParameters::Parse(QueryOf(target));
+  AuthorizeStep step;
+  for (const std::string_view field : kAuthorizeFields) {
+    if (!FieldIsAmbiguous(query, field)) continue;
+    // Not redirected: with a repeated client_id or redirect_uri there is no trustworthy place to send it.
+    step.refusal = ErrorPage(
+        400, "Invalid request",
+        "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.");
+    return step;
+  }
+  AuthorizeParameters parameters{FieldValue(query, "response_type"),
+                                 FieldValue(query, "client_id"),
+                                 FieldValue(query, "redirect_uri"),
+                                 FieldValue(query, "scope"),
+                                 FieldValue(query, "state"),
+                                 FieldValue(query, "code_challenge"),
+                                 FieldValue(query, "code_challenge_method")};
+  AuthorizeValidation validation = service.ValidateAuthorize(parameters);
+  if (validation.request) {
+    step.request = std::move(validation.request);
+  } else if (validation.error_redirect) {
+    step.refusal = Redirect(redirect_status, std::move(validation.error_redirect->location));
+  } else {
+    step.refusal = ErrorPage(400, "Cannot sign in",
+                             validation.error_page ? validation.error_page->message
+                                                   : std::string("The authorization request is not valid."));
+  }
+  return step;
+}
+
+LoginPlace AuthorizeLoginPlace(std::string_view target, const AuthorizeRequest& request) {
+  return LoginPlace{std::string(target), request.project_name, true, FormTargets::kAnyRedirect};
+}
+
+LoginPlace GrantsLoginPlace() { return LoginPlace{std::string(kGrantsPath), {}, false, FormTargets::kSelfOnly}; }
+
+// ------------------------------------------------------------------------------------------------ token endpoint
+
+http::Response TokenAnswer(const TokenResponse& answer, bool revoke, bool client_used_basic) {
+  if (!answer.error.empty()) {
+    return TokenError(answer.status, answer.error, answer.error_description,
+                      answer.client_authentication_failed && client_used_basic);
+  }
+  if (revoke) {
+    http::Response response;
+    response.status = answer.status;
+    response.headers.emplace_back("Cache-Control", "no-store");
+    response.headers.emplace_back("Pragma", "no-cache");
+    return response;
+  }
+  boost::json::object body;
+  body["access_token"] = answer.access_token;
+  body["token_type"] = "bearer";
+  body["expires_in"] = answer.expires_in;
+  if (!answer.refresh_token.empty()) body["refresh_token"] = answer.refresh_token;
+  body["scope"] = answer.scope;
+  return JsonAnswer(answer.status, body);
+}
+
+http::Response TokenEndpoint(OAuthService& service, const http::Request& request, bool revoke) {
+  return Guarded(
+      [&]() -> http::Response {
+        if (!IsFormContentType(request.Header("Content-Type"))) {
+          return TokenError(400, "invalid_request", "The body must be application/x-www-form-urlencoded.", false);
+        }
+        const QueryParameters form = QueryParameters::Parse(request.Body());
+        for (const std::string_view field : kTokenFields) {
+          if (FieldIsAmbiguous(form, field)) {
+            return TokenError(
+                400, "invalid_request",
+                "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.",
+                false);
+          }
+        }
+        TokenRequest token_request;
+        token_request.grant_type = FieldValue(form, "grant_type");
+        token_request.code = FieldValue(form, "code");
+        token_request.redirect_uri = FieldValue(form, "redirect_uri");
+        token_request.code_verifier = FieldValue(form, "code_verifier");
+        token_request.refresh_token = FieldValue(form, "refresh_token");
+        token_request.client_id = FieldValue(form, "client_id");
+        token_request.client_secret = FieldValue(form, "client_secret");
+        token_request.token = FieldValue(form, "token");
+        token_request.token_type_hint = FieldValue(form, "token_type_hint");
+
+        const BasicAuthorization basic = ParseBasicAuthorization(request.Header("Authorization"));
+        if (basic.present) {
+          if (basic.malformed) {
+            return TokenError(401, "invalid_client",
+                              "The Basic credentials are not base64 of the form-encoded client_id:client_secret.",
+                              true);
+          }
+          // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
+          if (!token_request.client_secret.empty()) {
+            return TokenError(400, "invalid_request",
+                              "The client authenticated twice: use HTTP Basic or client_secret, not both.", false);
+          }
+          if (!token_request.client_id.empty() && token_request.client_id != basic.credentials.client_id) {
+            return TokenError(400, "invalid_request", "The client_id differs from the one in the Basic credentials.",
+                              false);
+          }
+          token_request.client_id = basic.credentials.client_id;
+          token_request.client_secret = basic.credentials.client_secret;
+          token_request.client_used_basic = true;
+        }
+        const bool used_basic = token_request.client_used_basic;
+        return Defer<TokenResponse>(
+            [&service, token_request = std::move(token_request), revoke] {
+              return revoke ? service.Revoke(token_request) : service.Token(token_request);
+            },
+            [revoke, used_basic](TokenResponse& answer) { return TokenAnswer(answer, revoke, used_basic); },
+            TokenFailure);
+      },
+      TokenFailure);
+}
+
+// ------------------------------------------------------------------------------------------------ metadata
+
+bool IsPlainHost(std::string_view host) {
+  if (host.empty() || host.size() > 255) return false;
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_' || c == ':' || c == '[' || c == ']';
+  });
+}
+
+}  // namespace
+
+http::Response AuthorizeGet(OAuthService& service, const http::Request& request) {
+  return Guarded(
+      [&]() -> http::Response {
+        AuthorizeStep step = ValidateAuthorizeQuery(service, request.Target(), 302);
+        if (!step.request) return std::move(step.refusal);
+        const CsrfCookie csrf = CsrfFor(request);
+        const std::optional<LoginSession> session = CurrentSession(service, request);
+        if (!session) {
+          return WithCsrfCookie(
+              LoginPage(200, LoginView(AuthorizeLoginPlace(request.Target(), *step.request), csrf.value)), csrf);
+        }
+        if (service.HasGrant(session->user_id, *step.request)) {
+          return Redirect(302, service.Approve(session->user_id, *step.request).location);
+        }
+        ConsentPageView view;
+        view.form_action = request.Target();
+        view.csrf = csrf.value;
+        view.project_name = step.request->project_name;
+        view.nickname = session->nickname;
+        view.scopes = DescribeScopes(step.request->scopes);
+        return WithCsrfCookie(ConsentPage(view), csrf);
+      },
+      PageFailure);
+}
+
+http::Response AuthorizePost(OAuthService& service, const http::Request& request) {
+  return Guarded(
+      [&]() -> http::Response {
+        AuthorizeStep step = ValidateAuthorizeQuery(service, request.Target(), 303);
+        if (!step.request) return std::move(step.refusal);
+        PostedForm form = ReadCheckedForm(request);
+        if (form.refusal) return std::move(*form.refusal);
+        const std::string action = FieldValue(form.fields, "action");
+        if (action == "login") {
+          return DeferLogin(service, request, form.fields, AuthorizeLoginPlace(request.Target(), *step.request));
+        }
+        if (action == "cancel") return Redirect(303, service.Cancel(*step.request).location);
+        if (action == "deny") return Redirect(303, service.Deny(*step.request).location);
+        if (action == "allow") {
+          const std::optional<LoginSession> session = CurrentSession(service, request);
+          // Signed out in the meantime: the GET asks for the login again.
+          if (!session) return Redirect(303, std::string(request.Target()));
+          return Redirect(303, service.Approve(session->user_id, *step.request).location);
+        }
+        return ErrorPage(400, "Invalid request", "The form's action is not one this page offers.");
+      },
+      PageFailure);
+}
+
+http::Response TokenPost(OAuthService& service, const http::Request& request) {
+  return TokenEndpoint(service, request, /*revoke=*/false);
+}
+
+http::Response RevokePost(OAuthService& service, const http::Request& request) {
+  return TokenEndpoint(service, request, /*revoke=*/true);
+}
+
+http::Response AuthorizationServerMetadata(std::string_view issuer, const http::Request& request) {
+  std::string base(issuer);
+  if (base.empty()) {
+    const std::optional<std::string_view> host = request.Header("Host");
+    if (!host || !IsPlainHost(TrimWhitespace(*host))) {
+      return RenderError(Error{ErrorCode::kInvalidRequest, "The request has no usable Host header.", {}, {}, false},
+                         NegotiatedFormat{});
+    }
+    base = "http://" + std::string(TrimWhitespace(*host));
+  }
+  boost::json::object body;
+  body["issuer"] = base;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  body["authorization_endpoint"] = base + "/OAuth/Authorize";
+  body["token_endpoint"] = base + "/OAuth/token";
+  body["revocation_endpoint"] = base + "/OAuth/revoke";
+  body["response_types_supported"] = boost::json::array{"code", "token"};
+  body["grant_types_supported"] = boost::json::array{"authorization_code", "refresh_token", "implicit"};
+  body["code_challenge_methods_supported"] = boost::json::array{"S256"};
+  body["token_endpoint_auth_methods_supported"] =
+      boost::json::array{"client_secret_post", "client_secret_basic", "none"};
+  boost::json::array scopes;
+  for (const ScopeDescription& scope : KnownScopes()) scopes.emplace_back(scope.name);
+  body["scopes_supported"] = std::move(scopes);
+  http::Response response;
+  response.content_type = "application/json; charset=utf-8";
+  response.headers.emplace_back("Cache-Control", "no-store");
+  response.body = boost::json::serialize(body);
+  return response;
+}
+
+http::Response GrantsGet(OAuthService& service, const http::Request& request) {
+  return Guarded(
+      [&]() -> http::Response {
+        const CsrfCookie csrf = CsrfFor(request);
+        const std::optional<LoginSession> session = CurrentSession(service, request);
+        if (!session) return WithCsrfCookie(LoginPage(200, LoginView(GrantsLoginPlace(), csrf.value)), csrf);
+        GrantsPageView view;
+        view.csrf = csrf.value;
+        view.nickname = session->nickname;
+        for (const GrantSummary& grant : service.ListGrants(session->user_id)) {
+          view.grants.push_back(GrantLine{std::to_string(grant.project_id), grant.client_id, grant.project_name,
+                                          FormatLocalDateTime(grant.granted_at), DescribeScopes(grant.scopes)});
+        }
+        return WithCsrfCookie(GrantsPage(view), csrf);
+      },
+      PageFailure);
+}
+
+http::Response GrantsPost(OAuthService& service, const http::Request& request) {
+  return Guarded(
+      [&]() -> http::Response {
+        PostedForm form = ReadCheckedForm(request);
+        if (form.refusal) return std::move(*form.refusal);
+        const std::string action = FieldValue(form.fields, "action");
+        if (action == "login") return DeferLogin(service, request, form.fields, GrantsLoginPlace());
+        if (action != "revoke")
+          return ErrorPage(400, "Invalid request", "The form's action is not one this page offers.");
+        const std::optional<LoginSession> session = CurrentSession(service, request);
+        if (!session) return Redirect(303, std::string(kGrantsPath));
+        const std::string project = FieldValue(form.fields, "project_id");
+        ProjectId project_id = 0;
+        const auto [end, failure] = std::from_chars(project.data(), project.data() + project.size(), project_id);
+        if (failure != std::errc{} || end != project.data() + project.size() || project_id <= 0) {
+          return ErrorPage(400, "Invalid request", "The project to revoke is not named correctly.");
+        }
+        service.RevokeGrant(session->user_id, project_id);
+        return Redirect(303, std::string(kGrantsPath));
+      },
+      PageFailure);
+}
+
+http::Response LogoutPost(OAuthService& service, const http::Request& request) {
+  return Guarded(
+      [&]() -> http::Response {
+        PostedForm form = ReadCheckedForm(request);
+        if (form.refusal) return std::move(*form.refusal);
+        const std::optional<std::string_view> cookie = FindCookie(request.Header("Cookie"), kSessionCookie);
+        if (cookie && !cookie->empty()) service.EndSession(*cookie);
+        http::Response response = Redirect(303, std::string(kGrantsPath));
+        response.headers.emplace_back("Set-Cookie", ClearCookieValue(kSessionCookie));
+        return response;
+      },
+      PageFailure);
+}
+
+http::Response VerifyCredentials(OAuthService& service, const Principal& principal, const NegotiatedFormat& format) {
+  const AccountCredentials account = service.VerifyCredentials(principal);
+  http::Response response;
+  SetApiHeaders(response, format);
+  if (format.format == BodyFormat::kJson) {
+    boost::json::object body;
+    body["UserID"] = account.user_id;
+    body["Nickname"] = account.nickname;
+    if (account.with_group) {
+      body["GroupID"] = account.group_id ? boost::json::value(*account.group_id) : boost::json::value(nullptr);
+      body["GroupName"] = account.group_name ? boost::json::value(*account.group_name) : boost::json::value(nullptr);
+      body["IsGroupManager"] = account.is_group_manager;
+    }
+    response.body = boost::json::serialize(body);
+    return response;
+  }
+  // DataContract shape: root AccountCredentials in namespace API.Models.Account, members in alphabetical order,
+  // nulls as i:nil; the group members only with account_information, as in JSON.
+  std::string& out = response.body;
+  out.append("<AccountCredentials").append(kXmlInstanceNamespace).append(kXmlAccountNamespace).append(">");
+  if (account.with_group) {
+    if (account.group_id) {
+      out.append("<GroupID>").append(std::to_string(*account.group_id)).append("</GroupID>");
+    } else {
+      out.append(R"(<GroupID i:nil="true"/>)");
+    }
+    if (account.group_name) {
+      out.append("<GroupName>");
+      AppendXmlText(out, *account.group_name);
+      out.append("</GroupName>");
+    } else {
+      out.append(R"(<GroupName i:nil="true"/>)");
+    }
+    out.append("<IsGroupManager>").append(account.is_group_manager ? "true" : "false").append("</IsGroupManager>");
+  }
+  out.append("<Nickname>");
+  AppendXmlText(out, account.nickname);
+  out.append("</Nickname><UserID>").append(std::to_string(account.user_id)).append("</UserID></AccountCredentials>");
+  return response;
+}
+
+http::Response GetPermissions(const Principal& principal, const NegotiatedFormat& format) {
+  std::vector<std::string_view> scopes;
+  std::string_view rest = principal.scopes;
+  while (!rest.empty()) {
+    const auto space = rest.find(' ');
+    const std::string_view scope = rest.substr(0, space);
+    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+    if (!scope.empty() && std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(scope);
+  }
+  http::Response response;
+  SetApiHeaders(response, format);
+  if (format.format == BodyFormat::kJson) {
+    boost::json::array permissions;
+    for (const std::string_view scope : scopes) {
+      permissions.push_back(boost::json::object{{"Permission", scope}, {"Status", "granted"}});
+    }
+    response.body = boost::json::serialize(boost::json::object{{"Permissions", std::move(permissions)}});
+    return response;
+  }
+  // DataContract shape: root PermissionsResult in namespace API.Models.Account holding `Permissions`, a list of
+  // `PermissionStatus` items (the item type's name, as DataContract names collection items), each with
+  // `Permission` and `Status` in alphabetical order; an empty list is `<Permissions/>`.
+  std::string& out = response.body;
+  out.append("<PermissionsResult").append(kXmlInstanceNamespace).append(kXmlAccountNamespace).append(">");
+  if (scopes.empty()) {
+    out.append("<Permissions/>");
+  } else {
+    out.append("<Permissions>");
+    for (const std::string_view scope : scopes) {
+      out.append("<PermissionStatus><Permission>");
+      AppendXmlText(out, scope);
+      out.append("</Permission><Status>granted</Status></PermissionStatus>");
+    }
+    out.append("</Permissions>");
+  }
+  out.append("</PermissionsResult>");
+  return response;
+}
+
+http::Response OAuthUnavailable(const NegotiatedFormat& format) {
+  return RenderError(
+      Error{ErrorCode::kUnavailable, "The Unified Login is not available on this server.", {}, {}, false}, format);
+}
+
+}  // namespace phonechat
