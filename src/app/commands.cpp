@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <vector>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -16,7 +17,9 @@
 #include "core/error.hpp"
 #include "importer/demo_data.hpp"
 #include "importer/importer.hpp"
+#include "service/oauth_service_impl.hpp"
 #include "service/service_clock.hpp"
+#include "storage/oauth_store.hpp"
 #include "storage/store.hpp"
 
 namespace phonechat {
@@ -67,6 +70,21 @@ std::string IssueToken(Store& store, UserId user_id, const std::string& client_i
   return token;
 }
 
+// The sandbox demo page's callback on the serving address, and on its loopback aliases.
+std::vector<std::string> SandboxDemoRedirectUris(const std::string& host, std::uint16_t port) {
+  const std::string suffix = ":" + std::to_string(port) + "/demo/callback";
+  std::vector<std::string> uris;
+  const bool loopback = host == "127.0.0.1" || host == "localhost" || host == "0.0.0.0" || host == "::" ||
+                        host == "::1";
+  if (!loopback) uris.push_back("http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + suffix);
+  if (loopback || host == "0.0.0.0" || host == "::") {
+    uris.push_back("http://127.0.0.1" + suffix);
+    uris.push_back("http://localhost" + suffix);
+    uris.push_back("http://[::1]" + suffix);
+  }
+  return uris;
+}
+
 }  // namespace
 
 int RunServe(const ServeCommand& command) {
@@ -74,6 +92,7 @@ int RunServe(const ServeCommand& command) {
   ParseListenAddress(command.listen, options);
   options.threads = command.threads;
   options.drain_time = std::chrono::milliseconds(static_cast<std::int64_t>(command.drain_seconds * 1000));
+  options.blocking_threads = command.blocking_threads;
 
   std::optional<ServiceClock> clock;
   if (command.start_clock_at) {
@@ -97,9 +116,19 @@ int RunServe(const ServeCommand& command) {
     demo_token = IssueToken(*store, kDemoClientUserId, kDemoClientId, std::string(kPhoneChatBookingsScope), std::int64_t{24} * 3600);
   }
 
+  OAuthLifetimes lifetimes;
+  lifetimes.access_token = std::chrono::seconds(command.access_token_lifetime);
+  lifetimes.refresh_token = std::chrono::seconds(command.refresh_token_lifetime);
+  lifetimes.authorization_code = std::chrono::seconds(command.code_lifetime);
+  std::unique_ptr<OAuthStore> oauth_store = OpenOAuthStore(command.database_url);
+  OAuthStore& oauth_projects = *oauth_store;  // the service owns it and outlives the server
+  const std::unique_ptr<OAuthService> oauth = MakeOAuthService(std::move(oauth_store), *clock, lifetimes);
+
   ApiContext context;
   context.store = store.get();
   context.clock = &*clock;
+  context.oauth = oauth.get();
+  context.issuer = command.issuer;
   if (command.access_log) {
     context.access_log = spdlog::stdout_logger_mt("access");
     context.access_log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z",%v})");
@@ -109,6 +138,9 @@ int RunServe(const ServeCommand& command) {
       options, [&context] { return std::make_unique<ApiHandler>(context); },
       [&](std::uint16_t port) {
         const std::string base = "http://" + options.host + ":" + std::to_string(port);
+        // The demo page runs on whatever address the sandbox serves: its callback must be registered there.
+        const bool has_demo_page = oauth_projects.SetRedirectUris(
+            kSandboxDemoClientId, SandboxDemoRedirectUris(options.host, port));
         std::fprintf(stderr, "phonechat-api listening on %s (database %s, zone %s)\n", base.c_str(),
                      command.database_url.c_str(), clock->ZoneName().c_str());
         if (!demo_token.empty()) {
@@ -116,6 +148,13 @@ int RunServe(const ServeCommand& command) {
                        "Sandbox: demo client %d, token valid for 24 hours. Try:\n"
                        "  curl -H 'Authorization: Bearer %s' '%s/v1/PhoneChat/MadeBookings?BookingsPerPage=5'\n",
                        kDemoClientUserId, demo_token.c_str(), base.c_str());
+        }
+        if (has_demo_page && !command.database_given) {
+          std::fprintf(stderr,
+                       "Sign in with the Unified Login: open %s/demo and log in as %s (or %s, a group manager), "
+                       "password %s; demo project: client id %s, client secret %s, API key %s\n",
+                       base.c_str(), kDemoClientNickname, kDemoManagerNickname, kDemoPassword, kDemoClientId,
+                       kDemoClientSecret, kDemoApiKey);
         }
         std::fflush(stderr);
       });

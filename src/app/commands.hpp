@@ -19,6 +19,11 @@ struct ServeCommand {
   std::optional<std::string> start_clock_at;  // local `yyyy-MM-ddTHH:mm:ss[.fff]`
   double drain_seconds = 20;
   bool access_log = true;
+  std::string issuer;                           // OAuth issuer URL; empty: taken from each request's Host
+  std::int64_t access_token_lifetime = 1200;    // seconds
+  std::int64_t refresh_token_lifetime = 14 * 24 * 3600;
+  std::int64_t code_lifetime = 60;
+  unsigned blocking_threads = 2;                // password hashing pool
 };
 
 // `import`: the options after parsing.

@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -7,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
+#include "app/project_commands.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -56,6 +58,27 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"stdout", "off"}))
       ->capture_default_str();
 
+  serve_command->add_option("--issuer", serve.issuer,
+                            "Public base URL of the Unified Login (default: http://<Host header>)")
+      ->envname("PHONECHAT_ISSUER");
+  serve_command->add_option("--access-token-lifetime", serve.access_token_lifetime, "Seconds an access token lives")
+      ->envname("PHONECHAT_ACCESS_TOKEN_LIFETIME")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{366} * 24 * 3600))
+      ->capture_default_str();
+  serve_command->add_option("--refresh-token-lifetime", serve.refresh_token_lifetime, "Seconds a refresh token lives")
+      ->envname("PHONECHAT_REFRESH_TOKEN_LIFETIME")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10} * 366 * 24 * 3600))
+      ->capture_default_str();
+  serve_command->add_option("--code-lifetime", serve.code_lifetime, "Seconds an authorization code lives")
+      ->envname("PHONECHAT_CODE_LIFETIME")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{600}))
+      ->capture_default_str();
+  serve_command->add_option("--blocking-threads", serve.blocking_threads,
+                            "Threads that hash passwords and secrets (bounds their concurrency)")
+      ->envname("PHONECHAT_BLOCKING_THREADS")
+      ->check(CLI::Range(1U, 64U))
+      ->capture_default_str();
+
   phonechat::ImportCommand import;
   CLI::App* import_command = app.add_subcommand("import", "Import JSON Lines records (one transaction)");
   AddDatabaseOption(*import_command, import.database_url);
@@ -79,11 +102,37 @@ int main(int argc, char** argv) {
   AddDatabaseOption(*revoke_command, revoke.database_url);
   revoke_command->add_option("TOKEN", revoke.token, "The access token")->required();
 
+  phonechat::ProjectCreateCommand project_create;
+  std::string project_database_url = phonechat::kDefaultDatabaseUrl;
+  std::string project_client_id;
+  CLI::App* project_command = app.add_subcommand("project", "Register, list and disable projects (OAuth clients)");
+  project_command->require_subcommand(1);
+  CLI::App* project_create_command =
+      project_command->add_subcommand("create", "Register a project; prints its API key, client id and secret once");
+  AddDatabaseOption(*project_create_command, project_database_url);
+  project_create_command->add_option("--name", project_create.name, "The name users see on the consent page")
+      ->required();
+  project_create_command->add_option("--owner", project_create.owner_user_id, "User ID of the project's owner")
+      ->required()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
+  project_create_command
+      ->add_option("--redirect-uri", project_create.redirect_uris, "A registered redirect URI (repeatable)")
+      ->required();
+  project_create_command->add_flag("--implicit", project_create.implicit, "Allow the implicit grant");
+  project_create_command->add_flag("--public", project_create.public_client,
+                                   "A public client (no secret; PKCE required), e.g. a browser or mobile app");
+  CLI::App* project_list_command = project_command->add_subcommand("list", "List the projects (never a secret)");
+  AddDatabaseOption(*project_list_command, project_database_url);
+  CLI::App* project_disable_command =
+      project_command->add_subcommand("disable", "Disable a project: its logins, tokens and API key stop working");
+  AddDatabaseOption(*project_disable_command, project_database_url);
+  project_disable_command->add_option("CLIENT_ID", project_client_id, "The project's client id")->required();
+
   if (argc > 1 && argv[1][0] != '-') {
     const std::string name = argv[1];
     const auto subcommands = app.get_subcommands([&](CLI::App* command) { return command->check_name(name); });
     if (subcommands.empty()) {
-      std::fprintf(stderr, "%s: unknown command '%s' (commands: serve, import, token, revoke; see --help)\n", kProgram,
+      std::fprintf(stderr, "%s: unknown command '%s' (commands: serve, import, token, revoke, project; see --help)\n", kProgram,
                    name.c_str());
       return 2;
     }
@@ -103,6 +152,12 @@ int main(int argc, char** argv) {
     if (*import_command) return phonechat::RunImport(import);
     if (*token_command) return phonechat::RunToken(token);
     if (*revoke_command) return phonechat::RunRevoke(revoke);
+    if (*project_create_command) {
+      project_create.database_url = project_database_url;
+      return phonechat::RunProjectCreate(project_create);
+    }
+    if (*project_list_command) return phonechat::RunProjectList(project_database_url);
+    if (*project_disable_command) return phonechat::RunProjectDisable(project_database_url, project_client_id);
   } catch (const phonechat::UsageError& error) {
     std::fprintf(stderr, "%s: %s\n", kProgram, error.what());
     return 2;
