@@ -134,16 +134,19 @@ http::Response Redirect(int status, std::string location) {
 struct CsrfCookie {
   std::string value;
   bool is_new = false;
+  bool secure = false;  // set with `Secure`
 };
+
+bool CookiesSecure(const http::Request& request) { return ForwardedOverHttps(request.Header("X-Forwarded-Proto")); }
 
 CsrfCookie CsrfFor(const http::Request& request) {
   const std::optional<std::string_view> existing = FindCookie(request.Header("Cookie"), kCsrfCookie);
-  if (existing && IsIssuedCookieValue(*existing)) return CsrfCookie{std::string(*existing), false};
-  return CsrfCookie{NewCsrfToken(), true};
+  if (existing && IsIssuedCookieValue(*existing)) return CsrfCookie{std::string(*existing), false, false};
+  return CsrfCookie{NewCsrfToken(), true, CookiesSecure(request)};
 }
 
 http::Response WithCsrfCookie(http::Response response, const CsrfCookie& csrf) {
-  if (csrf.is_new) response.headers.emplace_back("Set-Cookie", SetCookieValue(kCsrfCookie, csrf.value));
+  if (csrf.is_new) response.headers.emplace_back("Set-Cookie", SetCookieValue(kCsrfCookie, csrf.value, csrf.secure));
   return response;
 }
 
@@ -223,11 +226,13 @@ http::Response DeferLogin(OAuthService& service, const http::Request& request, c
   std::string address = ForwardedClientAddress(request.Header("X-Forwarded-For"));
   return Defer<LoginOutcome>([&service, login, password = std::move(password),
                               address = std::move(address)] { return service.Login(login, password, address); },
-                             [place = std::move(place), login, csrf = std::move(csrf)](LoginOutcome& outcome) {
+                             [place = std::move(place), login, csrf = std::move(csrf),
+                              secure = CookiesSecure(request)](LoginOutcome& outcome) {
                                if (outcome.session) {
                                  http::Response response = Redirect(303, place.target);
                                  response.headers.emplace_back(
-                                     "Set-Cookie", SetCookieValue(kSessionCookie, outcome.session->cookie_value));
+                                     "Set-Cookie",
+                                     SetCookieValue(kSessionCookie, outcome.session->cookie_value, secure));
                                  return response;
                                }
                                LoginPageView view = LoginView(place, csrf);
@@ -515,7 +520,7 @@ http::Response LogoutPost(OAuthService& service, const http::Request& request) {
         const std::optional<std::string_view> cookie = FindCookie(request.Header("Cookie"), kSessionCookie);
         if (cookie && !cookie->empty()) service.EndSession(*cookie);
         http::Response response = Redirect(303, std::string(kGrantsPath));
-        response.headers.emplace_back("Set-Cookie", ClearCookieValue(kSessionCookie));
+        response.headers.emplace_back("Set-Cookie", ClearCookieValue(kSessionCookie, CookiesSecure(request)));
         return response;
       },
       PageFailure);

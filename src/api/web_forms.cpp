@@ -45,15 +45,29 @@ std::optional<std::string_view> FindCookie(std::optional<std::string_view> cooki
   return std::nullopt;
 }
 
-std::string SetCookieValue(std::string_view name, std::string_view value) {
+bool ForwardedOverHttps(std::optional<std::string_view> forwarded_proto_header) {
+  if (!forwarded_proto_header) return false;
+  // A chain of proxies lists one protocol per hop; the first is the browser's.
+  const std::string_view first = TrimWhitespace(forwarded_proto_header->substr(0, forwarded_proto_header->find(',')));
+  constexpr std::string_view kHttps = "https";
+  if (first.size() != kHttps.size()) return false;
+  for (std::size_t i = 0; i < kHttps.size(); ++i) {
+    if ((first[i] | 0x20) != kHttps[i]) return false;
+  }
+  return true;
+}
+
+std::string SetCookieValue(std::string_view name, std::string_view value, bool secure) {
   std::string header(name);
   header.append("=").append(value).append("; Path=/; HttpOnly; SameSite=Lax");
+  if (secure) header.append("; Secure");
   return header;
 }
 
-std::string ClearCookieValue(std::string_view name) {
+std::string ClearCookieValue(std::string_view name, bool secure) {
   std::string header(name);
   header.append("=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+  if (secure) header.append("; Secure");
   return header;
 }
 

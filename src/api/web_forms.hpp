@@ -17,12 +17,15 @@ inline constexpr std::string_view kCsrfCookie = "pc_csrf";
 // with surrounding white space and one pair of double quotes removed; nullopt when absent.
 std::optional<std::string_view> FindCookie(std::optional<std::string_view> cookie_header, std::string_view name);
 
-// A Set-Cookie value for a cookie only this server reads: `<name>=<value>; Path=/; HttpOnly; SameSite=Lax`.
-// No `Secure`: the server does not terminate TLS (a TLS-terminating proxy should add it).
-std::string SetCookieValue(std::string_view name, std::string_view value);
+// True when a TLS-terminating proxy in front says the browser used HTTPS (`X-Forwarded-Proto: https`).
+bool ForwardedOverHttps(std::optional<std::string_view> forwarded_proto_header);
 
-// A Set-Cookie value that makes the browser forget `name` at once.
-std::string ClearCookieValue(std::string_view name);
+// A Set-Cookie value for a cookie only this server reads: `<name>=<value>; Path=/; HttpOnly; SameSite=Lax`,
+// plus `; Secure` when `secure` (the browser reached the server over HTTPS through a proxy).
+std::string SetCookieValue(std::string_view name, std::string_view value, bool secure);
+
+// A Set-Cookie value that makes the browser forget `name` at once (`secure` as for SetCookieValue).
+std::string ClearCookieValue(std::string_view name, bool secure);
 
 // A new random value for the CSRF cookie (256 bits, base64url).
 std::string NewCsrfToken();

@@ -252,8 +252,15 @@ test('login page: the form, a pc_csrf cookie equal to the hidden csrf field, no 
   assert.match(raw, /;\s*HttpOnly/i, `pc_csrf is HttpOnly: ${raw}`);
   assert.match(raw, /;\s*SameSite=Lax/i, `pc_csrf is SameSite=Lax: ${raw}`);
   assert.match(raw, /;\s*Path=\//i, `pc_csrf has Path=/: ${raw}`);
+  assert.doesNotMatch(raw, /;\s*Secure/i, `over plain HTTP the cookie is not Secure (the browser would drop it): ${raw}`);
   assert.equal(agent.jar.get('pc_session'), undefined, 'no session before the login');
   flow.loginPage = r;
+});
+
+test('cookies: behind a TLS-terminating proxy (X-Forwarded-Proto: https) they are Secure', T, async () => {
+  const r = await new Agent(base).get(flow.url, { headers: { 'X-Forwarded-Proto': 'https' } });
+  const raw = r.setCookies.find((c) => c.startsWith('pc_csrf='));
+  assert.match(raw ?? '', /;\s*Secure/i, `pc_csrf is Secure: ${raw}`);
 });
 
 test('login: a wrong password shows the login page again with 401 and #login-error, and no session', T, async () => {

@@ -33,13 +33,25 @@ TEST(FindCookie, FirstOccurrenceWinsAndSpacingAndQuotesAreIgnored) {
   EXPECT_EQ(FindCookie(std::string_view("garbage; ;pc_csrf=v"), "pc_csrf"), std::optional<std::string_view>("v"));
 }
 
-TEST(SetCookieValue, IsHttpOnlySameSiteLaxForTheWholeSiteAndNotSecure) {
-  const std::string header = SetCookieValue("pc_session", "value");
-  EXPECT_EQ(header, "pc_session=value; Path=/; HttpOnly; SameSite=Lax");
+TEST(SetCookieValue, IsHttpOnlySameSiteLaxForTheWholeSiteAndSecureOnlyWhenAsked) {
+  EXPECT_EQ(SetCookieValue("pc_session", "value", false), "pc_session=value; Path=/; HttpOnly; SameSite=Lax");
+  EXPECT_EQ(SetCookieValue("pc_session", "value", true), "pc_session=value; Path=/; HttpOnly; SameSite=Lax; Secure");
+}
+
+TEST(ForwardedOverHttps, TrustsTheFirstHopOfXForwardedProto) {
+  EXPECT_FALSE(ForwardedOverHttps(std::nullopt));
+  EXPECT_FALSE(ForwardedOverHttps(std::string_view("http")));
+  EXPECT_FALSE(ForwardedOverHttps(std::string_view("")));
+  EXPECT_FALSE(ForwardedOverHttps(std::string_view("httpsx")));
+  EXPECT_FALSE(ForwardedOverHttps(std::string_view("http, https")));
+  EXPECT_TRUE(ForwardedOverHttps(std::string_view("https")));
+  EXPECT_TRUE(ForwardedOverHttps(std::string_view(" HTTPS ")));
+  EXPECT_TRUE(ForwardedOverHttps(std::string_view("https, http")));
 }
 
 TEST(ClearCookieValue, ExpiresTheCookieAtOnce) {
-  const std::string header = ClearCookieValue("pc_session");
+  EXPECT_NE(ClearCookieValue("pc_session", true).find("; Secure"), std::string::npos);
+  const std::string header = ClearCookieValue("pc_session", false);
   EXPECT_EQ(header.rfind("pc_session=;", 0), 0u) << header;
   EXPECT_NE(header.find("Max-Age=0"), std::string::npos) << header;
   EXPECT_NE(header.find("Path=/"), std::string::npos) << header;
