@@ -193,6 +193,14 @@ int RunToken(const TokenCommand& command) {
   return 0;
 }
 
+int RunMigrate(const MigrateCommand& command) {
+  // Opening migrates: the main store first, then the Unified Login's (which finds the schema current).
+  OpenStore(command.database_url);
+  OpenOAuthStore(command.database_url);
+  std::printf("schema version %d\n", kStoreSchemaVersion);
+  return 0;
+}
+
 int RunRevoke(const RevokeCommand& command) {
   std::unique_ptr<Store> store = OpenStore(command.database_url);
   if (!store->RevokeToken(Sha256(command.token))) throw UsageError("no such token");

@@ -48,10 +48,16 @@ struct RevokeCommand {
   std::string token;
 };
 
+// `migrate`: the options after parsing.
+struct MigrateCommand {
+  std::string database_url = kDefaultDatabaseUrl;
+};
+
 // Each runs one command and returns the process exit code; UsageError escapes for the caller to print.
 int RunServe(const ServeCommand& command);
 int RunImport(const ImportCommand& command);
 int RunToken(const TokenCommand& command);
 int RunRevoke(const RevokeCommand& command);
+int RunMigrate(const MigrateCommand& command);
 
 }  // namespace phonechat

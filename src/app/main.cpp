@@ -102,6 +102,11 @@ int main(int argc, char** argv) {
   AddDatabaseOption(*revoke_command, revoke.database_url);
   revoke_command->add_option("TOKEN", revoke.token, "The access token")->required();
 
+  phonechat::MigrateCommand migrate;
+  CLI::App* migrate_command =
+      app.add_subcommand("migrate", "Create the schema in a new database or bring an older one up to date");
+  AddDatabaseOption(*migrate_command, migrate.database_url);
+
   phonechat::ProjectCreateCommand project_create;
   std::string project_database_url = phonechat::kDefaultDatabaseUrl;
   std::string project_client_id;
@@ -132,7 +137,7 @@ int main(int argc, char** argv) {
     const std::string name = argv[1];
     const auto subcommands = app.get_subcommands([&](CLI::App* command) { return command->check_name(name); });
     if (subcommands.empty()) {
-      std::fprintf(stderr, "%s: unknown command '%s' (commands: serve, import, token, revoke, project; see --help)\n", kProgram,
+      std::fprintf(stderr, "%s: unknown command '%s' (commands: serve, import, token, revoke, project, migrate; see --help)\n", kProgram,
                    name.c_str());
       return 2;
     }
@@ -152,6 +157,7 @@ int main(int argc, char** argv) {
     if (*import_command) return phonechat::RunImport(import);
     if (*token_command) return phonechat::RunToken(token);
     if (*revoke_command) return phonechat::RunRevoke(revoke);
+    if (*migrate_command) return phonechat::RunMigrate(migrate);
     if (*project_create_command) {
       project_create.database_url = project_database_url;
       return phonechat::RunProjectCreate(project_create);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_stack.hpp>
@@ -10,6 +11,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "auth/secrets.hpp"
@@ -471,6 +473,16 @@ ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace) {
   ImportCounts counts;
   std::string line;
   std::int64_t line_number = 0;
+  // Records are numbered by their Put* call; a blank line shifts the numbering from the lines, and each shift is
+  // kept (few in practice) so that a record the batch rejects at Commit() is reported by its line.
+  std::int64_t records = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> line_shifts;  // (first record, line - record) from there on
+  const auto next_record = [&] {
+    ++records;
+    if (line_shifts.empty() || line_shifts.back().second != line_number - records) {
+      line_shifts.emplace_back(records, line_number - records);
+    }
+  };
   for (;;) {
     const auto read = ReadLine(*buffer, line);
     if (read == LineRead::kEnd) break;
@@ -486,16 +498,19 @@ ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace) {
         const Fields fields(record, kind,
                             {"Kind", "UserID", "Nickname", "Password", "EmailAddress", "PhoneChatNumber", "SkypeName",
                              "Positive", "Neutral", "Negative", "Disputes"});
+        next_record();
         CheckStored(batch->PutUser(ReadUser(fields), replace));
         ++counts.users;
       } else if (kind == "Group") {
         const Fields fields(record, kind, {"Kind", "GroupID", "Name", "ManagerUserID", "MemberUserIDs"});
+        next_record();
         CheckStored(batch->PutGroup(ReadGroup(fields), replace));
         ++counts.groups;
       } else if (kind == "Project") {
         const Fields fields(record, kind,
                             {"Kind", "Name", "OwnerUserID", "ApiKey", "ClientID", "ClientSecret", "RedirectURIs",
                              "ImplicitGrant", "Active"});
+        next_record();
         CheckStored(batch->PutProject(ReadProject(fields), replace));
         ++counts.projects;
       } else if (kind == "Booking") {
@@ -505,6 +520,7 @@ ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace) {
              "Status",         "Method",       "PhoneNumber",   "SkypeName",       "CreateDate",      "SessionDate",
              "AcceptBy",       "AcceptedDate", "ConfirmedDate", "CancelledDate",   "CancelledReason", "CancelledBy",
              "RejectedReason", "LastUpdated",  "Comments",      "DeletedByClient"});
+        next_record();
         CheckStored(batch->PutBooking(ReadBooking(fields, parser.CreditsNumber()), replace));
         ++counts.bookings;
       } else {
@@ -518,7 +534,14 @@ ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace) {
       throw ImportError(line_number, std::string("cannot store the record: ") + error.what());
     }
   }
-  batch->Commit();
+  try {
+    batch->Commit();
+  } catch (const RecordRejected& rejected) {
+    const auto shift = std::upper_bound(line_shifts.begin(), line_shifts.end(), rejected.Record(),
+                                        [](std::int64_t record, const auto& entry) { return record < entry.first; });
+    const std::int64_t offset = shift == line_shifts.begin() ? 0 : std::prev(shift)->second;
+    throw ImportError(rejected.Record() + offset, rejected.what());
+  }
   return counts;
 }
 

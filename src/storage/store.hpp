@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,9 @@
 #include "domain/principal.hpp"
 
 namespace phonechat {
+
+// The schema version this program creates and understands, on every backend; older ones are migrated to it.
+inline constexpr int kStoreSchemaVersion = 2;
 
 // An access token as stored: only the SHA-256 of the token itself is ever kept.
 struct TokenRecord {
@@ -110,9 +114,23 @@ struct BookingRecord {
   bool deleted_by_client = false;
 };
 
+// Thrown by WriteBatch::Commit when a check the backend deferred to the commit (to check records in bulk) finds
+// one that cannot be stored; nothing of the batch is stored. `Record()` is the 1-based position of the first such
+// record among the batch's Put* calls.
+class RecordRejected : public std::runtime_error {
+ public:
+  RecordRejected(std::int64_t record, const std::string& reason) : std::runtime_error(reason), record_(record) {}
+  // The 1-based position of the rejected record among the batch's Put* calls.
+  [[nodiscard]] std::int64_t Record() const { return record_; }
+
+ private:
+  std::int64_t record_;
+};
+
 // One all-or-nothing batch of writes (imports, demo data). Destroying it without Commit() rolls back.
 // It holds the store's writer: use and destroy it on the thread that began it.
-// Put* with replace=false fails (returns a reason) when the record's ID already exists.
+// Put* with replace=false fails (returns a reason) when the record's ID already exists. A backend may defer
+// checks to Commit(), which then throws RecordRejected naming the earliest record that fails them.
 class WriteBatch {
  public:
   virtual ~WriteBatch() = default;

@@ -4,11 +4,12 @@
 #include <string_view>
 
 #include "storage/sqlite/connection.hpp"
+#include "storage/store.hpp"
 
 namespace phonechat::sqlite {
 
 // The schema version this program creates and understands (kept in `PRAGMA user_version`).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = kStoreSchemaVersion;
 
 // Brings the database on `writer` to kSchemaVersion in one transaction. Throws UsageError naming
 // `path` when the database is newer than this program or holds tables but no version (not ours).

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -387,6 +389,66 @@ TEST(Importer, BookingsDeletedByTheClientAreStoredButNotListed) {
   db.Import(Header() + BookingLine({{"DeletedByClient", "true"}}) + "\n" + BookingLine({{"BookingID", "2"}}));
   EXPECT_EQ(db.Bookings(1).size(), 1u);
   EXPECT_EQ(db.Query("SELECT count(*) FROM bookings"), std::vector<std::string>{"2"});
+}
+
+}  // namespace
+}  // namespace phonechat::testing
+
+namespace phonechat::testing {
+namespace {
+
+// A store whose batch accepts every record and, at Commit, rejects record `rejected` as a backend that checks
+// records in bulk would.
+class RejectingAtCommitStore final : public Store {
+ public:
+  explicit RejectingAtCommitStore(std::int64_t rejected) : rejected_(rejected) {}
+  std::unique_ptr<StoreSession> OpenSession() override { return nullptr; }
+  std::unique_ptr<WriteBatch> BeginWriteBatch() override { return std::make_unique<Batch>(rejected_); }
+  void InsertToken(const NewToken& /*token*/) override {}
+  bool RevokeToken(std::string_view /*token_hash*/) override { return false; }
+  bool IsEmpty() override { return true; }
+
+ private:
+  class Batch final : public WriteBatch {
+   public:
+    explicit Batch(std::int64_t rejected) : rejected_(rejected) {}
+    bool UserExists(UserId /*user_id*/) override { return true; }
+    std::string PutUser(const UserRecord& /*user*/, bool /*replace*/) override { return {}; }
+    std::string PutGroup(const GroupRecord& /*group*/, bool /*replace*/) override { return {}; }
+    std::string PutProject(const ProjectRecord& /*project*/, bool /*replace*/) override { return {}; }
+    std::string PutBooking(const BookingRecord& /*booking*/, bool /*replace*/) override { return {}; }
+    void Commit() override { throw RecordRejected(rejected_, "Booking 7 already exists (use --replace)"); }
+
+   private:
+    std::int64_t rejected_;
+  };
+  std::int64_t rejected_;
+};
+
+std::int64_t LineOfRejection(const std::string& text, std::int64_t rejected_record) {
+  RejectingAtCommitStore store(rejected_record);
+  std::istringstream input(text);
+  try {
+    ImportJsonLines(store, input, false);
+  } catch (const ImportError& error) {
+    EXPECT_NE(std::string(error.what()).find("Booking 7 already exists (use --replace)"), std::string::npos)
+        << error.what();
+    return error.LineNumber();
+  }
+  ADD_FAILURE() << "the import succeeded";
+  return 0;
+}
+
+TEST(ImportJsonLines, ARecordRejectedAtCommitIsReportedByItsLineBlankLinesIncluded) {
+  const std::string users = UserLine(1, "A") + "\n" + UserLine(2, "B") + "\n" + UserLine(3, "C") + "\n";
+  EXPECT_EQ(LineOfRejection(users, 1), 1);
+  EXPECT_EQ(LineOfRejection(users, 3), 3);
+  const std::string spaced = "\n" + UserLine(1, "A") + "\n\n  \n" + UserLine(2, "B") + "\n" + UserLine(3, "C") + "\n\n" +
+                             UserLine(4, "D") + "\n";
+  EXPECT_EQ(LineOfRejection(spaced, 1), 2);
+  EXPECT_EQ(LineOfRejection(spaced, 2), 5);
+  EXPECT_EQ(LineOfRejection(spaced, 3), 6);
+  EXPECT_EQ(LineOfRejection(spaced, 4), 8);
 }
 
 }  // namespace
