@@ -1,15 +1,21 @@
 #include "storage/database_url.hpp"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <boost/url/pct_string_view.hpp>
 #include <cctype>
+#include <memory>
 #include <string_view>
 
 #include "core/error.hpp"
+#include "storage/postgres/pg_connection.hpp"
 
 namespace phonechat {
 
 namespace {
+
+constexpr const char* kUrlForms = "sqlite:///path/to/file.db, a file path, or postgresql://user@host:port/dbname";
 
 // The scheme of `url` when it has the form `scheme://...` (RFC 3986 scheme characters), else empty.
 std::string_view SchemeOf(std::string_view url) {
@@ -30,23 +36,7 @@ std::string Lower(std::string_view text) {
   return lower;
 }
 
-}  // namespace
-
-std::string SqlitePathFromUrl(const std::string& url) {
-  if (url.empty()) throw UsageError("no database given (use sqlite:///path/to/file.db or a file path)");
-  const auto scheme = SchemeOf(url);
-  if (scheme.empty()) {
-    if (url == ":memory:") throw UsageError("an in-memory database cannot be shared by sessions: give a file path");
-    return url;
-  }
-  const auto lower = Lower(scheme);
-  if (lower == "postgresql" || lower == "postgres") {
-    throw UsageError("PostgreSQL is not supported yet (database URL scheme '" + std::string(scheme) +
-                     "'): use sqlite:///path/to/file.db");
-  }
-  if (lower != "sqlite") {
-    throw UsageError("unsupported database URL scheme '" + std::string(scheme) + "' (use sqlite:///path/to/file.db)");
-  }
+std::string SqlitePath(const std::string& url, std::string_view scheme) {
   const std::string_view rest = std::string_view(url).substr(scheme.size() + 3);
   if (rest.empty()) throw UsageError("database URL '" + url + "' names no file");
   const auto encoded = boost::urls::make_pct_string_view(rest);
@@ -55,6 +45,51 @@ std::string SqlitePathFromUrl(const std::string& url) {
   if (path.find('\0') != std::string::npos) throw UsageError("database URL '" + url + "' decodes to a NUL byte");
   if (path == ":memory:") throw UsageError("an in-memory database cannot be shared by sessions: give a file path");
   return path;
+}
+
+// libpq recognises only the lower-case schemes; everything after them is its to parse.
+std::string PostgresUri(const std::string& url, std::string_view scheme) {
+  std::string uri = Lower(scheme) + url.substr(scheme.size());
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
+  if (options == nullptr) {
+    std::string reason = error != nullptr ? std::string(error) : "out of memory";
+    if (error != nullptr) PQfreemem(error);
+    reason = reason.substr(0, reason.find('\n'));
+    throw UsageError("database URL '" + pg::MaskPassword(uri) + "' is not a valid PostgreSQL URI: " + reason);
+  }
+  PQconninfoFree(options);
+  return uri;
+}
+
+}  // namespace
+
+DatabaseLocation ParseDatabaseUrl(const std::string& url) {
+  if (url.empty()) throw UsageError(std::string("no database given (use ") + kUrlForms + ")");
+  const auto scheme = SchemeOf(url);
+  DatabaseLocation location;
+  if (scheme.empty()) {
+    // A plain path, taken as it is (no percent-decoding).
+    if (url == ":memory:") throw UsageError("an in-memory database cannot be shared by sessions: give a file path");
+    location.sqlite_path = url;
+    return location;
+  }
+  const auto lower = Lower(scheme);
+  if (lower == "postgresql" || lower == "postgres") {
+    location.kind = DatabaseLocation::Kind::kPostgres;
+    location.postgres_uri = PostgresUri(url, scheme);
+    return location;
+  }
+  if (lower != "sqlite") {
+    throw UsageError("unsupported database URL scheme '" + std::string(scheme) + "' (use " + kUrlForms + ")");
+  }
+  location.sqlite_path = SqlitePath(url, scheme);
+  return location;
+}
+
+std::string DisplayDatabaseUrl(const std::string& url) {
+  const std::string_view scheme = SchemeOf(url);
+  return scheme.empty() || Lower(scheme) == "sqlite" ? url : pg::MaskPassword(url);
 }
 
 }  // namespace phonechat

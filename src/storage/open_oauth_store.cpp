@@ -2,12 +2,15 @@
 
 #include "storage/database_url.hpp"
 #include "storage/oauth_store.hpp"
+#include "storage/postgres/pg_oauth_store.hpp"
 #include "storage/sqlite/sqlite_oauth_store.hpp"
 
 namespace phonechat {
 
 std::unique_ptr<OAuthStore> OpenOAuthStore(const std::string& url) {
-  return OpenSqliteOAuthStore(SqlitePathFromUrl(url));
+  const DatabaseLocation location = ParseDatabaseUrl(url);
+  if (location.kind == DatabaseLocation::Kind::kPostgres) return OpenPostgresOAuthStore(location.postgres_uri);
+  return OpenSqliteOAuthStore(location.sqlite_path);
 }
 
 }  // namespace phonechat

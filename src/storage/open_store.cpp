@@ -1,63 +1,25 @@
-#include <algorithm>
-#include <boost/url/pct_string_view.hpp>
-#include <cctype>
 #include <string>
-#include <string_view>
 
 #include "core/error.hpp"
+#include "storage/database_url.hpp"
+#include "storage/postgres/postgres_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "storage/store.hpp"
 
 namespace phonechat {
 
-namespace {
-
-// The scheme of `url` when it has the form `scheme://...` (RFC 3986 scheme characters), else empty.
-std::string_view SchemeOf(std::string_view url) {
-  const auto separator = url.find("://");
-  if (separator == std::string_view::npos || separator == 0) return {};
-  const auto scheme = url.substr(0, separator);
-  if (std::isalpha(static_cast<unsigned char>(scheme.front())) == 0) return {};
-  const bool valid = std::all_of(scheme.begin(), scheme.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
-  });
-  return valid ? scheme : std::string_view{};
-}
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-  return lower;
-}
-
-}  // namespace
-
 std::unique_ptr<Store> OpenStore(const std::string& url) {
-  if (url.empty()) throw UsageError("no database given (use sqlite:///path/to/file.db or a file path)");
-  const auto scheme = SchemeOf(url);
-  if (scheme.empty()) {
-    // A plain path, taken as it is (no percent-decoding).
-    if (url == ":memory:") throw UsageError("an in-memory database cannot be shared by sessions: give a file path");
-    return OpenSqliteStore(url);
+  const DatabaseLocation location = ParseDatabaseUrl(url);
+  if (location.kind == DatabaseLocation::Kind::kPostgres) return OpenPostgresStore(location.postgres_uri);
+  return OpenSqliteStore(location.sqlite_path);
+}
+
+std::unique_ptr<Store> OpenReadReplica(const std::string& url) {
+  const DatabaseLocation location = ParseDatabaseUrl(url);
+  if (location.kind != DatabaseLocation::Kind::kPostgres) {
+    throw UsageError("a read replica must be a PostgreSQL database (postgresql://...), got '" + url + "'");
   }
-  const auto lower = Lower(scheme);
-  if (lower == "postgresql" || lower == "postgres") {
-    throw UsageError("PostgreSQL is not supported yet (database URL scheme '" + std::string(scheme) +
-                     "'): use sqlite:///path/to/file.db");
-  }
-  if (lower != "sqlite") {
-    throw UsageError("unsupported database URL scheme '" + std::string(scheme) + "' (use sqlite:///path/to/file.db)");
-  }
-  // sqlite:///abs/path.db -> /abs/path.db; sqlite://relative.db -> relative.db; %XX escapes decoded.
-  const std::string_view rest = std::string_view(url).substr(scheme.size() + 3);
-  if (rest.empty()) throw UsageError("database URL '" + url + "' names no file");
-  const auto encoded = boost::urls::make_pct_string_view(rest);
-  if (!encoded) throw UsageError("database URL '" + url + "' has an invalid percent-escape");
-  std::string path = encoded->decode();
-  if (path.find('\0') != std::string::npos) throw UsageError("database URL '" + url + "' decodes to a NUL byte");
-  if (path == ":memory:") throw UsageError("an in-memory database cannot be shared by sessions: give a file path");
-  return OpenSqliteStore(path);
+  return OpenPostgresReadReplica(location.postgres_uri);
 }
 
 }  // namespace phonechat

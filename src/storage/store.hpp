@@ -159,8 +159,14 @@ class Store {
   virtual bool IsEmpty() = 0;
 };
 
-// Opens (creating or migrating) the database at `url`: `sqlite:///abs/path.db`, `sqlite://rel.db` or a
-// plain path. Throws UsageError naming the problem for a bad URL, an unreadable file, or a newer schema.
+// Opens (creating or migrating) the database at `url`: `sqlite:///abs/path.db`, `sqlite://rel.db`, a plain path, or
+// a PostgreSQL connection URI (`postgresql://...`). Throws UsageError naming the problem (never a password) for a bad
+// URL, an unreadable file, an unreachable server, or a newer schema.
 std::unique_ptr<Store> OpenStore(const std::string& url);
+
+// Opens a read replica (a PostgreSQL hot standby) at `url` for sessions only: nothing is migrated, and a schema
+// version other than kStoreSchemaVersion is refused with UsageError; BeginWriteBatch and the writes throw
+// std::logic_error. Throws UsageError for a URL that is not PostgreSQL.
+std::unique_ptr<Store> OpenReadReplica(const std::string& url);
 
 }  // namespace phonechat

@@ -1,4 +1,4 @@
-// The Unified Login store's contract, on a real SQLite file, beside a Store open on the same file (as the
+// The Unified Login store's contract, on every backend, beside a Store open on the same database (as the
 // server runs them): atomic code redemption, token families, refresh rotation and replay, grants, sessions and
 // login failures. Hashes are stand-ins (32 bytes of one character): the store never sees a token in clear.
 
@@ -44,11 +44,11 @@ ProjectRecord Project(std::string client_id, std::string api_key) {
   return project;
 }
 
-class OAuthStoreContract : public ::testing::Test {
+class OAuthStoreContract : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    url_ = "sqlite://" + dir_.File("oauth.db");
-    store_ = OpenStore(url_);
+    url_ = GetParam().location(dir_);
+    store_ = GetParam().open(url_);
     {
       auto batch = store_->BeginWriteBatch();
       for (const auto& user : {User(kAlice, "Alice", "Alice@Example.org", "$argon2id$alice"), User(kBob, "bob"),
@@ -97,18 +97,18 @@ class OAuthStoreContract : public ::testing::Test {
   ProjectId other_ = 0;
 };
 
-TEST_F(OAuthStoreContract, OpensAFreshFileAndThenAStoreOpensBesideIt) {
+TEST_P(OAuthStoreContract, OpensAFreshDatabaseAndThenAStoreOpensBesideIt) {
   TempDir dir;
-  const std::string url = "sqlite://" + dir.File("fresh.db");
+  const std::string url = GetParam().location(dir);
   auto oauth = OpenOAuthStore(url);
-  auto store = OpenStore(url);
+  auto store = GetParam().open(url);
   EXPECT_TRUE(store->IsEmpty());
   EXPECT_TRUE(oauth->ListProjects().empty());
-  EXPECT_THROW(OpenOAuthStore("postgresql://localhost/x"), UsageError);
+  EXPECT_THROW(OpenOAuthStore("postgresql://127.0.0.1:1/unreachable"), UsageError);
   EXPECT_THROW(OpenOAuthStore(""), UsageError);
 }
 
-TEST_F(OAuthStoreContract, FindsLoginAccountsByNicknameOrEmailIgnoringAsciiCaseOnly) {
+TEST_P(OAuthStoreContract, FindsLoginAccountsByNicknameOrEmailIgnoringAsciiCaseOnly) {
   for (const char* login : {"Alice", "alice", "ALICE", "alice@example.ORG"}) {
     const auto accounts = oauth_->FindLoginAccounts(login);
     ASSERT_EQ(accounts.size(), 1u) << login;
@@ -123,7 +123,7 @@ TEST_F(OAuthStoreContract, FindsLoginAccountsByNicknameOrEmailIgnoringAsciiCaseO
   EXPECT_TRUE(oauth_->FindLoginAccounts("").empty());
 }
 
-TEST_F(OAuthStoreContract, ReportsAccountGroupFacts) {
+TEST_P(OAuthStoreContract, ReportsAccountGroupFacts) {
   const auto alice = oauth_->FindAccount(kAlice);
   ASSERT_TRUE(alice.has_value());
   EXPECT_EQ(alice->nickname, "Alice");
@@ -141,7 +141,7 @@ TEST_F(OAuthStoreContract, ReportsAccountGroupFacts) {
   EXPECT_FALSE(oauth_->FindAccount(999).has_value());
 }
 
-TEST_F(OAuthStoreContract, CreatesListsDisablesAndRedirectsProjects) {
+TEST_P(OAuthStoreContract, CreatesListsDisablesAndRedirectsProjects) {
   const auto found = oauth_->FindProjectByClientId("main-client");
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->project_id, main_);
@@ -183,7 +183,7 @@ TEST_F(OAuthStoreContract, CreatesListsDisablesAndRedirectsProjects) {
   EXPECT_FALSE(oauth_->SetRedirectUris("no-such-client", uris));
 }
 
-TEST_F(OAuthStoreContract, GrantsAreUnitedListedWithProjectNamesAndDeleted) {
+TEST_P(OAuthStoreContract, GrantsAreUnitedListedWithProjectNamesAndDeleted) {
   EXPECT_FALSE(oauth_->FindGrant(kAlice, main_).has_value());
   oauth_->AddGrant(kAlice, main_, {"a", "b"}, LocalDateTime{1000});
   oauth_->AddGrant(kAlice, main_, {"b", "c"}, LocalDateTime{2000});
@@ -204,7 +204,7 @@ TEST_F(OAuthStoreContract, GrantsAreUnitedListedWithProjectNamesAndDeleted) {
   EXPECT_TRUE(oauth_->FindGrant(kBob, main_).has_value());
 }
 
-TEST_F(OAuthStoreContract, RedeemingACodeTwiceReportsReuseAndRevokesEveryTokenIssuedFromIt) {
+TEST_P(OAuthStoreContract, RedeemingACodeTwiceReportsReuseAndRevokesEveryTokenIssuedFromIt) {
   oauth_->InsertAuthorizationCode(AuthorizationCodeRecord{Hash('c'), main_, kAlice, "https://app.example.test/cb",
                                                           "s1 s2", "challenge", kNow + 60});
   const auto first = oauth_->RedeemAuthorizationCode(Hash('c'), kNow);
@@ -237,7 +237,7 @@ TEST_F(OAuthStoreContract, RedeemingACodeTwiceReportsReuseAndRevokesEveryTokenIs
   EXPECT_EQ(oauth_->RedeemAuthorizationCode(Hash('x'), kNow).status, CodeRedeemStatus::kNotFound);
 }
 
-TEST_F(OAuthStoreContract, ConcurrentRedemptionsOnSeparateConnectionsRedeemExactlyOnce) {
+TEST_P(OAuthStoreContract, ConcurrentRedemptionsOnSeparateConnectionsRedeemExactlyOnce) {
   oauth_->InsertAuthorizationCode(
       AuthorizationCodeRecord{Hash('c'), main_, kAlice, "https://app.example.test/cb", "s1", "", kNow + 60});
   constexpr int kThreads = 6;
@@ -257,7 +257,7 @@ TEST_F(OAuthStoreContract, ConcurrentRedemptionsOnSeparateConnectionsRedeemExact
   EXPECT_EQ(reused.load(), kThreads - 1);
 }
 
-TEST_F(OAuthStoreContract, RefreshRotationStoresTheSuccessorAndAReplayRevokesTheWholeFamily) {
+TEST_P(OAuthStoreContract, RefreshRotationStoresTheSuccessorAndAReplayRevokesTheWholeFamily) {
   const TokenFamilyId family = RedeemedFamily('c');
   ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
 
@@ -283,7 +283,7 @@ TEST_F(OAuthStoreContract, RefreshRotationStoresTheSuccessorAndAReplayRevokesThe
       << "the newest refresh token of the family dies with it";
 }
 
-TEST_F(OAuthStoreContract, RefreshRotationRefusesOtherClientsExpiredAndUnknownTokensWithoutChangingThem) {
+TEST_P(OAuthStoreContract, RefreshRotationRefusesOtherClientsExpiredAndUnknownTokensWithoutChangingThem) {
   const TokenFamilyId family = RedeemedFamily('c');
   ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r', kNow + 100)));
   EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), other_, kNow, Token('b'), Token('s')).status,
@@ -298,7 +298,7 @@ TEST_F(OAuthStoreContract, RefreshRotationRefusesOtherClientsExpiredAndUnknownTo
       << "none of the refusals consumed the token";
 }
 
-TEST_F(OAuthStoreContract, RevokingATokenRevokesAnAccessTokenAloneOrARefreshTokensFamily) {
+TEST_P(OAuthStoreContract, RevokingATokenRevokesAnAccessTokenAloneOrARefreshTokensFamily) {
   const TokenFamilyId family = RedeemedFamily('c');
   ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
   ASSERT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s')).status,
@@ -318,7 +318,7 @@ TEST_F(OAuthStoreContract, RevokingATokenRevokesAnAccessTokenAloneOrARefreshToke
             RefreshRotateStatus::kRevoked);
 }
 
-TEST_F(OAuthStoreContract, RevokingAGrantRevokesTheUsersTokensCodesAndRefreshTokensForThatProjectOnly) {
+TEST_P(OAuthStoreContract, RevokingAGrantRevokesTheUsersTokensCodesAndRefreshTokensForThatProjectOnly) {
   oauth_->AddGrant(kAlice, main_, {"s1"}, LocalDateTime{1});
   const TokenFamilyId family = RedeemedFamily('c');
   ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
@@ -343,7 +343,7 @@ TEST_F(OAuthStoreContract, RevokingAGrantRevokesTheUsersTokensCodesAndRefreshTok
             RefreshRotateStatus::kRotated);
 }
 
-TEST_F(OAuthStoreContract, SessionsAreFoundUntilTheyExpireOrAreDeleted) {
+TEST_P(OAuthStoreContract, SessionsAreFoundUntilTheyExpireOrAreDeleted) {
   oauth_->CreateSession(Hash('s'), kAlice, LocalDateTime{5}, kNow + 10, kNow);
   const auto found = oauth_->FindSession(Hash('s'), kNow + 9);
   ASSERT_TRUE(found.has_value());
@@ -363,7 +363,7 @@ TEST_F(OAuthStoreContract, SessionsAreFoundUntilTheyExpireOrAreDeleted) {
   EXPECT_TRUE(oauth_->FindSession(Hash('w'), kNow + 20).has_value());
 }
 
-TEST_F(OAuthStoreContract, LoginFailuresAreCountedPerKeyWithinTheWindowPrunedAndCleared) {
+TEST_P(OAuthStoreContract, LoginFailuresAreCountedPerKeyWithinTheWindowPrunedAndCleared) {
   oauth_->RecordLoginFailure(Hash('k'), 1000, 0);
   oauth_->RecordLoginFailure(Hash('k'), 2000, 0);
   oauth_->RecordLoginFailure(Hash('k'), 3000, 0);
@@ -381,6 +381,9 @@ TEST_F(OAuthStoreContract, LoginFailuresAreCountedPerKeyWithinTheWindowPrunedAnd
   EXPECT_EQ(oauth_->CountLoginFailures(Hash('k'), 0).count, 0);
   EXPECT_EQ(oauth_->CountLoginFailures(Hash('l'), 0).count, 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, OAuthStoreContract, ::testing::ValuesIn(AllBackends()),
+                         [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace phonechat::testing

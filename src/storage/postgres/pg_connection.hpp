@@ -1,0 +1,148 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace phonechat::pg {
+
+// One statement parameter, sent in text format unless `binary` (bytea values: raw bytes); nullopt is SQL NULL.
+struct Param {
+  std::optional<std::string_view> value;
+  bool binary = false;
+
+  // A text parameter.
+  static Param Text(std::string_view text) { return Param{text, false}; }
+  // A bytea parameter holding `bytes` as they are.
+  static Param Bytes(std::string_view bytes) { return Param{bytes, true}; }
+  // SQL NULL.
+  static Param Null() { return Param{std::nullopt, false}; }
+};
+
+// Keeps the decimal text of an integer alive for the duration of a call that takes Params.
+class IntText {
+ public:
+  explicit IntText(std::int64_t value);
+  // The parameter naming the integer.
+  [[nodiscard]] Param AsParam() const { return Param::Text(std::string_view(text_, size_)); }
+
+ private:
+  char text_[24];
+  std::size_t size_ = 0;
+};
+
+// A query's result rows (text format, except bytea columns fetched with Bytes()). Move-only; frees the result.
+class Rows {
+ public:
+  explicit Rows(pg_result* result);
+  Rows(Rows&& other) noexcept;
+  Rows& operator=(Rows&& other) noexcept;
+  Rows(const Rows&) = delete;
+  Rows& operator=(const Rows&) = delete;
+  ~Rows();
+
+  // Number of rows.
+  [[nodiscard]] int Count() const;
+  // Rows changed by an INSERT/UPDATE/DELETE.
+  [[nodiscard]] std::int64_t Affected() const;
+  // True when the field is SQL NULL.
+  [[nodiscard]] bool IsNull(int row, int column) const;
+  // The field's text (empty for NULL); valid while this object lives.
+  [[nodiscard]] std::string_view Text(int row, int column) const;
+  // The field as an integer (0 for NULL); throws std::runtime_error when it is not one.
+  [[nodiscard]] std::int64_t Int(int row, int column) const;
+  // The field as a boolean (`t`/`f`).
+  [[nodiscard]] bool Bool(int row, int column) const;
+  // A bytea field decoded from its text (hex) form to raw bytes.
+  [[nodiscard]] std::string Bytes(int row, int column) const;
+
+ private:
+  pg_result* result_;
+};
+
+// One libpq connection, used by one thread at a time. Every failure of the server to answer (connection lost,
+// statement_timeout, server shutting down) throws StoreUnavailable and marks the connection broken; the next
+// call reconnects first. An SQL error (constraint, syntax) throws SqlError.
+class Connection {
+ public:
+  // Connects to `uri` (a libpq connection URI): connect_timeout 5 s unless the URI sets one, TCP keepalives,
+  // statement_timeout `statement_timeout_ms` (0: none) unless the URI's options set one, UTF8 client encoding.
+  // Throws UsageError naming the server and libpq's reason (never the password) when it cannot connect or the URI
+  // is malformed.
+  Connection(const std::string& uri, int statement_timeout_ms = 5000);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one or more statements without parameters (DDL, BEGIN/COMMIT); returns the last result.
+  Rows Exec(std::string_view sql);
+  // Runs one statement with parameters ($1, $2, ...).
+  Rows Exec(std::string_view sql, std::initializer_list<Param> params);
+  Rows Exec(std::string_view sql, const std::vector<Param>& params);
+  // Runs a statement prepared once per connection under `name` (prepared on first use, again after a reconnect).
+  Rows ExecPrepared(std::string_view name, std::string_view sql, std::initializer_list<Param> params);
+  Rows ExecPrepared(std::string_view name, std::string_view sql, const std::vector<Param>& params);
+
+  // Starts `COPY ... FROM STDIN`; then CopyData any number of times and EndCopy (throws SqlError for bad data).
+  void BeginCopy(std::string_view copy_sql);
+  // Sends a chunk of COPY data (buffered; flushed as libpq sees fit).
+  void CopyData(std::string_view data);
+  // Ends the COPY and returns its result.
+  Rows EndCopy();
+
+  // The URI with any password replaced by `***`, for messages.
+  [[nodiscard]] const std::string& DisplayName() const { return display_name_; }
+  // The raw handle, for what this class does not wrap.
+  [[nodiscard]] pg_conn* Handle() { return connection_; }
+
+ private:
+  void EnsureConnected();
+  Rows Check(pg_result* result, std::string_view what);
+
+  std::string uri_;
+  std::string display_name_;
+  int statement_timeout_ms_;
+  pg_conn* connection_ = nullptr;
+  bool broken_ = false;
+  std::vector<std::string> prepared_;
+};
+
+// An SQL error from the server, with its SQLSTATE (e.g. `23505` unique violation).
+class SqlError : public std::runtime_error {
+ public:
+  SqlError(const std::string& message, std::string sqlstate) : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  // The five-character SQLSTATE.
+  [[nodiscard]] const std::string& SqlState() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// BEGIN on construction; ROLLBACK on destruction unless Commit() ran.
+class Transaction {
+ public:
+  explicit Transaction(Connection& connection);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  // COMMIT.
+  void Commit();
+
+ private:
+  Connection& connection_;
+  bool done_ = false;
+};
+
+// Masks the password of a libpq URI (`postgresql://user:***@host/db`); other text is returned as it is.
+std::string MaskPassword(std::string_view uri);
+
+}  // namespace phonechat::pg

@@ -1,0 +1,732 @@
+#include "storage/postgres/postgres_store.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+#include <cassert>
+#include <charconv>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "core/error.hpp"
+#include "storage/postgres/pg_connection.hpp"
+#include "storage/postgres/pg_queries.hpp"
+#include "storage/postgres/pg_schema.hpp"
+
+namespace phonechat {
+
+namespace {
+
+using pg::Connection;
+using pg::IntText;
+using pg::Param;
+using pg::Rows;
+
+// Every request's statement gives up after this long, so that a stuck database cannot hold a request forever.
+constexpr int kStatementTimeoutMs = 5000;
+// An import waits this long for another one to finish, as SQLite waits for its writer.
+constexpr const char* kImportLockWait = "5s";
+// Taken by every write batch (pg_advisory_xact_lock), across processes: booking IDs are unique across clients but
+// no constraint can say so on a table partitioned by client, so imports check them one at a time.
+constexpr std::int64_t kImportLockKey = 0x7063'5F69'6D70'6F72LL;
+// The first bookings of a batch are checked when they are put (one indexed probe each), so that small batches
+// report a refused booking at once; later ones are checked in bulk at Commit().
+constexpr std::int64_t kCheckedAtOnce = 1000;
+// COPY data is sent in chunks of about this size: memory stays flat however many bookings a batch streams.
+constexpr std::size_t kCopyChunkBytes = std::size_t{256} * 1024;
+// After a commit of at least this many bookings the planner's statistics are refreshed at once.
+constexpr std::int64_t kAnalyzeAfterBookings = 10'000;
+
+// A statement prepared once per connection under its name.
+struct Sql {
+  const char* name;
+  const char* text;
+};
+
+constexpr Sql kFindToken{"store_find_token",
+                         "SELECT t.user_id, t.project_id, t.scopes, t.expires_at, t.revoked OR NOT p.active "
+                         "FROM tokens AS t JOIN projects AS p ON p.project_id = t.project_id WHERE t.token_hash = $1"};
+constexpr Sql kFindApiKey{"store_find_api_key", "SELECT project_id, active FROM projects WHERE api_key = $1"};
+constexpr Sql kIsManager{"store_is_manager", "SELECT 1 FROM user_groups WHERE manager_user_id = $1 LIMIT 1"};
+constexpr Sql kIsMember{"store_is_member",
+                        "SELECT 1 FROM group_members AS m JOIN user_groups AS g ON g.group_id = m.group_id "
+                        "WHERE m.user_id = $2 AND g.manager_user_id = $1"};
+constexpr Sql kInsertAudit{"store_insert_audit",
+                           "INSERT INTO audit_log (manager_user_id, member_user_id, route, at, outcome) "
+                           "VALUES ($1, $2, $3, $4, $5)"};
+constexpr Sql kProjectByClientId{"store_project_by_client_id", "SELECT project_id FROM projects WHERE client_id = $1"};
+constexpr Sql kUserExists{"store_user_exists", "SELECT 1 FROM users WHERE user_id = $1"};
+constexpr Sql kInsertToken{"store_insert_token",
+                           "INSERT INTO tokens (token_hash, user_id, project_id, scopes, expires_at) "
+                           "VALUES ($1, $2, $3, $4, $5)"};
+constexpr Sql kRevokeToken{"store_revoke_token", "UPDATE tokens SET revoked = true WHERE token_hash = $1"};
+constexpr Sql kIsEmpty{"store_is_empty",
+                       "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM user_groups) "
+                       "AND NOT EXISTS (SELECT 1 FROM projects) AND NOT EXISTS (SELECT 1 FROM bookings)"};
+
+constexpr Sql kUpsertUser{"batch_upsert_user",
+                          "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
+                          "skype_name, positive, neutral, negative, disputes) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                          "ON CONFLICT (user_id) DO UPDATE SET nickname = excluded.nickname, "
+                          "password_hash = excluded.password_hash, email_address = excluded.email_address, "
+                          "phonechat_number = excluded.phonechat_number, skype_name = excluded.skype_name, "
+                          "positive = excluded.positive, neutral = excluded.neutral, "
+                          "negative = excluded.negative, disputes = excluded.disputes"};
+constexpr Sql kGroupExists{"batch_group_exists", "SELECT 1 FROM user_groups WHERE group_id = $1"};
+constexpr Sql kGroupOf{"batch_group_of", "SELECT group_id FROM group_members WHERE user_id = $1"};
+constexpr Sql kDeleteGroupMembers{"batch_delete_group_members", "DELETE FROM group_members WHERE group_id = $1"};
+constexpr Sql kUpsertGroup{"batch_upsert_group",
+                           "INSERT INTO user_groups (group_id, name, manager_user_id) VALUES ($1, $2, $3) "
+                           "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, "
+                           "manager_user_id = excluded.manager_user_id"};
+constexpr Sql kInsertGroupMember{"batch_insert_group_member",
+                                 "INSERT INTO group_members (user_id, group_id) VALUES ($1, $2)"};
+constexpr Sql kProjectByApiKey{"batch_project_by_api_key", "SELECT client_id FROM projects WHERE api_key = $1"};
+constexpr Sql kUpsertProject{"batch_upsert_project",
+                             "INSERT INTO projects (name, owner_user_id, api_key, client_id, client_secret_hash, "
+                             "redirect_uris, implicit_grant, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                             "ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, "
+                             "owner_user_id = excluded.owner_user_id, api_key = excluded.api_key, "
+                             "client_secret_hash = excluded.client_secret_hash, "
+                             "redirect_uris = excluded.redirect_uris, implicit_grant = excluded.implicit_grant, "
+                             "active = excluded.active"};
+constexpr Sql kBookingStored{"batch_booking_stored", "SELECT 1 FROM bookings WHERE booking_id = $1 LIMIT 1"};
+
+// The batch's staging table: its bookings in the order they were put (`pos`, the record's position among the
+// batch's Put* calls), without the nickname key, which is taken from users when they move into bookings.
+constexpr const char* kCreateStaging =
+    "CREATE TEMP TABLE import_bookings (pos bigint NOT NULL, replace boolean NOT NULL, booking_id bigint NOT NULL, "
+    "client_user_id bigint NOT NULL, candidate_user_id bigint NOT NULL, duration_minutes integer NOT NULL, "
+    "credits bigint NOT NULL, status text COLLATE \"C\" NOT NULL, method integer NOT NULL, "
+    "phone_number text COLLATE \"C\", skype_name text COLLATE \"C\", create_date bigint NOT NULL, "
+    "session_date bigint NOT NULL, accept_by bigint NOT NULL, accepted_date bigint, confirmed_date bigint, "
+    "cancelled_date bigint, cancelled_reason text COLLATE \"C\", cancelled_by text COLLATE \"C\", "
+    "rejected_reason text COLLATE \"C\", last_updated bigint, comments text COLLATE \"C\", "
+    "deleted_by_client boolean NOT NULL) ON COMMIT DROP";
+constexpr const char* kCopyStaging =
+    "COPY import_bookings (pos, replace, booking_id, client_user_id, candidate_user_id, duration_minutes, credits, "
+    "status, method, phone_number, skype_name, create_date, session_date, accept_by, accepted_date, confirmed_date, "
+    "cancelled_date, cancelled_reason, cancelled_by, rejected_reason, last_updated, comments, deleted_by_client) "
+    "FROM STDIN";
+constexpr const char* kBookingColumns =
+    "booking_id, client_user_id, candidate_user_id, duration_minutes, credits, status, method, phone_number, "
+    "skype_name, create_date, session_date, accept_by, accepted_date, confirmed_date, cancelled_date, "
+    "cancelled_reason, cancelled_by, rejected_reason, last_updated, comments, deleted_by_client";
+
+// The earliest staged booking after record $1 put without replace whose ID an earlier staged one already has.
+constexpr Sql kEarliestRepeatedId{
+    "batch_earliest_repeated_id",
+    "SELECT pos, booking_id FROM (SELECT pos, booking_id, replace, "
+    "lag(pos) OVER (PARTITION BY booking_id ORDER BY pos) AS earlier FROM import_bookings) AS s "
+    "WHERE pos > $1 AND NOT replace AND earlier IS NOT NULL ORDER BY pos LIMIT 1"};
+// The earliest staged booking after record $1 put without replace whose ID the database already has.
+constexpr Sql kEarliestStoredId{
+    "batch_earliest_stored_id",
+    "SELECT s.pos, s.booking_id FROM import_bookings AS s WHERE s.pos > $1 AND NOT s.replace "
+    "AND EXISTS (SELECT 1 FROM bookings AS b WHERE b.booking_id = s.booking_id) "
+    "ORDER BY s.pos LIMIT 1"};
+
+Param Text(std::string_view text) { return Param::Text(text); }
+
+Param OptionalText(const std::optional<std::string>& text) { return text ? Param::Text(*text) : Param::Null(); }
+
+Param Bool(bool value) { return Param::Text(value ? "true" : "false"); }
+
+std::optional<std::string> OptionalString(const Rows& rows, int row, int column) {
+  if (rows.IsNull(row, column)) return std::nullopt;
+  return std::string(rows.Text(row, column));
+}
+
+std::optional<LocalDateTime> OptionalDate(const Rows& rows, int row, int column) {
+  if (rows.IsNull(row, column)) return std::nullopt;
+  return LocalDateTime{rows.Int(row, column)};
+}
+
+std::int32_t Int32(const Rows& rows, int row, int column) { return static_cast<std::int32_t>(rows.Int(row, column)); }
+
+StoredBooking ReadBooking(const Rows& rows, int row) {
+  using namespace pg;  // NOLINT(google-build-using-namespace): the PageColumn names
+  StoredBooking booking;
+  booking.booking_id = Int32(rows, row, kBookingId);
+  booking.client_user_id = Int32(rows, row, kClientUserId);
+  booking.duration_minutes = Int32(rows, row, kDurationMinutes);
+  booking.credits = Credits{rows.Int(row, kCredits)};
+  const auto status = ParseStatus(rows.Text(row, kStatus));
+  // The CHECK constraints admit only valid values: anything else is a damaged database.
+  if (!status) throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown status");
+  booking.status = *status;
+  booking.method = static_cast<ContactMethod>(rows.Int(row, kMethod));
+  booking.phone_number = OptionalString(rows, row, kPhoneNumber);
+  booking.skype_name = OptionalString(rows, row, kSkypeName);
+  booking.create_date = LocalDateTime{rows.Int(row, kCreateDate)};
+  booking.session_date = LocalDateTime{rows.Int(row, kSessionDate)};
+  booking.accept_by = LocalDateTime{rows.Int(row, kAcceptBy)};
+  booking.accepted_date = OptionalDate(rows, row, kAcceptedDate);
+  booking.confirmed_date = OptionalDate(rows, row, kConfirmedDate);
+  booking.cancelled_date = OptionalDate(rows, row, kCancelledDate);
+  booking.cancelled_reason = OptionalString(rows, row, kCancelledReason);
+  if (!rows.IsNull(row, kCancelledBy)) {
+    booking.cancelled_by = ParseCancelledBy(rows.Text(row, kCancelledBy));
+    if (!booking.cancelled_by) {
+      throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown CancelledBy");
+    }
+  }
+  booking.rejected_reason = OptionalString(rows, row, kRejectedReason);
+  booking.last_updated = OptionalDate(rows, row, kLastUpdated);
+  booking.comments = OptionalString(rows, row, kComments);
+  booking.candidate.user_id = Int32(rows, row, kCandidateUserId);
+  booking.candidate.nickname = rows.Text(row, kCandidateNickname);
+  booking.candidate.phonechat_number = OptionalString(rows, row, kCandidatePhonechatNumber);
+  booking.candidate.skype_name = OptionalString(rows, row, kCandidateSkypeName);
+  booking.candidate.positive = Int32(rows, row, kCandidatePositive);
+  booking.candidate.neutral = Int32(rows, row, kCandidateNeutral);
+  booking.candidate.negative = Int32(rows, row, kCandidateNegative);
+  booking.candidate.disputes = Int32(rows, row, kCandidateDisputes);
+  return booking;
+}
+
+// Connects for a session or batch after start-up: the store opened fine, so a failure now is an outage.
+std::unique_ptr<Connection> ConnectNow(const std::string& uri, int statement_timeout_ms) {
+  try {
+    return std::make_unique<Connection>(uri, statement_timeout_ms);
+  } catch (const UsageError& error) {
+    throw StoreUnavailable(error.what());
+  }
+}
+
+// Blocking: every call is one round trip on the session's own connection (an indexed probe, or one bounded index
+// range scan for a page or a count), each bounded by statement_timeout.
+class PostgresSession final : public StoreSession {
+ public:
+  explicit PostgresSession(std::string uri) : uri_(std::move(uri)) {
+    // A server that is down now is reported by the first call instead, which keeps trying to reconnect.
+    try {
+      connection_ = std::make_unique<Connection>(uri_, kStatementTimeoutMs);
+    } catch (const UsageError&) {
+    }
+  }
+
+  std::optional<TokenRecord> FindToken(std::string_view token_hash) override {
+    const auto rows = Run(kFindToken, {Param::Bytes(token_hash)});
+    if (rows.Count() == 0) return std::nullopt;
+    return TokenRecord{Int32(rows, 0, 0), rows.Int(0, 1), std::string(rows.Text(0, 2)), rows.Int(0, 3),
+                       rows.Bool(0, 4)};
+  }
+
+  std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {
+    const auto rows = Run(kFindApiKey, {Text(api_key)});
+    if (rows.Count() == 0) return std::nullopt;
+    return ProjectKeyRecord{rows.Int(0, 0), rows.Bool(0, 1)};
+  }
+
+  bool IsGroupManager(UserId user_id) override {
+    const IntText user(user_id);
+    return Run(kIsManager, {user.AsParam()}).Count() > 0;
+  }
+
+  bool IsMemberOfManagedGroup(UserId manager_id, UserId member_id) override {
+    const IntText manager(manager_id);
+    const IntText member(member_id);
+    return Run(kIsMember, {manager.AsParam(), member.AsParam()}).Count() > 0;
+  }
+
+  void AppendAudit(const AuditEntry& entry) override {
+    const IntText manager(entry.manager_user_id);
+    const IntText member(entry.member_user_id);
+    const IntText at(entry.at.millis);
+    Run(kInsertAudit, {manager.AsParam(), member.AsParam(), Text(entry.route), at.AsParam(), Text(entry.outcome)});
+  }
+
+  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
+    const bool with_start = created_from.has_value();
+    const IntText client(client_user_id);
+    const IntText start(with_start ? created_from->millis : 0);
+    std::vector<Param> params{client.AsParam()};
+    if (with_start) params.push_back(start.AsParam());
+    const auto rows = Db().ExecPrepared(with_start ? "store_count_from" : "store_count",
+                                        pg::CountMadeBookingsSql(with_start), params);
+    return rows.Count() > 0 ? rows.Int(0, 0) : 0;
+  }
+
+  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
+                                              std::int32_t limit) override {
+    assert(offset >= 0 && limit >= 0);
+    const bool with_start = query.created_from.has_value();
+    const auto slot = static_cast<std::size_t>(query.order) * 2 + (with_start ? 1 : 0);
+    const IntText client(query.client_user_id);
+    const IntText page_size(limit);
+    const IntText skip(offset);
+    const IntText start(with_start ? query.created_from->millis : 0);
+    std::vector<Param> params{client.AsParam(), page_size.AsParam(), skip.AsParam()};
+    if (with_start) params.push_back(start.AsParam());
+    const auto rows = Db().ExecPrepared("store_page_" + std::to_string(slot),
+                                        pg::MadeBookingsPageSql(query.order, with_start), params);
+    std::vector<StoredBooking> page;
+    page.reserve(static_cast<std::size_t>(rows.Count()));
+    for (int row = 0; row < rows.Count(); ++row) page.push_back(ReadBooking(rows, row));
+    return page;
+  }
+
+ private:
+  Connection& Db() {
+    if (!connection_) connection_ = ConnectNow(uri_, kStatementTimeoutMs);
+    return *connection_;
+  }
+
+  Rows Run(const Sql& sql, std::initializer_list<Param> params) {
+    return Db().ExecPrepared(sql.name, sql.text, params);
+  }
+
+  std::string uri_;
+  std::unique_ptr<Connection> connection_;
+};
+
+// Appends `text` to COPY text-format data, escaping what the format gives a meaning.
+void AppendCopyText(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+void AppendCopyInt(std::string& out, std::int64_t value) {
+  char text[24];
+  const auto result = std::to_chars(text, text + sizeof(text), value);
+  out.append(text, result.ptr);
+}
+
+void AppendCopyOptionalText(std::string& out, const std::optional<std::string>& text) {
+  if (text) {
+    AppendCopyText(out, *text);
+  } else {
+    out += "\\N";
+  }
+}
+
+void AppendCopyOptionalDate(std::string& out, const std::optional<LocalDateTime>& date) {
+  if (date) {
+    AppendCopyInt(out, date->millis);
+  } else {
+    out += "\\N";
+  }
+}
+
+// One transaction on a connection of its own, holding the import lock from construction to destruction: create, use
+// and destroy it on one thread. Users, groups and projects are written at once with ordinary statements; bookings
+// are streamed with COPY into a staging table and moved into bookings by Commit(), in bulk.
+class PostgresWriteBatch final : public WriteBatch {
+ public:
+  explicit PostgresWriteBatch(const std::string& uri)
+      // No statement_timeout: an import is one long transaction; a lost server still ends it through keepalives.
+      : connection_(ConnectNow(uri, 0)), transaction_(*connection_) {
+    connection_->Exec(std::string("SET LOCAL lock_timeout = '") + kImportLockWait + "'");
+    try {
+      connection_->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kImportLockKey) + ")");
+    } catch (const StoreUnavailable&) {
+      throw StoreUnavailable("the database writer stayed busy too long (another import is running)");
+    }
+    connection_->Exec("SET LOCAL lock_timeout = '60s'");
+    connection_->Exec(kCreateStaging);
+  }
+
+  PostgresWriteBatch(const PostgresWriteBatch&) = delete;
+  PostgresWriteBatch& operator=(const PostgresWriteBatch&) = delete;
+
+  bool UserExists(UserId user_id) override { return IsKnownUser(user_id); }
+
+  std::string PutUser(const UserRecord& user, bool replace) override {
+    assert(!committed_);
+    ++record_;
+    if (rejected_) return {};
+    if (!replace && IsKnownUser(user.user_id)) {
+      return Refuse("User " + std::to_string(user.user_id) + " already exists (use --replace)");
+    }
+    // On replace the nickname trigger refreshes candidate_nickname_key of the user's stored bookings; staged ones
+    // take the nickname when they move into bookings.
+    const IntText id(user.user_id);
+    const IntText positive(user.positive);
+    const IntText neutral(user.neutral);
+    const IntText negative(user.negative);
+    const IntText disputes(user.disputes);
+    Run(kUpsertUser,
+        {id.AsParam(), Text(user.nickname), OptionalText(user.password_hash), OptionalText(user.email_address),
+         OptionalText(user.phonechat_number), OptionalText(user.skype_name), positive.AsParam(), neutral.AsParam(),
+         negative.AsParam(), disputes.AsParam()});
+    known_users_[user.user_id] = true;
+    return {};
+  }
+
+  std::string PutGroup(const GroupRecord& group, bool replace) override {
+    assert(!committed_);
+    ++record_;
+    if (rejected_) return {};
+    // Every check comes before the first write, so that a refused record leaves the batch unchanged.
+    const IntText id(group.group_id);
+    const bool exists = Run(kGroupExists, {id.AsParam()}).Count() > 0;
+    if (exists && !replace) {
+      return Refuse("Group " + std::to_string(group.group_id) + " already exists (use --replace)");
+    }
+    if (!IsKnownUser(group.manager_user_id)) {
+      return Refuse("Group.ManagerUserID " + std::to_string(group.manager_user_id) + " is not a known user");
+    }
+    std::unordered_set<UserId> seen;
+    for (const UserId member : group.member_user_ids) {
+      if (!seen.insert(member).second) {
+        return Refuse("Group.MemberUserIDs lists user " + std::to_string(member) + " twice");
+      }
+      if (!IsKnownUser(member)) {
+        return Refuse("Group.MemberUserIDs: " + std::to_string(member) + " is not a known user");
+      }
+      const IntText member_id(member);
+      const auto other = Run(kGroupOf, {member_id.AsParam()});
+      if (other.Count() > 0 && other.Int(0, 0) != group.group_id) {
+        return Refuse("Group.MemberUserIDs: user " + std::to_string(member) + " already belongs to group " +
+                      std::to_string(other.Int(0, 0)) + " (a user belongs to at most one group)");
+      }
+    }
+    if (exists) Run(kDeleteGroupMembers, {id.AsParam()});
+    const IntText manager(group.manager_user_id);
+    Run(kUpsertGroup, {id.AsParam(), Text(group.name), manager.AsParam()});
+    for (const UserId member : group.member_user_ids) {
+      const IntText member_id(member);
+      Run(kInsertGroupMember, {member_id.AsParam(), id.AsParam()});
+    }
+    return {};
+  }
+
+  std::string PutProject(const ProjectRecord& project, bool replace) override {
+    assert(!committed_);
+    ++record_;
+    if (rejected_) return {};
+    if (!IsKnownUser(project.owner_user_id)) {
+      return Refuse("Project.OwnerUserID " + std::to_string(project.owner_user_id) + " is not a known user");
+    }
+    if (Run(kProjectByClientId, {Text(project.client_id)}).Count() > 0 && !replace) {
+      return Refuse("Project with ClientID \"" + project.client_id + "\" already exists (use --replace)");
+    }
+    const auto by_key = Run(kProjectByApiKey, {Text(project.api_key)});
+    if (by_key.Count() > 0 && by_key.Text(0, 0) != project.client_id) {
+      return Refuse("Project.ApiKey is already used by another project");
+    }
+    const std::string redirect_uris = boost::json::serialize(boost::json::value_from(project.redirect_uris));
+    const IntText owner(project.owner_user_id);
+    Run(kUpsertProject, {Text(project.name), owner.AsParam(), Text(project.api_key), Text(project.client_id),
+                         OptionalText(project.client_secret_hash), Text(redirect_uris), Bool(project.implicit_grant),
+                         Bool(project.active)});
+    return {};
+  }
+
+  std::string PutBooking(const BookingRecord& record, bool replace) override {
+    assert(!committed_);
+    ++record_;
+    if (rejected_) return {};
+    const StoredBooking& booking = record.booking;
+    if (!IsKnownUser(booking.client_user_id)) {
+      return Refuse("Booking.ClientUserID " + std::to_string(booking.client_user_id) + " is not a known user");
+    }
+    if (!IsKnownUser(booking.candidate.user_id)) {
+      return Refuse("Booking.CandidateUserID " + std::to_string(booking.candidate.user_id) + " is not a known user");
+    }
+    const bool at_once = staged_ < kCheckedAtOnce;
+    if (at_once) {
+      // Every booking staged so far was staged at once too, so early_ids_ holds all of their IDs.
+      if (!replace && (early_ids_.count(booking.booking_id) != 0 || IsStoredBooking(booking.booking_id))) {
+        return Refuse("Booking " + std::to_string(booking.booking_id) + " already exists (use --replace)");
+      }
+      early_ids_.insert(booking.booking_id);
+      checked_through_ = record_;
+    } else {
+      unchecked_ = true;
+    }
+    Stage(record, replace);
+    return {};
+  }
+
+  void Commit() override {
+    assert(!committed_);
+    if (rejected_) throw RecordRejected(rejected_->first, rejected_->second);
+    if (const auto rejection = RunDeferredChecks()) throw RecordRejected(rejection->first, rejection->second);
+    if (staged_ > 0) {
+      if (any_replace_) {
+        connection_->Exec("DELETE FROM bookings AS b USING import_bookings AS s WHERE b.booking_id = s.booking_id");
+      }
+      // A booking put twice (with replace) is stored as put last, as an upsert per record would leave it.
+      std::string move = std::string("INSERT INTO bookings (") + kBookingColumns + ", candidate_nickname_key) SELECT ";
+      if (any_replace_) move += "DISTINCT ON (s.booking_id) ";
+      for (std::string_view columns = kBookingColumns; !columns.empty();) {
+        const auto comma = columns.find(", ");
+        move += "s.";
+        move += columns.substr(0, comma);
+        move += ", ";
+        columns = comma == std::string_view::npos ? std::string_view{} : columns.substr(comma + 2);
+      }
+      move += pg::FoldNicknameSql("u.nickname") +
+              " FROM import_bookings AS s JOIN users AS u ON u.user_id = s.candidate_user_id";
+      if (any_replace_) move += " ORDER BY s.booking_id, s.pos DESC";
+      connection_->Exec(move);
+    }
+    transaction_.Commit();
+    committed_ = true;
+    if (staged_ >= kAnalyzeAfterBookings) {
+      // Only the planner's statistics: the import is stored whether or not this succeeds.
+      try {
+        connection_->Exec("ANALYZE bookings");
+      } catch (const std::exception&) {
+      }
+    }
+  }
+
+ private:
+  Rows Run(const Sql& sql, std::initializer_list<Param> params) {
+    CloseCopy();
+    return connection_->ExecPrepared(sql.name, sql.text, params);
+  }
+
+  // Users are never deleted, so a cached answer stays right for the whole batch; PutUser adds the new ones.
+  bool IsKnownUser(UserId user_id) {
+    const auto found = known_users_.find(user_id);
+    if (found != known_users_.end()) return found->second;
+    const IntText id(user_id);
+    const bool known = Run(kUserExists, {id.AsParam()}).Count() > 0;
+    known_users_.emplace(user_id, known);
+    return known;
+  }
+
+  bool IsStoredBooking(BookingId booking_id) {
+    const IntText id(booking_id);
+    return Run(kBookingStored, {id.AsParam()}).Count() > 0;
+  }
+
+  // The reason a record is refused now, unless a booking staged before it and not yet checked fails its own check:
+  // that earlier record is the one to report, at Commit().
+  std::string Refuse(std::string reason) {
+    if (auto earlier = RunDeferredChecks()) {
+      rejected_ = std::move(earlier);
+      return {};
+    }
+    return reason;
+  }
+
+  // Checks in bulk the bookings staged since the last check: the earliest whose ID the database or an earlier
+  // staged booking already has (unless put with replace), as its position and reason.
+  std::optional<std::pair<std::int64_t, std::string>> RunDeferredChecks() {
+    CloseCopy();
+    if (!unchecked_) return std::nullopt;
+    connection_->Exec("ANALYZE import_bookings");
+    const IntText after(checked_through_);
+    std::optional<std::pair<std::int64_t, std::int64_t>> earliest;  // (position, booking id)
+    for (const Sql* check : {&kEarliestRepeatedId, &kEarliestStoredId}) {
+      const auto rows = connection_->ExecPrepared(check->name, check->text, {after.AsParam()});
+      if (rows.Count() > 0 && (!earliest || rows.Int(0, 0) < earliest->first)) {
+        earliest.emplace(rows.Int(0, 0), rows.Int(0, 1));
+      }
+    }
+    unchecked_ = false;
+    checked_through_ = record_;
+    if (!earliest) return std::nullopt;
+    return std::make_pair(earliest->first,
+                          "Booking " + std::to_string(earliest->second) + " already exists (use --replace)");
+  }
+
+  void Stage(const BookingRecord& record, bool replace) {
+    const StoredBooking& b = record.booking;
+    std::string& out = pending_;
+    AppendCopyInt(out, record_);
+    out += replace ? "\tt\t" : "\tf\t";
+    AppendCopyInt(out, b.booking_id);
+    out += '\t';
+    AppendCopyInt(out, b.client_user_id);
+    out += '\t';
+    AppendCopyInt(out, b.candidate.user_id);
+    out += '\t';
+    AppendCopyInt(out, b.duration_minutes);
+    out += '\t';
+    AppendCopyInt(out, b.credits.ten_thousandths);
+    out += '\t';
+    AppendCopyText(out, StatusName(b.status));
+    out += '\t';
+    AppendCopyInt(out, static_cast<std::int64_t>(b.method));
+    out += '\t';
+    AppendCopyOptionalText(out, b.phone_number);
+    out += '\t';
+    AppendCopyOptionalText(out, b.skype_name);
+    out += '\t';
+    AppendCopyInt(out, b.create_date.millis);
+    out += '\t';
+    AppendCopyInt(out, b.session_date.millis);
+    out += '\t';
+    AppendCopyInt(out, b.accept_by.millis);
+    out += '\t';
+    AppendCopyOptionalDate(out, b.accepted_date);
+    out += '\t';
+    AppendCopyOptionalDate(out, b.confirmed_date);
+    out += '\t';
+    AppendCopyOptionalDate(out, b.cancelled_date);
+    out += '\t';
+    AppendCopyOptionalText(out, b.cancelled_reason);
+    out += '\t';
+    if (b.cancelled_by) {
+      AppendCopyText(out, CancelledByName(*b.cancelled_by));
+    } else {
+      out += "\\N";
+    }
+    out += '\t';
+    AppendCopyOptionalText(out, b.rejected_reason);
+    out += '\t';
+    AppendCopyOptionalDate(out, b.last_updated);
+    out += '\t';
+    AppendCopyOptionalText(out, b.comments);
+    out += record.deleted_by_client ? "\tt\n" : "\tf\n";
+    ++staged_;
+    any_replace_ = any_replace_ || replace;
+    if (pending_.size() >= kCopyChunkBytes) SendPending();
+  }
+
+  void SendPending() {
+    if (!copy_open_) {
+      connection_->BeginCopy(kCopyStaging);
+      copy_open_ = true;
+    }
+    connection_->CopyData(pending_);
+    pending_.clear();
+  }
+
+  // Ends the COPY in progress, if any: the connection runs nothing else meanwhile.
+  void CloseCopy() {
+    if (!pending_.empty()) SendPending();
+    if (copy_open_) {
+      copy_open_ = false;
+      connection_->EndCopy();
+    }
+  }
+
+  std::unique_ptr<Connection> connection_;
+  pg::Transaction transaction_;
+  std::int64_t record_ = 0;           // Put* calls so far: the position of the latest record
+  std::int64_t staged_ = 0;           // bookings staged
+  std::int64_t checked_through_ = 0;  // every booking staged at or before this record has passed its checks
+  bool unchecked_ = false;            // bookings staged after checked_through_
+  bool any_replace_ = false;
+  bool copy_open_ = false;
+  bool committed_ = false;
+  std::string pending_;                      // COPY data not sent yet
+  std::unordered_set<BookingId> early_ids_;  // the IDs of the bookings checked at once (at most kCheckedAtOnce)
+  std::unordered_map<UserId, bool> known_users_;
+  std::optional<std::pair<std::int64_t, std::string>> rejected_;  // the earliest refused record, for Commit()
+};
+
+class PostgresStore final : public Store {
+ public:
+  explicit PostgresStore(std::string uri) : uri_(std::move(uri)), connection_(uri_, kStatementTimeoutMs) {
+    MigratePostgres(connection_);
+  }
+
+  std::unique_ptr<StoreSession> OpenSession() override { return std::make_unique<PostgresSession>(uri_); }
+
+  std::unique_ptr<WriteBatch> BeginWriteBatch() override { return std::make_unique<PostgresWriteBatch>(uri_); }
+
+  void InsertToken(const NewToken& token) override {
+    const std::lock_guard lock(mutex_);
+    const auto project = Run(kProjectByClientId, {Text(token.client_id)});
+    if (project.Count() == 0) throw UsageError("no project with client id " + token.client_id);
+    const IntText user(token.user_id);
+    if (Run(kUserExists, {user.AsParam()}).Count() == 0) {
+      throw UsageError("no user with id " + std::to_string(token.user_id));
+    }
+    const IntText expires(token.expires_at_unix);
+    Run(kInsertToken, {Param::Bytes(token.token_hash), user.AsParam(), Text(project.Text(0, 0)), Text(token.scopes),
+                       expires.AsParam()});
+  }
+
+  bool RevokeToken(std::string_view token_hash) override {
+    const std::lock_guard lock(mutex_);
+    return Run(kRevokeToken, {Param::Bytes(token_hash)}).Affected() > 0;
+  }
+
+  bool IsEmpty() override {
+    const std::lock_guard lock(mutex_);
+    return Run(kIsEmpty, {}).Bool(0, 0);
+  }
+
+ private:
+  Rows Run(const Sql& sql, std::initializer_list<Param> params) {
+    return connection_.ExecPrepared(sql.name, sql.text, params);
+  }
+
+  std::string uri_;
+  std::mutex mutex_;
+  Connection connection_;  // the store's own calls, one at a time under mutex_
+};
+
+// A hot standby: sessions only, never migrated.
+class PostgresReadReplica final : public Store {
+ public:
+  explicit PostgresReadReplica(std::string uri) : uri_(std::move(uri)) {
+    Connection connection(uri_, kStatementTimeoutMs);
+    const int version = PostgresSchemaVersion(connection);
+    if (version != kStoreSchemaVersion) {
+      throw UsageError("read replica '" + pg::MaskPassword(uri_) + "' has schema version " + std::to_string(version) +
+                       ", this program needs " + std::to_string(kStoreSchemaVersion) +
+                       " (migrate the primary and let the replica catch up)");
+    }
+  }
+
+  std::unique_ptr<StoreSession> OpenSession() override { return std::make_unique<PostgresSession>(uri_); }
+  std::unique_ptr<WriteBatch> BeginWriteBatch() override { throw std::logic_error("a read replica takes no writes"); }
+  void InsertToken(const NewToken& /*token*/) override { throw std::logic_error("a read replica takes no writes"); }
+  bool RevokeToken(std::string_view /*token_hash*/) override {
+    throw std::logic_error("a read replica takes no writes");
+  }
+  bool IsEmpty() override { throw std::logic_error("a read replica answers sessions only"); }
+
+ private:
+  std::string uri_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> OpenPostgresReadReplica(const std::string& uri) {
+  try {
+    return std::make_unique<PostgresReadReplica>(uri);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const StoreUnavailable& error) {
+    throw UsageError(error.what());
+  } catch (const std::runtime_error& error) {
+    throw UsageError("cannot open read replica '" + pg::MaskPassword(uri) + "': " + error.what());
+  }
+}
+
+std::unique_ptr<Store> OpenPostgresStore(const std::string& uri) {
+  // At start-up every failure is the operator's to fix: one line, no password, through UsageError.
+  try {
+    return std::make_unique<PostgresStore>(uri);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const StoreUnavailable& error) {
+    throw UsageError(error.what());
+  } catch (const std::runtime_error& error) {
+    throw UsageError("cannot open database '" + pg::MaskPassword(uri) + "': " + error.what());
+  }
+}
+
+}  // namespace phonechat
