@@ -1,31 +1,30 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the sandbox need, and with `--tests` also what the tests
-# need (Node.js, xmllint, Chromium). Safe to run again: it installs only what is missing.
+# need (Node.js, xmllint, Chromium, the PostgreSQL 15 server for throwaway test clusters, nginx and wrk for the
+# scale-out tests). Safe to run again:
+# it installs only what is missing.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev sqlite3 libsodium-dev libhowardhinnant-date-dev tzdata
+  libsqlite3-dev sqlite3 libpq-dev libsodium-dev libhowardhinnant-date-dev tzdata
   libcli11-dev libspdlog-dev libfmt-dev libkainjow-mustache-dev
   libgtest-dev libgmock-dev curl
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(nodejs npm libxml2-utils chromium)
+  packages+=(nodejs npm libxml2-utils chromium postgresql-15 nginx-light wrk)
 fi
 
 missing=()
 for package in "${packages[@]}"; do
+  # A machine that already has Node.js from elsewhere keeps it.
+  case "$package" in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm) command -v npm >/dev/null 2>&1 && continue ;;
+  esac
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-# A machine that already has Node.js from elsewhere keeps it.
-if command -v node >/dev/null 2>&1; then
-  missing=("${missing[@]/nodejs/}")
-fi
-if command -v npm >/dev/null 2>&1; then
-  missing=("${missing[@]/npm/}")
-fi
-missing=(${missing[@]+"${missing[@]}"})
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
-# Installs what is needed, then builds and runs every test tier:
-#   release build: unit, storage contract, HTTP layer, black-box (the real binary over a socket), Unified Login
-#   (protocol over HTTP, an OAuth client library, Chromium);
-#   sanitizer build (ASan + UBSan): the same tiers again.
+# Installs what is needed, starts a throwaway PostgreSQL 15 cluster, then builds and runs every test tier:
+#   release build: unit, storage contract (SQLite and PostgreSQL), HTTP layer; black-box (the real binary over a
+#   socket) and Unified Login (protocol over HTTP, an OAuth client library, Chromium), each once on SQLite and
+#   once on PostgreSQL;
+#   sanitizer build (ASan + UBSan): the same tiers again;
+#   release build: the scale-out tests (two nodes behind nginx, a streaming replica, the primary stopped and
+#   restarted), on a primary and replica of their own.
+# The cluster lives in a temp directory and is stopped and removed on exit, whether the tests pass, fail or are
+# interrupted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
 
+pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/phonechat-test-pg.XXXXXX")
+trap 'scripts/pg-cluster.sh stop "$pg_dir" || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+echo "== PostgreSQL test cluster" >&2
+PHONECHAT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pg_dir")
+export PHONECHAT_TEST_PG_URL
+echo "   $PHONECHAT_TEST_PG_URL" >&2
+
 for kind in release sanitize; do
   echo "== $kind build" >&2
   dir=$(scripts/build.sh "$kind")
-  echo "== $kind: unit, storage and HTTP tests" >&2
+  bin="$PWD/$dir/src/app/phonechat-api"
+  echo "== $kind: unit, storage (SQLite and PostgreSQL) and HTTP tests" >&2
   ctest --test-dir "$dir" --output-on-failure -j "$(nproc)"
-  echo "== $kind: black-box tests" >&2
-  PHONECHAT_BIN="$PWD/$dir/src/app/phonechat-api" tests/blackbox/run.sh
-  echo "== $kind: Unified Login tests" >&2
-  PHONECHAT_BIN="$PWD/$dir/src/app/phonechat-api" tests/oauth/run.sh
+  echo "== $kind: black-box tests on SQLite" >&2
+  env -u PHONECHAT_TEST_PG_URL PHONECHAT_BIN="$bin" tests/blackbox/run.sh
+  echo "== $kind: black-box tests on PostgreSQL" >&2
+  PHONECHAT_BIN="$bin" tests/blackbox/run.sh
+  echo "== $kind: Unified Login tests on SQLite" >&2
+  env -u PHONECHAT_TEST_PG_URL PHONECHAT_BIN="$bin" tests/oauth/run.sh
+  echo "== $kind: Unified Login tests on PostgreSQL" >&2
+  PHONECHAT_BIN="$bin" tests/oauth/run.sh
 done
+echo "== release: scale-out tests (PostgreSQL primary and replica, nginx, wrk)" >&2
+PHONECHAT_BIN="$PWD/build/src/app/phonechat-api" tests/cluster/run.sh
 echo "== all tests passed" >&2

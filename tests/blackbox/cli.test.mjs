@@ -1,11 +1,14 @@
 // The command line: help, unknown commands and options, token minting, imports that fail on a bad line
 // and leave the database exactly as it was, secrets never stored in clear, a schema version from the future
-// refused by every command, and a new database path.
+// refused by every command, and a new SQLite database path.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { CAN, SCOPE, importRecords, jsonl, mintToken, newDb, request, runCli, sqlite, startServer, tempDir } from './harness.mjs';
+import {
+  CAN, SCOPE, copyDb, dbContains, dbDump, dbTables, importRecords, jsonl, mintToken, newDb, newSqliteDb, request, runCli,
+  schemaVersion, setSchemaVersion, startServer, tempDir,
+} from './harness.mjs';
 
 const COMMANDS = ['import', 'token', 'serve', ...(CAN.revoke ? ['revoke'] : [])];
 const firstLine = (s) => s.split('\n').find((l) => l.trim()) || '';
@@ -24,13 +27,8 @@ const BASE = [
   booking(1), booking(2), booking(3, { CreateDate: '2023-05-01T10:00:00.5' }),
 ];
 
-// Everything SQLite holds, in a comparable form (schema and rows, whatever the tables are called).
-const dump = (file) => {
-  const r = sqlite(file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-  return r.map(({ name }) => [name, sqlite(file, `SELECT * FROM "${name}" ORDER BY 1`)]);
-};
-// Every byte of the database, WAL included.
-const dbBytes = (file) => Buffer.concat([file, `${file}-wal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f)));
+// Everything the database holds, in a comparable form (tables and rows, whatever the tables are called).
+const dump = (db) => dbDump(db);
 
 describe('help and usage errors', () => {
   test('--help exits 0 and prints usage, for the program and each command', async () => {
@@ -105,7 +103,7 @@ describe('token', () => {
   });
   test('the database holds no token in clear', async () => {
     const t = await mintToken(db, { user: 10, clientId: 'cli-app' });
-    assert.ok(!dbBytes(db.file).includes(Buffer.from(t)), 'token bytes not found in the database files');
+    assert.ok(!dbContains(db, t), 'token bytes not found in the database');
   });
   test('an unknown project (ClientID): non-zero exit, nothing on stdout', async () => {
     const r = await runCli(['token', '--db', db.url, '--user', '10', '--client-id', 'no-such-app', '--scope', SCOPE]);
@@ -128,7 +126,7 @@ describe('import', () => {
     dir = tempDir();
     db = newDb(dir);
     await importRecords(db, BASE);
-    before0 = dump(db.file);
+    before0 = dump(db);
   });
 
   // Each file: good records first (they must be rolled back), the bad one at line `bad`.
@@ -162,11 +160,7 @@ describe('import', () => {
     'a group member that does not exist': { Kind: 'Group', GroupID: 5, Name: 'G', ManagerUserID: 30, MemberUserIDs: [996] },
   };
   // A copy of the base database per case, so that one wrongly accepted line cannot disturb the next case.
-  const copyOfBase = () => {
-    const copy = newDb();
-    for (const suffix of ['', '-wal']) if (fs.existsSync(db.file + suffix)) fs.copyFileSync(db.file + suffix, copy.file + suffix);
-    return copy;
-  };
+  const copyOfBase = () => copyDb(db);
   for (const [name, rec] of Object.entries(badCases)) {
     test(`${name}: non-zero exit, "line 4: reason", database unchanged`, async () => {
       const target = copyOfBase();
@@ -175,7 +169,7 @@ describe('import', () => {
       const r = await runCli(['import', '--db', target.url, file]);
       assert.notEqual(r.code, 0, `exit code; stderr: ${r.stderr}`);
       assert.match(r.stderr, /line 4: \S/, r.stderr);
-      assert.deepStrictEqual(dump(target.file), before0, 'the database is exactly as before');
+      assert.deepStrictEqual(dump(target), before0, 'the database is exactly as before');
     });
   }
   test('the good lines of a failed import are not visible through the API either', async () => {
@@ -199,12 +193,12 @@ describe('import', () => {
     const r = await runCli(['import', '--db', db.url, file]);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /line 2: /);
-    assert.deepStrictEqual(dump(db.file), before0);
+    assert.deepStrictEqual(dump(db), before0);
   });
   test('a file that does not exist: non-zero exit, database unchanged', async () => {
     const r = await runCli(['import', '--db', db.url, path.join(dir, 'missing.jsonl')]);
     assert.notEqual(r.code, 0);
-    assert.deepStrictEqual(dump(db.file), before0);
+    assert.deepStrictEqual(dump(db), before0);
   });
 
   describe('successful imports', () => {
@@ -258,9 +252,8 @@ describe('import', () => {
       await importRecords(db2, [user(22, 'HasPassword', { Password: password }),
         { Kind: 'Project', Name: 'Secret app', OwnerUserID: 22, ApiKey: 'secret-app-key', ClientID: 'secret-app', ClientSecret: secret,
           RedirectURIs: ['http://127.0.0.1:8765/cb'], ImplicitGrant: false }]);
-      const bytes = dbBytes(db2.file);
-      assert.ok(!bytes.includes(Buffer.from(password)), 'no password in clear');
-      assert.ok(!bytes.includes(Buffer.from(secret)), 'no client secret in clear');
+      assert.ok(!dbContains(db2, password), 'no password in clear');
+      assert.ok(!dbContains(db2, secret), 'no client secret in clear');
     });
   });
 });
@@ -270,7 +263,7 @@ describe('schema version', () => {
   before(async () => {
     db = newDb();
     await importRecords(db, BASE);
-    sqlite(db.file, 'PRAGMA user_version = 999999');
+    setSchemaVersion(db, 999999);
   });
   test('a database from a newer version is refused by every command, naming the version', async () => {
     const token = 'x'.repeat(43);
@@ -286,15 +279,15 @@ describe('schema version', () => {
       assert.match(r.stderr, /version/i, `${cmd} names the version: ${r.stderr}`);
       assert.equal(r.stdout.trim() === '' || cmd === 'serve', true, `${cmd} prints no result`);
     }
-    assert.equal(sqlite(db.file, 'PRAGMA user_version')[0].user_version, 999999, 'left as it was');
-    assert.equal(sqlite(db.file, "SELECT count(*) AS n FROM sqlite_master WHERE type='table'")[0].n > 0, true);
+    assert.equal(schemaVersion(db), 999999, 'left as it was');
+    assert.equal(dbTables(db).length > 0, true);
   });
 });
 
-describe('a new database path', () => {
+describe('a new SQLite database path', () => {
   test('serve on a path that does not exist yet starts on an empty database', async () => {
     const dir = tempDir();
-    const db = newDb(dir);
+    const db = newSqliteDb(dir);
     assert.ok(!fs.existsSync(db.file));
     const srv = await startServer(db);
     try {
@@ -309,7 +302,7 @@ describe('a new database path', () => {
     assert.notEqual(r.code, 0, 'no project in an empty database');
   });
   test('import into a path that does not exist yet creates the database', async () => {
-    const db = newDb();
+    const db = newSqliteDb();
     await importRecords(db, BASE);
     const t = await mintToken(db, { user: 10, clientId: 'cli-app' });
     assert.ok(t.length >= 43);

@@ -3,7 +3,7 @@
 // attempt that reaches the membership check.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mintToken, request, sqlite } from './harness.mjs';
+import { dbRows, mintToken, request } from './harness.mjs';
 import {
   EMPTY, GROUP_ROUTE, LONER, MAIN, MANAGER, MANAGER2, MANAGER_EMPTY, MEMBER13, MEMBER2, MODEL_NOW, OTHER_MEMBER,
   PROJECT_A, ROUTE, UNKNOWN_USER, assertJsonPage, setup,
@@ -18,8 +18,8 @@ after(async () => {
   if (env) await env.stop();
 });
 
-const auditCount = () => sqlite(env.db.file, 'SELECT count(*) AS n FROM audit_log')[0].n;
-const lastAudit = () => sqlite(env.db.file, 'SELECT * FROM audit_log ORDER BY rowid DESC LIMIT 1')[0];
+const auditCount = () => dbRows(env.db, 'SELECT count(*) AS n FROM audit_log')[0].n;
+const lastAudit = () => dbRows(env.db, 'SELECT * FROM audit_log ORDER BY audit_id DESC LIMIT 1')[0];
 const group = (caller, query, accept) => request(env.port, GROUP_ROUTE + query, { token: env.tokens[caller], accept });
 
 function expect403(res, pattern) {

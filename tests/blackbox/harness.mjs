@@ -1,10 +1,17 @@
 // Black-box harness: drives the real `phonechat-api` binary (PHONECHAT_BIN) over real sockets.
-// Temporary SQLite files, the import and token commands, a server started on an ephemeral port, a raw
-// HTTP/1.1 client (exact bytes on the wire, pipelining, connection close detection), xmllint and sqlite3.
+// Temporary databases, the import and token commands, a server started on an ephemeral port, a raw
+// HTTP/1.1 client (exact bytes on the wire, pipelining, connection close detection), xmllint, and a look into
+// the database (sqlite3 or psql).
+//
+// PHONECHAT_TEST_PG_URL names a PostgreSQL server where the suite may create and drop databases (a superuser
+// URL on a throwaway cluster, see scripts/pg-cluster.sh). When it is set, every newDb() is a fresh database
+// there (dropped when the test file ends) and the helpers that read a database use psql; tests about SQLite
+// files as such (paths, file creation, sqlite:// URL forms) ask for newSqliteDb() and run on SQLite either way.
 //
 // PHONECHAT_TARGET=peer runs the same suite against the reference peer (its CLI has no `revoke` and no
 // `--now`, and prints `listening on HOST:PORT`): tests that need those capabilities are skipped there.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -18,7 +25,13 @@ export const BIN = process.env.PHONECHAT_BIN || new URL('../../build/src/app/pho
 export const CAN = { now: !PEER, revoke: !PEER, drainTime: !PEER, accessLog: !PEER };
 export const SCOPE = 'account_phonechat_bookings';
 
+// The PostgreSQL server for newDb() (PHONECHAT_TEST_PG_URL), or '' for SQLite files.
+export const PG_URL = process.env.PHONECHAT_TEST_PG_URL || '';
+// The backend newDb() gives: 'postgres' or 'sqlite'.
+export const BACKEND = PG_URL ? 'postgres' : 'sqlite';
+
 const tempDirs = [];
+const pgDatabases = [];
 const servers = new Set();
 // A fresh temporary directory, removed when the test process exits.
 export function tempDir() {
@@ -30,12 +43,50 @@ process.on('exit', () => {
   for (const proc of servers) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL'); // never leave one behind
   if (process.env.PHONECHAT_KEEP_TMP) return;
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+  // WITH (FORCE): a server killed above may still hold a connection for a moment.
+  if (pgDatabases.length) {
+    try {
+      psql(PG_URL, pgDatabases.map((name) => `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    } catch (e) {
+      process.stderr.write(`harness: could not drop the test databases: ${e.message}\n`);
+    }
+  }
 });
 
-// A new SQLite database location (the file does not exist yet).
+// A new database for a test, on the backend under test (BACKEND). Both shapes have `url` (for --db) and `dir`
+// (a temp directory for the test's files); SQLite has `file` (absent yet), PostgreSQL `pg: true` and `name`
+// (an existing, empty database).
 export function newDb(dir = tempDir()) {
+  return PG_URL ? newPgDb(dir) : newSqliteDb(dir);
+}
+
+// A new SQLite database location (the file does not exist yet), whatever the backend under test.
+export function newSqliteDb(dir = tempDir()) {
   const file = path.join(dir, 'phonechat.db');
-  return { file, url: `sqlite://${file}` }; // file is absolute: sqlite:///abs/path.db
+  return { file, url: `sqlite://${file}`, dir }; // file is absolute: sqlite:///abs/path.db
+}
+
+// A new database on the PostgreSQL server: empty, or a copy of the database named `template`.
+function newPgDb(dir, template) {
+  const name = `pc_test_${crypto.randomBytes(12).toString('hex')}`;
+  psql(PG_URL, [`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`]);
+  pgDatabases.push(name);
+  return { url: pgUrlFor(name), pg: true, name, dir };
+}
+
+// A new database of the same backend holding exactly what `db` holds (nothing may have it open).
+export function copyDb(db) {
+  if (db.pg) return newPgDb(tempDir(), db.name);
+  const copy = newSqliteDb();
+  for (const suffix of ['', '-wal']) if (fs.existsSync(db.file + suffix)) fs.copyFileSync(db.file + suffix, copy.file + suffix);
+  return copy;
+}
+
+// PHONECHAT_TEST_PG_URL with `database` as its database; user, host, port and parameters kept.
+function pgUrlFor(database) {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/?]*)(?:\/[^?]*)?(\?.*)?$/i.exec(PG_URL);
+  if (!m) throw new Error('PHONECHAT_TEST_PG_URL is not a postgresql:// URL');
+  return `${m[1]}/${database}${m[2] ?? ''}`;
 }
 
 // Runs the CLI; resolves { code, signal, stdout, stderr } (never rejects on a non-zero exit).
@@ -68,7 +119,8 @@ export function jsonl(records) {
 
 // Imports records through a file; throws with the CLI's stderr when the import fails.
 export async function importRecords(db, records, { replace = false } = {}) {
-  const file = path.join(path.dirname(db.file), `import-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
+  const dir = db.dir ?? path.dirname(db.file);
+  const file = path.join(dir, `import-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
   fs.writeFileSync(file, jsonl(records));
   const args = ['import', '--db', db.url];
   if (replace) args.push('--replace');
@@ -362,6 +414,69 @@ export function sqlite(file, sql) {
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim() ? JSON.parse(r.stdout) : [];
+}
+
+// Runs statements, one at a time, with psql against a PostgreSQL URL; returns what they print, one line per
+// row, columns separated by `|` (unaligned, tuples only).
+export function psql(url, statements) {
+  const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url];
+  for (const sql of statements) args.push('-c', sql);
+  const r = spawnSync('psql', args, { encoding: 'utf8', env: { ...process.env, PGCONNECT_TIMEOUT: '10' } });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+// One JSON array per statement's rows (row objects in column order), from one psql call.
+function pgJsonRows(url, queries) {
+  const statements = queries.map((sql) => `SELECT coalesce(array_to_json(array_agg(row_to_json(q))), '[]') FROM (${sql}) AS q`);
+  const lines = psql(url, statements).split('\n').filter((line) => line !== '');
+  if (lines.length !== queries.length) throw new Error(`psql printed ${lines.length} results for ${queries.length} queries`);
+  return lines.map((line) => JSON.parse(line));
+}
+
+// Rows of a query as objects in column order, on either backend (sqlite3's JSON mode, or psql's row_to_json:
+// the same values and keys; integers are numbers in both).
+export function dbRows(db, sql) {
+  return db.pg ? pgJsonRows(db.url, [sql])[0] : sqlite(db.file, sql);
+}
+
+// The names of the database's tables (a partitioned table counts once, its partitions not at all).
+export function dbTables(db) {
+  if (!db.pg) return sqlite(db.file, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map(({ name }) => name);
+  return dbRows(db, `SELECT c.relname AS name FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+    AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname COLLATE "C"`).map(({ name }) => name);
+}
+
+// Everything the database holds, in a comparable form: [[table, rows]] for every table, rows in a fixed order.
+export function dbDump(db) {
+  const tables = dbTables(db);
+  if (!db.pg) return tables.map((name) => [name, sqlite(db.file, `SELECT * FROM "${name}" ORDER BY 1`)]);
+  const rows = pgJsonRows(db.url, tables.map((name) => `SELECT * FROM "${name}" AS t ORDER BY t::text COLLATE "C"`));
+  return tables.map((name, i) => [name, rows[i]]);
+}
+
+// True when `text` appears anywhere in the database: in its files, WAL included (SQLite), or in any row of any
+// table as text, bytea columns included in their hex form (PostgreSQL).
+export function dbContains(db, text) {
+  if (!db.pg) {
+    const files = [db.file, `${db.file}-wal`].filter((f) => fs.existsSync(f));
+    return Buffer.concat(files.map((f) => fs.readFileSync(f))).includes(Buffer.from(text));
+  }
+  const all = psql(db.url, dbTables(db).map((name) => `SELECT t::text FROM "${name}" AS t`));
+  return all.includes(text) || all.includes(Buffer.from(text).toString('hex'));
+}
+
+// The schema version the database records (SQLite's user_version; PostgreSQL's schema_version table).
+export function schemaVersion(db) {
+  if (!db.pg) return sqlite(db.file, 'PRAGMA user_version')[0].user_version;
+  return dbRows(db, 'SELECT max(version) AS version FROM schema_version')[0].version;
+}
+
+// Records `version` as the database's schema version, as a newer program would.
+export function setSchemaVersion(db, version) {
+  if (!db.pg) sqlite(db.file, `PRAGMA user_version = ${Number(version)}`);
+  else psql(db.url, [`UPDATE schema_version SET version = ${Number(version)}`]);
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

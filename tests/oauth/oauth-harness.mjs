@@ -1,8 +1,9 @@
 // Unified Login test harness: the real `phonechat-api` binary over HTTP, driven like a browser without one
 // (fetch with manual redirects and a cookie jar) and like a third-party application (token endpoint calls).
-// Builds on the black-box harness (server start, import, CLI) and adds: projects from the CLI, HTML form
-// parsing, the login/consent steps, token requests, and a record of every secret the tests handle so that the
-// server's output can be searched for them at the end of each file.
+// Builds on the black-box harness (server start, import, CLI; newDb() is a PostgreSQL database when
+// PHONECHAT_TEST_PG_URL is set, see there) and adds: projects from the CLI, HTML form parsing, the
+// login/consent steps, token requests, and a record of every secret the tests handle so that the server's
+// output can be searched for them at the end of each file.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -65,7 +66,7 @@ export async function startOAuthServer(db, options = {}) {
 }
 
 // Starts `serve --listen 127.0.0.1:0` with no --db in a fresh working directory: the sandbox, whose first
-// start creates ./phonechat.db with the demo data. Returns the same shape as startOAuthServer plus `db`.
+// start creates ./phonechat.db with the demo data (a SQLite file on either backend pass: that is the sandbox). Returns the same shape as startOAuthServer plus `db`.
 export async function startSandbox({ extraArgs = [], timeoutMs = 30000 } = {}) {
   const dir = tempDir();
   const env = { ...process.env };
@@ -74,7 +75,7 @@ export async function startSandbox({ extraArgs = [], timeoutMs = 30000 } = {}) {
   const proc = spawn(BIN, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   spawned.add(proc);
   const srv = { proc, args, logLines: [], stderrText: '', port: null, dir };
-  srv.db = { file: path.join(dir, 'phonechat.db'), url: `sqlite://${path.join(dir, 'phonechat.db')}` };
+  srv.db = { file: path.join(dir, 'phonechat.db'), url: `sqlite://${path.join(dir, 'phonechat.db')}`, dir };
   let outBuf = '';
   proc.stdout.setEncoding('utf8').on('data', (d) => {
     outBuf += d;
