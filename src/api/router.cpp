@@ -1,6 +1,7 @@
 #include "api/router.hpp"
 
 #include <array>
+#include <atomic>
 #include <boost/url/pct_string_view.hpp>
 #include <chrono>
 #include <optional>
@@ -141,7 +142,19 @@ struct ApiHandler::Exchange {
   std::optional<UserId> acting_as;
 };
 
-ApiHandler::ApiHandler(const ApiContext& context) : context_(context), session_(context.store->OpenSession()) {}
+ApiHandler::ApiHandler(const ApiContext& context) : context_(context), session_(context.store->OpenSession()) {
+  if (!context.read_replicas.empty()) {
+    // Serving threads are spread over the replicas in turn.
+    static std::atomic<std::size_t> next_replica{0};
+    read_replica_ = context.read_replicas[next_replica++ % context.read_replicas.size()];
+  }
+}
+
+StoreSession& ApiHandler::ReadSession() {
+  if (read_replica_ == nullptr) return *session_;
+  if (!read_session_) read_session_ = read_replica_->OpenSession();
+  return *read_session_;
+}
 
 ApiHandler::~ApiHandler() = default;
 
@@ -257,7 +270,16 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
         if (!member) return RenderError(member.error(), exchange.format);
         query_of.client_user_id = *member;
       }
-      const MadeBookingsAnswer answer = ListMadeBookings(*session_, query_of, now);
+      MadeBookingsAnswer answer;
+      try {
+        answer = ListMadeBookings(ReadSession(), query_of, now);
+      } catch (const StoreUnavailable& unavailable) {
+        if (read_replica_ == nullptr) throw;
+        // A replica that cannot answer must not fail the request while the primary can.
+        spdlog::warn("read replica unavailable, reading from the primary: {}", unavailable.what());
+        read_session_.reset();
+        answer = ListMadeBookings(*session_, query_of, now);
+      }
       http::Response response;
       SetApiHeaders(response, exchange.format);
       response.body.reserve(256 + answer.rows.size() * 1280);

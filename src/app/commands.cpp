@@ -19,6 +19,7 @@
 #include "importer/importer.hpp"
 #include "service/oauth_service_impl.hpp"
 #include "service/service_clock.hpp"
+#include "storage/database_url.hpp"
 #include "storage/oauth_store.hpp"
 #include "storage/store.hpp"
 
@@ -124,8 +125,12 @@ int RunServe(const ServeCommand& command) {
   OAuthStore& oauth_projects = *oauth_store;  // the service owns it and outlives the server
   const std::unique_ptr<OAuthService> oauth = MakeOAuthService(std::move(oauth_store), *clock, lifetimes);
 
+  std::vector<std::unique_ptr<Store>> read_replicas;
+  for (const std::string& url : command.read_replica_urls) read_replicas.push_back(OpenReadReplica(url));
+
   ApiContext context;
   context.store = store.get();
+  for (const auto& replica : read_replicas) context.read_replicas.push_back(replica.get());
   context.clock = &*clock;
   context.oauth = oauth.get();
   context.issuer = command.issuer;
@@ -142,7 +147,7 @@ int RunServe(const ServeCommand& command) {
         const bool has_demo_page = oauth_projects.SetRedirectUris(
             kSandboxDemoClientId, SandboxDemoRedirectUris(options.host, port));
         std::fprintf(stderr, "phonechat-api listening on %s (database %s, zone %s)\n", base.c_str(),
-                     command.database_url.c_str(), clock->ZoneName().c_str());
+                     DisplayDatabaseUrl(command.database_url).c_str(), clock->ZoneName().c_str());
         if (!demo_token.empty()) {
           std::fprintf(stderr,
                        "Sandbox: demo client %d, token valid for 24 hours. Try:\n"

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace phonechat {
 
@@ -19,6 +20,7 @@ struct ServeCommand {
   std::optional<std::string> start_clock_at;  // local `yyyy-MM-ddTHH:mm:ss[.fff]`
   double drain_seconds = 20;
   bool access_log = true;
+  std::vector<std::string> read_replica_urls;  // --db-read: PostgreSQL replicas the lists are read from
   std::string issuer;                           // OAuth issuer URL; empty: taken from each request's Host
   std::int64_t access_token_lifetime = 1200;    // seconds
   std::int64_t refresh_token_lifetime = 14 * 24 * 3600;

@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
   CLI::Option* serve_db = serve_command->add_option("--db", serve.database_url,
                                                     "Database URL (default sqlite://./phonechat.db, the sandbox)")
                               ->envname("PHONECHAT_DB");
+  serve_command->add_option("--db-read", serve.read_replica_urls,
+                            "A PostgreSQL read replica the lists are read from (repeatable; threads take them in turn)");
   serve_command->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free port)")
       ->envname("PHONECHAT_LISTEN")
       ->capture_default_str();
