@@ -554,7 +554,7 @@ TEST_F(PostgresStoreTest, AnImportOf200000BookingsStreamsThemWithFlatMemory) {
   EXPECT_EQ(page[0].comments, Booking(1, 1, 2).booking.comments) << "COPY escapes survive the trip";
 }
 
-TEST_F(PostgresStoreTest, ABookingIdRepeatedPastTheFirstThousandIsRejectedAtCommitByItsPosition) {
+TEST_F(PostgresStoreTest, ABookingIdRepeatedInTheBatchOrStoredBeforeIsRejectedAtCommitByItsPosition) {
   auto store = OpenStore(url_);
   Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(90'000, 1, 2)});
   auto batch = store->BeginWriteBatch();

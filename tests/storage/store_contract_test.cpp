@@ -537,12 +537,30 @@ TEST_P(StoreContract, UncommittedWritesAreInvisibleToSessions) {
 
 TEST_P(StoreContract, ExistingIdsAreRefusedUnlessReplaceAndReplaceOverwrites) {
   Put({User(1, "Client"), User(2, "Cand"), User(3, "Cand3")}, {Booking(7, 1, 2, kJan2020, kJan2020)});
-  auto batch = store_->BeginWriteBatch();
-  const auto user_reason = batch->PutUser(User(1, "Again"), false);
-  EXPECT_NE(user_reason.find("User 1 already exists"), std::string::npos) << user_reason;
-  const auto booking_reason = batch->PutBooking(Booking(7, 1, 3, kJan2020, kJan2020), false);
-  EXPECT_NE(booking_reason.find("Booking 7 already exists"), std::string::npos) << booking_reason;
+  {
+    auto batch = store_->BeginWriteBatch();
+    const auto user_reason = batch->PutUser(User(1, "Again"), false);
+    EXPECT_NE(user_reason.find("User 1 already exists"), std::string::npos) << user_reason;
+  }
+  {
+    // Refused when put, or (a backend that checks in bulk) at Commit, naming the record.
+    auto batch = store_->BeginWriteBatch();
+    ASSERT_EQ(batch->PutBooking(Booking(8, 1, 2, kJan2020, kJan2020), false), "");
+    std::string booking_reason = batch->PutBooking(Booking(7, 1, 3, kJan2020, kJan2020), false);
+    if (booking_reason.empty()) {
+      try {
+        batch->Commit();
+        ADD_FAILURE() << "a batch storing an existing booking ID committed";
+      } catch (const RecordRejected& rejected) {
+        EXPECT_EQ(rejected.Record(), 2);
+        booking_reason = rejected.what();
+      }
+    }
+    EXPECT_NE(booking_reason.find("Booking 7 already exists (use --replace)"), std::string::npos) << booking_reason;
+  }
+  EXPECT_EQ(Session().CountMadeBookings(1, std::nullopt), 1) << "nothing of the refused batch is stored";
 
+  auto batch = store_->BeginWriteBatch();
   auto replacement = Booking(7, 1, 3, kJan2020 + kDay, kJan2020 + 2 * kDay);
   replacement.booking.credits = Credits{1};
   ASSERT_EQ(batch->PutBooking(replacement, true), "");

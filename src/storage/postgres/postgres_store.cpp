@@ -33,9 +33,6 @@ constexpr const char* kImportLockWait = "5s";
 // Taken by every write batch (pg_advisory_xact_lock), across processes: booking IDs are unique across clients but
 // no constraint can say so on a table partitioned by client, so imports check them one at a time.
 constexpr std::int64_t kImportLockKey = 0x7063'5F69'6D70'6F72LL;
-// The first bookings of a batch are checked when they are put (one indexed probe each), so that small batches
-// report a refused booking at once; later ones are checked in bulk at Commit().
-constexpr std::int64_t kCheckedAtOnce = 1000;
 // COPY data is sent in chunks of about this size: memory stays flat however many bookings a batch streams.
 constexpr std::size_t kCopyChunkBytes = std::size_t{256} * 1024;
 // After a commit of at least this many bookings the planner's statistics are refreshed at once.
@@ -446,17 +443,8 @@ class PostgresWriteBatch final : public WriteBatch {
     if (!IsKnownUser(booking.candidate.user_id)) {
       return Refuse("Booking.CandidateUserID " + std::to_string(booking.candidate.user_id) + " is not a known user");
     }
-    const bool at_once = staged_ < kCheckedAtOnce;
-    if (at_once) {
-      // Every booking staged so far was staged at once too, so early_ids_ holds all of their IDs.
-      if (!replace && (early_ids_.count(booking.booking_id) != 0 || IsStoredBooking(booking.booking_id))) {
-        return Refuse("Booking " + std::to_string(booking.booking_id) + " already exists (use --replace)");
-      }
-      early_ids_.insert(booking.booking_id);
-      checked_through_ = record_;
-    } else {
-      unchecked_ = true;
-    }
+    // Whether its ID is already taken is checked in bulk at Commit(), or before a later record is refused.
+    unchecked_ = true;
     Stage(record, replace);
     return {};
   }
@@ -629,7 +617,6 @@ class PostgresWriteBatch final : public WriteBatch {
   bool copy_open_ = false;
   bool committed_ = false;
   std::string pending_;                      // COPY data not sent yet
-  std::unordered_set<BookingId> early_ids_;  // the IDs of the bookings checked at once (at most kCheckedAtOnce)
   std::unordered_map<UserId, bool> known_users_;
   std::optional<std::pair<std::int64_t, std::string>> rejected_;  // the earliest refused record, for Commit()
 };
