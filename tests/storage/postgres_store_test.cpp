@@ -6,6 +6,8 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/types.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -469,6 +471,20 @@ TEST_F(PostgresStoreTest, AStatementPastItsTimeoutIsStoreUnavailableAndTheConnec
   EXPECT_THROW(connection.Exec("SELECT pg_sleep(5)"), StoreUnavailable);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
   EXPECT_EQ(connection.Exec("SELECT 41 + 1").Int(0, 0), 42);
+}
+
+TEST_F(PostgresStoreTest, AServerProcessThatStopsAnsweringIsStoreUnavailableAfterTheDeadlineNotAHang) {
+  pg::Connection connection(url_, 300);
+  const auto backend = static_cast<pid_t>(connection.Exec("SELECT pg_backend_pid()").Int(0, 0));
+  // SIGSTOP: the server's kernel still acknowledges what is sent, so only the client's own deadline can end the wait.
+  if (kill(backend, SIGSTOP) != 0) GTEST_SKIP() << "cannot stop the server process (not its owner or root)";
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(connection.Exec("SELECT 1"), StoreUnavailable);
+  const auto waited = std::chrono::steady_clock::now() - started;
+  kill(backend, SIGCONT);
+  EXPECT_GE(waited, std::chrono::milliseconds(300));
+  EXPECT_LT(waited, std::chrono::seconds(4));
+  EXPECT_EQ(connection.Exec("SELECT 41 + 1").Int(0, 0), 42) << "the next call reconnects";
 }
 
 TEST_F(PostgresStoreTest, ATerminatedConnectionIsStoreUnavailableOnceAndTheNextCallReconnects) {

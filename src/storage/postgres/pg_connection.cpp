@@ -2,8 +2,12 @@
 
 #include <libpq-fe.h>
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <climits>
 #include <memory>
 #include <optional>
@@ -238,6 +242,62 @@ void Connection::EnsureConnected() {
   broken_ = false;
 }
 
+void Connection::AwaitSocket(short events, std::chrono::steady_clock::time_point deadline, bool bounded,
+                             std::string_view what) {
+  pollfd descriptor{PQsocket(connection_), events, 0};
+  for (;;) {
+    int wait_ms = -1;
+    if (bounded) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      wait_ms = static_cast<int>(std::max<std::int64_t>(left.count(), 0));
+    }
+    const int ready = poll(&descriptor, 1, wait_ms);
+    if (ready > 0) return;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      // The reply may still come, on a connection nobody reads any more: the next call reconnects.
+      broken_ = true;
+      throw StoreUnavailable("the database " + display_name_ + " did not answer within " +
+                             std::to_string(statement_timeout_ms_ + kClientDeadlineMarginMs) + " ms (" +
+                             std::string(what) + ")");
+    }
+    broken_ = true;
+    throw StoreUnavailable("the database " + display_name_ + " cannot be waited for (" + std::string(what) + ")");
+  }
+}
+
+pg_result* Connection::AwaitResult(bool sent, std::string_view what) {
+  if (!sent) return nullptr;
+  // statement_timeout ends a slow statement on the server; this deadline covers a server that cannot answer at all
+  // (stopped, cut off), which would otherwise hold the calling thread until TCP gives up.
+  const bool bounded = statement_timeout_ms_ > 0;
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(statement_timeout_ms_ + kClientDeadlineMarginMs);
+  for (;;) {
+    const int flushed = PQflush(connection_);
+    if (flushed == 0) break;
+    if (flushed < 0) return nullptr;
+    AwaitSocket(POLLIN | POLLOUT, deadline, bounded, what);
+    if (PQconsumeInput(connection_) == 0) return nullptr;
+  }
+  // As PQexec: the last result of the command (a failing statement ends the list), or COPY's at once.
+  pg_result* last = nullptr;
+  for (;;) {
+    while (PQisBusy(connection_) == 1) {
+      AwaitSocket(POLLIN, deadline, bounded, what);
+      if (PQconsumeInput(connection_) == 0) {
+        PQclear(last);
+        return nullptr;
+      }
+    }
+    pg_result* result = PQgetResult(connection_);
+    if (result == nullptr) return last;
+    PQclear(last);
+    last = result;
+    if (PQresultStatus(result) == PGRES_COPY_IN) return result;
+  }
+}
+
 Rows Connection::Check(pg_result* result, std::string_view what) {
   if (result == nullptr) {
     const std::string reason = FirstLine(PQerrorMessage(connection_));
@@ -271,7 +331,7 @@ Rows Connection::Check(pg_result* result, std::string_view what) {
 Rows Connection::Exec(std::string_view sql) {
   EnsureConnected();
   const std::string text(sql);
-  return Check(PQexec(connection_, text.c_str()), "query");
+  return Check(AwaitResult(PQsendQuery(connection_, text.c_str()) == 1, "query"), "query");
 }
 
 Rows Connection::Exec(std::string_view sql, std::initializer_list<Param> params) {
@@ -282,9 +342,9 @@ Rows Connection::Exec(std::string_view sql, const std::vector<Param>& params) {
   EnsureConnected();
   const std::string text(sql);
   const ParamArrays arrays(params);
-  return Check(PQexecParams(connection_, text.c_str(), arrays.Count(), nullptr, arrays.Values(), arrays.Lengths(),
-                            arrays.Formats(), 0),
-               "query");
+  const bool sent = PQsendQueryParams(connection_, text.c_str(), arrays.Count(), nullptr, arrays.Values(),
+                                      arrays.Lengths(), arrays.Formats(), 0) == 1;
+  return Check(AwaitResult(sent, "query"), "query");
 }
 
 Rows Connection::ExecPrepared(std::string_view name, std::string_view sql, std::initializer_list<Param> params) {
@@ -296,19 +356,20 @@ Rows Connection::ExecPrepared(std::string_view name, std::string_view sql, const
   const std::string statement(name);
   if (std::find(prepared_.begin(), prepared_.end(), statement) == prepared_.end()) {
     const std::string text(sql);
-    Check(PQprepare(connection_, statement.c_str(), text.c_str(), 0, nullptr), statement);
+    Check(AwaitResult(PQsendPrepare(connection_, statement.c_str(), text.c_str(), 0, nullptr) == 1, statement),
+          statement);
     prepared_.push_back(statement);
   }
   const ParamArrays arrays(params);
-  return Check(PQexecPrepared(connection_, statement.c_str(), arrays.Count(), arrays.Values(), arrays.Lengths(),
-                              arrays.Formats(), 0),
-               statement);
+  const bool sent = PQsendQueryPrepared(connection_, statement.c_str(), arrays.Count(), arrays.Values(),
+                                        arrays.Lengths(), arrays.Formats(), 0) == 1;
+  return Check(AwaitResult(sent, statement), statement);
 }
 
 void Connection::BeginCopy(std::string_view copy_sql) {
   EnsureConnected();
   const std::string text(copy_sql);
-  auto rows = Check(PQexec(connection_, text.c_str()), "COPY");
+  auto rows = Check(AwaitResult(PQsendQuery(connection_, text.c_str()) == 1, "COPY"), "COPY");
   (void)rows;
 }
 

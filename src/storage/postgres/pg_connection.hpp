@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -70,8 +71,9 @@ class Rows {
 };
 
 // One libpq connection, used by one thread at a time. Every failure of the server to answer (connection lost,
-// statement_timeout, server shutting down) throws StoreUnavailable and marks the connection broken; the next
-// call reconnects first. An SQL error (constraint, syntax) throws SqlError.
+// statement_timeout, no answer at all within the statement timeout plus 2 s, server shutting down) throws
+// StoreUnavailable and marks the connection broken; the next call reconnects first. An SQL error (constraint,
+// syntax) throws SqlError.
 class Connection {
  public:
   // Connects to `uri` (a libpq connection URI): connect_timeout 5 s unless the URI sets one, TCP keepalives,
@@ -106,7 +108,14 @@ class Connection {
 
  private:
   void EnsureConnected();
+  // The result of the command just sent (`sent` false: none), waiting at most the statement timeout plus
+  // kClientDeadlineMarginMs (without limit when the timeout is 0); nullptr when the connection failed.
+  pg_result* AwaitResult(bool sent, std::string_view what);
+  // Waits until the socket is ready for `events`; throws StoreUnavailable at `deadline` when `bounded`.
+  void AwaitSocket(short events, std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what);
   Rows Check(pg_result* result, std::string_view what);
+
+  static constexpr int kClientDeadlineMarginMs = 2000;
 
   std::string uri_;
   std::string display_name_;
