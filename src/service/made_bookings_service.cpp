@@ -1,6 +1,7 @@
 #include "service/made_bookings_service.hpp"
 
 #include <string>
+#include <utility>
 
 namespace phonechat {
 
@@ -51,12 +52,11 @@ MadeBookingsAnswer ListMadeBookings(StoreSession& store, const MadeBookingsQuery
   MadeBookingsPage& page = answer.page;
   page.page_number = query.page_number;
   page.bookings_per_page = query.bookings_per_page;
-  page.bookings_total = store.CountMadeBookings(query.client_user_id, query.created_from);
+  const std::int64_t offset = static_cast<std::int64_t>(query.page_number - 1) * query.bookings_per_page;
+  CountedPage counted = store.CountAndPage(query, offset, query.bookings_per_page);
+  page.bookings_total = counted.total;
   page.page_count = (page.bookings_total + query.bookings_per_page - 1) / query.bookings_per_page;
-  if (query.page_number <= page.page_count) {
-    const std::int64_t offset = static_cast<std::int64_t>(query.page_number - 1) * query.bookings_per_page;
-    answer.rows = store.MadeBookingsPage(query, offset, query.bookings_per_page);
-  }
+  answer.rows = std::move(counted.rows);
   page.bookings.reserve(answer.rows.size());
   for (const StoredBooking& row : answer.rows) page.bookings.push_back(ViewMadeBooking(row, now));
   return answer;

@@ -41,6 +41,12 @@ struct AuditEntry {
   std::string outcome;  // "allowed" or "denied: <reason>"
 };
 
+// A list's total and one page of it.
+struct CountedPage {
+  std::int64_t total = 0;
+  std::vector<StoredBooking> rows;
+};
+
 // The reads and small writes one serving thread makes. Not thread-safe: one session per thread.
 // Every method throws StoreUnavailable when the database cannot answer now.
 class StoreSession {
@@ -63,6 +69,9 @@ class StoreSession {
   // The query's page: rows [offset, offset + limit) in the query's order, candidate profile joined.
   virtual std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
                                                       std::int32_t limit) = 0;
+  // The query's total (as CountMadeBookings) and its page [offset, offset + limit) (as MadeBookingsPage, empty
+  // past the end), in one round trip where the backend has round trips.
+  virtual CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit);
 };
 
 // A new access token to store.

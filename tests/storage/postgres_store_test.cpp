@@ -487,6 +487,22 @@ TEST_F(PostgresStoreTest, AServerProcessThatStopsAnsweringIsStoreUnavailableAfte
   EXPECT_EQ(connection.Exec("SELECT 41 + 1").Int(0, 0), 42) << "the next call reconnects";
 }
 
+TEST_F(PostgresStoreTest, CountAndPageInOnePipelineSurvivesALostConnectionAndAStoppedServerProcess) {
+  auto store = OpenStore(url_);
+  Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2), Booking(2, 1, 2), Booking(3, 1, 2)});
+  auto session = store->OpenSession();
+  const MadeBookingsQuery query{1, std::nullopt, BookingOrder::kDateDesc};
+  ASSERT_EQ(session->CountAndPage(query, 1, 1).total, 3);
+  Admin()->Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  EXPECT_THROW(session->CountAndPage(query, 1, 1), StoreUnavailable);
+  const CountedPage again = session->CountAndPage(query, 1, 1);
+  EXPECT_EQ(again.total, 3);
+  ASSERT_EQ(again.rows.size(), 1u);
+  EXPECT_EQ(session->CountMadeBookings(1, std::nullopt), 3) << "the connection left pipeline mode";
+}
+
 TEST_F(PostgresStoreTest, ATerminatedConnectionIsStoreUnavailableOnceAndTheNextCallReconnects) {
   auto store = OpenStore(url_);
   Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2)});

@@ -308,6 +308,26 @@ TEST_P(StoreContract, PagesTileTheOrderWithoutOverlapAndAnOffsetPastTheEndIsEmpt
   }
 }
 
+TEST_P(StoreContract, CountAndPageAnswerAsCountAndPageDoSeparatelyForEveryOrderStartAndOffset) {
+  const auto expected = PutOrderFixture();
+  const std::optional<LocalDateTime> starts[] = {std::nullopt, LocalDateTime{kJan2020 + kDay}};
+  for (const auto order : kAllOrders) {
+    for (const auto& start : starts) {
+      const auto query = Query(1, order, start);
+      for (const std::int64_t offset : {std::int64_t{0}, std::int64_t{3}, std::int64_t{5}, std::int64_t{1'000}}) {
+        const CountedPage counted = Session().CountAndPage(query, offset, 4);
+        EXPECT_EQ(counted.total, Session().CountMadeBookings(1, start)) << OrderName(order);
+        std::vector<BookingId> ids;
+        for (const auto& booking : counted.rows) ids.push_back(booking.booking_id);
+        EXPECT_EQ(ids, Ids(query, offset, 4)) << OrderName(order) << " offset " << offset;
+      }
+    }
+  }
+  EXPECT_EQ(Session().CountAndPage(Query(3, BookingOrder::kDateDesc), 0, 10).total, 0);
+  EXPECT_TRUE(Session().CountAndPage(Query(3, BookingOrder::kDateDesc), 0, 10).rows.empty());
+  EXPECT_GT(expected.size(), 5u);
+}
+
 TEST_P(StoreContract, ANicknameChangeMovesTheCandidatesBookingsInTheNicknameOrder) {
   Put({User(1, "Client"), User(10, "alpha"), User(11, "Mike")},
       {Booking(1, 1, 10, kJan2020, kJan2020), Booking(2, 1, 11, kJan2020, kJan2020)});

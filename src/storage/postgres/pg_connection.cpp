@@ -266,35 +266,99 @@ void Connection::AwaitSocket(short events, std::chrono::steady_clock::time_point
   }
 }
 
+bool Connection::Flush(std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what) {
+  for (;;) {
+    const int flushed = PQflush(connection_);
+    if (flushed == 0) return true;
+    if (flushed < 0) return false;
+    AwaitSocket(POLLIN | POLLOUT, deadline, bounded, what);
+    if (PQconsumeInput(connection_) == 0) return false;
+  }
+}
+
+bool Connection::NextResult(std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what,
+                            pg_result*& result) {
+  while (PQisBusy(connection_) == 1) {
+    AwaitSocket(POLLIN, deadline, bounded, what);
+    if (PQconsumeInput(connection_) == 0) return false;
+  }
+  result = PQgetResult(connection_);
+  return true;
+}
+
+std::chrono::steady_clock::time_point Connection::Deadline() const {
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(statement_timeout_ms_ + kClientDeadlineMarginMs);
+}
+
 pg_result* Connection::AwaitResult(bool sent, std::string_view what) {
   if (!sent) return nullptr;
   // statement_timeout ends a slow statement on the server; this deadline covers a server that cannot answer at all
   // (stopped, cut off), which would otherwise hold the calling thread until TCP gives up.
   const bool bounded = statement_timeout_ms_ > 0;
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(statement_timeout_ms_ + kClientDeadlineMarginMs);
-  for (;;) {
-    const int flushed = PQflush(connection_);
-    if (flushed == 0) break;
-    if (flushed < 0) return nullptr;
-    AwaitSocket(POLLIN | POLLOUT, deadline, bounded, what);
-    if (PQconsumeInput(connection_) == 0) return nullptr;
-  }
+  const auto deadline = Deadline();
+  if (!Flush(deadline, bounded, what)) return nullptr;
   // As PQexec: the last result of the command (a failing statement ends the list), or COPY's at once.
   pg_result* last = nullptr;
   for (;;) {
-    while (PQisBusy(connection_) == 1) {
-      AwaitSocket(POLLIN, deadline, bounded, what);
-      if (PQconsumeInput(connection_) == 0) {
-        PQclear(last);
-        return nullptr;
-      }
+    pg_result* result = nullptr;
+    if (!NextResult(deadline, bounded, what, result)) {
+      PQclear(last);
+      return nullptr;
     }
-    pg_result* result = PQgetResult(connection_);
     if (result == nullptr) return last;
     PQclear(last);
     last = result;
     if (PQresultStatus(result) == PGRES_COPY_IN) return result;
+  }
+}
+
+std::vector<Rows> Connection::ExecPreparedPipeline(const std::vector<PipelinedStatement>& statements) {
+  EnsureConnected();
+  for (const auto& statement : statements) Prepare(statement.name, statement.sql);
+  const std::string_view what = "pipeline";
+  const auto lost = [&](const char* step) {
+    broken_ = true;
+    return StoreUnavailable("the database " + display_name_ + " cannot answer now (" + step +
+                            "): " + FirstLine(PQerrorMessage(connection_)));
+  };
+  if (PQenterPipelineMode(connection_) != 1) throw lost("pipeline");
+  // Whatever goes wrong below leaves the connection in pipeline mode with results pending: it is reconnected.
+  try {
+    for (const auto& statement : statements) {
+      const std::string name(statement.name);
+      const ParamArrays arrays(statement.params);
+      if (PQsendQueryPrepared(connection_, name.c_str(), arrays.Count(), arrays.Values(), arrays.Lengths(),
+                              arrays.Formats(), 0) != 1) {
+        throw lost("pipeline send");
+      }
+    }
+    if (PQpipelineSync(connection_) != 1) throw lost("pipeline sync");
+    const bool bounded = statement_timeout_ms_ > 0;
+    const auto deadline = Deadline();
+    if (!Flush(deadline, bounded, what)) throw lost("pipeline send");
+    std::vector<Rows> results;
+    results.reserve(statements.size());
+    for (const auto& statement : statements) {
+      pg_result* result = nullptr;
+      if (!NextResult(deadline, bounded, statement.name, result)) throw lost("pipeline");
+      results.push_back(Check(result, statement.name));
+      pg_result* end = nullptr;  // each statement's results end with a null one
+      if (!NextResult(deadline, bounded, statement.name, end) || end != nullptr) {
+        PQclear(end);
+        throw lost("pipeline");
+      }
+    }
+    pg_result* sync = nullptr;
+    if (!NextResult(deadline, bounded, what, sync) || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+      PQclear(sync);
+      throw lost("pipeline sync");
+    }
+    PQclear(sync);
+    if (PQexitPipelineMode(connection_) != 1) throw lost("pipeline");
+    return results;
+  } catch (...) {
+    broken_ = true;
+    throw;
   }
 }
 
@@ -353,17 +417,21 @@ Rows Connection::ExecPrepared(std::string_view name, std::string_view sql, std::
 
 Rows Connection::ExecPrepared(std::string_view name, std::string_view sql, const std::vector<Param>& params) {
   EnsureConnected();
+  Prepare(name, sql);
   const std::string statement(name);
-  if (std::find(prepared_.begin(), prepared_.end(), statement) == prepared_.end()) {
-    const std::string text(sql);
-    Check(AwaitResult(PQsendPrepare(connection_, statement.c_str(), text.c_str(), 0, nullptr) == 1, statement),
-          statement);
-    prepared_.push_back(statement);
-  }
   const ParamArrays arrays(params);
   const bool sent = PQsendQueryPrepared(connection_, statement.c_str(), arrays.Count(), arrays.Values(),
                                         arrays.Lengths(), arrays.Formats(), 0) == 1;
   return Check(AwaitResult(sent, statement), statement);
+}
+
+void Connection::Prepare(std::string_view name, std::string_view sql) {
+  const std::string statement(name);
+  if (std::find(prepared_.begin(), prepared_.end(), statement) != prepared_.end()) return;
+  const std::string text(sql);
+  Check(AwaitResult(PQsendPrepare(connection_, statement.c_str(), text.c_str(), 0, nullptr) == 1, statement),
+        statement);
+  prepared_.push_back(statement);
 }
 
 void Connection::BeginCopy(std::string_view copy_sql) {

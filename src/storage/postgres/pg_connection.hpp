@@ -70,6 +70,13 @@ class Rows {
   pg_result* result_;
 };
 
+// One prepared statement of a pipeline: its name, its SQL (prepared on first use) and its parameters.
+struct PipelinedStatement {
+  std::string_view name;
+  std::string_view sql;
+  std::vector<Param> params;
+};
+
 // One libpq connection, used by one thread at a time. Every failure of the server to answer (connection lost,
 // statement_timeout, no answer at all within the statement timeout plus 2 s, server shutting down) throws
 // StoreUnavailable and marks the connection broken; the next call reconnects first. An SQL error (constraint,
@@ -94,6 +101,10 @@ class Connection {
   Rows ExecPrepared(std::string_view name, std::string_view sql, std::initializer_list<Param> params);
   Rows ExecPrepared(std::string_view name, std::string_view sql, const std::vector<Param>& params);
 
+  // Runs prepared statements (prepared as ExecPrepared does) in one round trip, in pipeline mode; their results
+  // in order. Any failure leaves the connection to be reconnected on the next call.
+  std::vector<Rows> ExecPreparedPipeline(const std::vector<PipelinedStatement>& statements);
+
   // Starts `COPY ... FROM STDIN`; then CopyData any number of times and EndCopy (throws SqlError for bad data).
   void BeginCopy(std::string_view copy_sql);
   // Sends a chunk of COPY data (buffered; flushed as libpq sees fit).
@@ -108,6 +119,15 @@ class Connection {
 
  private:
   void EnsureConnected();
+  // Prepares `sql` as `name` on this connection unless it already is.
+  void Prepare(std::string_view name, std::string_view sql);
+  // When a reply must have come: now plus the statement timeout plus kClientDeadlineMarginMs.
+  [[nodiscard]] std::chrono::steady_clock::time_point Deadline() const;
+  // Sends what libpq has buffered; false when the connection failed.
+  bool Flush(std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what);
+  // Waits for and takes the next result (nullptr at the end of a command's results); false when the connection failed.
+  bool NextResult(std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what,
+                  pg_result*& result);
   // The result of the command just sent (`sent` false: none), waiting at most the statement timeout plus
   // kClientDeadlineMarginMs (without limit when the timeout is 0); nullptr when the connection failed.
   pg_result* AwaitResult(bool sent, std::string_view what);

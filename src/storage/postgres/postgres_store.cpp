@@ -250,6 +250,32 @@ class PostgresSession final : public StoreSession {
     return rows.Count() > 0 ? rows.Int(0, 0) : 0;
   }
 
+  CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
+    assert(offset >= 0 && limit >= 0);
+    const bool with_start = query.created_from.has_value();
+    const auto slot = static_cast<std::size_t>(query.order) * 2 + (with_start ? 1 : 0);
+    const IntText client(query.client_user_id);
+    const IntText page_size(limit);
+    const IntText skip(offset);
+    const IntText start(with_start ? query.created_from->millis : 0);
+    std::vector<Param> count_params{client.AsParam()};
+    std::vector<Param> page_params{client.AsParam(), page_size.AsParam(), skip.AsParam()};
+    if (with_start) {
+      count_params.push_back(start.AsParam());
+      page_params.push_back(start.AsParam());
+    }
+    const std::string page_name = "store_page_" + std::to_string(slot);
+    const auto results = Db().ExecPreparedPipeline(
+        {{with_start ? "store_count_from" : "store_count", pg::CountMadeBookingsSql(with_start), count_params},
+         {page_name, pg::MadeBookingsPageSql(query.order, with_start), page_params}});
+    CountedPage counted;
+    counted.total = results[0].Count() > 0 ? results[0].Int(0, 0) : 0;
+    const Rows& rows = results[1];
+    counted.rows.reserve(static_cast<std::size_t>(rows.Count()));
+    for (int row = 0; row < rows.Count(); ++row) counted.rows.push_back(ReadBooking(rows, row));
+    return counted;
+  }
+
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
                                               std::int32_t limit) override {
     assert(offset >= 0 && limit >= 0);
