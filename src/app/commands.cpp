@@ -1,21 +1,23 @@
 #include "app/commands.hpp"
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <charconv>
-#include <cstring>
-#include <sstream>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <vector>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "api/router.hpp"
 #include "auth/secrets.hpp"
 #include "core/error.hpp"
 #include "importer/demo_data.hpp"
+#include "importer/generator.hpp"
 #include "importer/importer.hpp"
 #include "service/oauth_service_impl.hpp"
 #include "service/service_clock.hpp"
@@ -75,8 +77,8 @@ std::string IssueToken(Store& store, UserId user_id, const std::string& client_i
 std::vector<std::string> SandboxDemoRedirectUris(const std::string& host, std::uint16_t port) {
   const std::string suffix = ":" + std::to_string(port) + "/demo/callback";
   std::vector<std::string> uris;
-  const bool loopback = host == "127.0.0.1" || host == "localhost" || host == "0.0.0.0" || host == "::" ||
-                        host == "::1";
+  const bool loopback =
+      host == "127.0.0.1" || host == "localhost" || host == "0.0.0.0" || host == "::" || host == "::1";
   if (!loopback) uris.push_back("http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + suffix);
   if (loopback || host == "0.0.0.0" || host == "::") {
     uris.push_back("http://127.0.0.1" + suffix);
@@ -98,7 +100,8 @@ int RunServe(const ServeCommand& command) {
   std::optional<ServiceClock> clock;
   if (command.start_clock_at) {
     const std::optional<LocalDateTime> start = ParseLocalDateTime(*command.start_clock_at);
-    if (!start) throw UsageError("--now must be a local time yyyy-MM-ddTHH:mm:ss[.fff], got '" + *command.start_clock_at + "'");
+    if (!start)
+      throw UsageError("--now must be a local time yyyy-MM-ddTHH:mm:ss[.fff], got '" + *command.start_clock_at + "'");
     clock.emplace(command.zone, *start);
   } else {
     clock.emplace(command.zone);
@@ -114,7 +117,8 @@ int RunServe(const ServeCommand& command) {
   }
   std::string demo_token;
   if (!command.database_given) {
-    demo_token = IssueToken(*store, kDemoClientUserId, kDemoClientId, std::string(kPhoneChatBookingsScope), std::int64_t{24} * 3600);
+    demo_token = IssueToken(*store, kDemoClientUserId, kDemoClientId, std::string(kPhoneChatBookingsScope),
+                            std::int64_t{24} * 3600);
   }
 
   OAuthLifetimes lifetimes;
@@ -144,8 +148,8 @@ int RunServe(const ServeCommand& command) {
       [&](std::uint16_t port) {
         const std::string base = "http://" + options.host + ":" + std::to_string(port);
         // The demo page runs on whatever address the sandbox serves: its callback must be registered there.
-        const bool has_demo_page = oauth_projects.SetRedirectUris(
-            kSandboxDemoClientId, SandboxDemoRedirectUris(options.host, port));
+        const bool has_demo_page =
+            oauth_projects.SetRedirectUris(kSandboxDemoClientId, SandboxDemoRedirectUris(options.host, port));
         std::fprintf(stderr, "phonechat-api listening on %s (database %s, zone %s)\n", base.c_str(),
                      DisplayDatabaseUrl(command.database_url).c_str(), clock->ZoneName().c_str());
         if (!demo_token.empty()) {
@@ -192,8 +196,8 @@ int RunToken(const TokenCommand& command) {
   const std::string scopes = NormaliseScopes(command.scope);
   if (scopes.empty()) throw UsageError("--scope must name at least one scope");
   std::unique_ptr<Store> store = OpenStore(command.database_url);
-  const std::string token = IssueToken(*store, static_cast<UserId>(command.user_id), command.client_id,
-                                       scopes, command.expires_in_seconds);
+  const std::string token =
+      IssueToken(*store, static_cast<UserId>(command.user_id), command.client_id, scopes, command.expires_in_seconds);
   std::printf("%s\n", token.c_str());
   return 0;
 }
@@ -203,6 +207,20 @@ int RunMigrate(const MigrateCommand& command) {
   OpenStore(command.database_url);
   OpenOAuthStore(command.database_url);
   std::printf("schema version %d\n", kStoreSchemaVersion);
+  return 0;
+}
+
+int RunGenerate(const GenerateCommand& command) {
+  GeneratorOptions options;
+  options.users = command.users;
+  options.bookings = command.bookings;
+  options.seed = command.seed;
+  options.heavy_clients = command.heavy_clients;
+  options.heavy_size = command.heavy_size;
+  if (const auto error = GeneratorOptionsError(options); !error.empty()) throw UsageError(error);
+  GenerateDataSet(options, std::cout);
+  std::cout.flush();
+  if (!std::cout) throw std::runtime_error("cannot write to standard output");
   return 0;
 }
 

@@ -21,11 +21,11 @@ struct ServeCommand {
   double drain_seconds = 20;
   bool access_log = true;
   std::vector<std::string> read_replica_urls;  // --db-read: PostgreSQL replicas the lists are read from
-  std::string issuer;                           // OAuth issuer URL; empty: taken from each request's Host
-  std::int64_t access_token_lifetime = 1200;    // seconds
+  std::string issuer;                          // OAuth issuer URL; empty: taken from each request's Host
+  std::int64_t access_token_lifetime = 1200;   // seconds
   std::int64_t refresh_token_lifetime = 14 * 24 * 3600;
   std::int64_t code_lifetime = 60;
-  unsigned blocking_threads = 2;                // password hashing pool
+  unsigned blocking_threads = 2;  // password hashing pool
 };
 
 // `import`: the options after parsing.
@@ -55,11 +55,21 @@ struct MigrateCommand {
   std::string database_url = kDefaultDatabaseUrl;
 };
 
+// `generate`: the options after parsing.
+struct GenerateCommand {
+  std::int64_t users = 0;
+  std::int64_t bookings = 0;
+  std::uint64_t seed = 1;
+  std::int64_t heavy_clients = 0;
+  std::int64_t heavy_size = 0;
+};
+
 // Each runs one command and returns the process exit code; UsageError escapes for the caller to print.
 int RunServe(const ServeCommand& command);
 int RunImport(const ImportCommand& command);
 int RunToken(const TokenCommand& command);
 int RunRevoke(const RevokeCommand& command);
 int RunMigrate(const MigrateCommand& command);
+int RunGenerate(const GenerateCommand& command);
 
 }  // namespace phonechat

@@ -1,11 +1,11 @@
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <string>
-
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "app/commands.hpp"
 #include "app/project_commands.hpp"
@@ -34,11 +34,13 @@ int main(int argc, char** argv) {
   phonechat::ServeCommand serve;
   CLI::App* serve_command = app.add_subcommand("serve", "Serve the API (the sandbox, with demo data, by default)");
   serve_command->set_config("--config", "", "Read options from this TOML/INI file");
-  CLI::Option* serve_db = serve_command->add_option("--db", serve.database_url,
-                                                    "Database URL (default sqlite://./phonechat.db, the sandbox)")
-                              ->envname("PHONECHAT_DB");
-  serve_command->add_option("--db-read", serve.read_replica_urls,
-                            "A PostgreSQL read replica the lists are read from (repeatable; threads take them in turn)");
+  CLI::Option* serve_db =
+      serve_command
+          ->add_option("--db", serve.database_url, "Database URL (default sqlite://./phonechat.db, the sandbox)")
+          ->envname("PHONECHAT_DB");
+  serve_command->add_option(
+      "--db-read", serve.read_replica_urls,
+      "A PostgreSQL read replica the lists are read from (repeatable; threads take them in turn)");
   serve_command->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free port)")
       ->envname("PHONECHAT_LISTEN")
       ->capture_default_str();
@@ -48,8 +50,9 @@ int main(int argc, char** argv) {
   serve_command->add_option("--zone", serve.zone, "IANA time zone of the service's local dates")
       ->envname("PHONECHAT_ZONE")
       ->capture_default_str();
-  serve_command->add_option("--now", serve.start_clock_at,
-                            "Start the service clock at this local time (yyyy-MM-ddTHH:mm:ss), for reproducible sandboxes");
+  serve_command->add_option(
+      "--now", serve.start_clock_at,
+      "Start the service clock at this local time (yyyy-MM-ddTHH:mm:ss), for reproducible sandboxes");
   serve_command->add_option("--drain-time", serve.drain_seconds, "Seconds to finish in-flight requests on SIGTERM")
       ->envname("PHONECHAT_DRAIN_TIME")
       ->check(CLI::Range(0.0, 3600.0))
@@ -60,8 +63,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"stdout", "off"}))
       ->capture_default_str();
 
-  serve_command->add_option("--issuer", serve.issuer,
-                            "Public base URL of the Unified Login (default: http://<Host header>)")
+  serve_command
+      ->add_option("--issuer", serve.issuer, "Public base URL of the Unified Login (default: http://<Host header>)")
       ->envname("PHONECHAT_ISSUER");
   serve_command->add_option("--access-token-lifetime", serve.access_token_lifetime, "Seconds an access token lives")
       ->envname("PHONECHAT_ACCESS_TOKEN_LIFETIME")
@@ -75,8 +78,9 @@ int main(int argc, char** argv) {
       ->envname("PHONECHAT_CODE_LIFETIME")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{600}))
       ->capture_default_str();
-  serve_command->add_option("--blocking-threads", serve.blocking_threads,
-                            "Threads that hash passwords and secrets (bounds their concurrency)")
+  serve_command
+      ->add_option("--blocking-threads", serve.blocking_threads,
+                   "Threads that hash passwords and secrets (bounds their concurrency)")
       ->envname("PHONECHAT_BLOCKING_THREADS")
       ->check(CLI::Range(1U, 64U))
       ->capture_default_str();
@@ -109,6 +113,23 @@ int main(int argc, char** argv) {
       app.add_subcommand("migrate", "Create the schema in a new database or bring an older one up to date");
   AddDatabaseOption(*migrate_command, migrate.database_url);
 
+  phonechat::GenerateCommand generate;
+  CLI::App* generate_command =
+      app.add_subcommand("generate", "Write a synthetic data set in the import format to standard output");
+  generate_command->add_option("--users", generate.users, "Users in all: a tenth candidates, the rest clients")
+      ->required()
+      ->check(CLI::Range(std::int64_t{2}, std::int64_t{2147483647}));
+  generate_command->add_option("--bookings", generate.bookings, "Bookings spread over the ordinary clients")
+      ->required()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{2147483647}));
+  generate_command->add_option("--seed", generate.seed, "Seed of the generator: same arguments, same bytes")
+      ->capture_default_str();
+  generate_command->add_option("--heavy-clients", generate.heavy_clients, "Clients with --heavy-size bookings each")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{2147483647}));
+  generate_command
+      ->add_option("--heavy-size", generate.heavy_size, "Bookings of each heavy client, on top of --bookings")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{2147483647}));
+
   phonechat::ProjectCreateCommand project_create;
   std::string project_database_url = phonechat::kDefaultDatabaseUrl;
   std::string project_client_id;
@@ -139,15 +160,18 @@ int main(int argc, char** argv) {
     const std::string name = argv[1];
     const auto subcommands = app.get_subcommands([&](CLI::App* command) { return command->check_name(name); });
     if (subcommands.empty()) {
-      std::fprintf(stderr, "%s: unknown command '%s' (commands: serve, import, token, revoke, project, migrate; see --help)\n", kProgram,
-                   name.c_str());
+      std::fprintf(
+          stderr,
+          "%s: unknown command '%s' (commands: serve, import, token, revoke, project, migrate, generate; see --help)\n",
+          kProgram, name.c_str());
       return 2;
     }
   }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // CLI11 prints the message; misuse of any command exits 2, as its UsageErrors do (--help exits 0).
+    return app.exit(error) != 0 ? 2 : 0;
   }
 
   try {
@@ -160,6 +184,7 @@ int main(int argc, char** argv) {
     if (*token_command) return phonechat::RunToken(token);
     if (*revoke_command) return phonechat::RunRevoke(revoke);
     if (*migrate_command) return phonechat::RunMigrate(migrate);
+    if (*generate_command) return phonechat::RunGenerate(generate);
     if (*project_create_command) {
       project_create.database_url = project_database_url;
       return phonechat::RunProjectCreate(project_create);
