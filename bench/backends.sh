@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The list on SQLite and on PostgreSQL (loopback), measured in one run on the same data: the import rate of each
-# backend, then `GET /v1/PhoneChat/MadeBookings` (page of 50, JSON) with the server pinned to core 0 on one serving
-# thread and wrk pinned to core 1. Prints one Markdown table. Starts a throwaway PostgreSQL cluster and stops and
+# backend, then `GET /v1/PhoneChat/MadeBookings` (page of 50, JSON) with the server pinned to core 0 (one serving
+# thread; on PostgreSQL also eight, which hide the round trips a serving thread waits for) and wrk pinned to core 1. Prints one Markdown table. Starts a throwaway PostgreSQL cluster and stops and
 # removes everything it started.
 #   bench/backends.sh [CLIENTS] [PER_CLIENT] [SECONDS]    (defaults 2000 clients x 50 bookings, 10 s per run)
 # Needs a release build (scripts/build.sh release), node, wrk, taskset and the PostgreSQL 15 server binaries.
@@ -43,11 +43,11 @@ import_rate() {
   awk -v n="$bookings" -v a="$started" -v b="$ended" 'BEGIN { printf "%.0f", n / (b - a) }'
 }
 
-# Serves `url` on core 0, drives it from core 1; prints "requests/s p50 p99".
+# Serves `url` on core 0 with `threads` serving threads, drives it from core 1; prints "requests/s p50 p99".
 measure() {
-  local url=$1 token port out
+  local url=$1 threads=$2 token port out
   token=$("$bin" token --db "$url" --user 10 --client-id bench-app --scope account_phonechat_bookings --expires-in 3600)
-  taskset -c 0 "$bin" serve --db "$url" --listen 127.0.0.1:0 --threads 1 --access-log off 2>"$work/serve.log" &
+  taskset -c 0 "$bin" serve --db "$url" --listen 127.0.0.1:0 --threads "$threads" --access-log off 2>"$work/serve.log" &
   server_pid=$!
   for _ in $(seq 1 100); do
     port=$(sed -nE 's#.*listening on http://127\.0\.0\.1:([0-9]+).*#\1#p' "$work/serve.log")
@@ -71,13 +71,16 @@ measure() {
 
 sqlite_import=$(import_rate "sqlite://$work/bench.db")
 pg_import=$(import_rate "$pg_url")
-read -r sqlite_rps sqlite_p50 sqlite_p99 < <(measure "sqlite://$work/bench.db")
-read -r pg_rps pg_p50 pg_p99 < <(measure "$pg_url")
+read -r sqlite_rps sqlite_p50 sqlite_p99 < <(measure "sqlite://$work/bench.db" 1)
+read -r pg_rps pg_p50 pg_p99 < <(measure "$pg_url" 1)
+read -r pg8_rps pg8_p50 pg8_p99 < <(measure "$pg_url" 8)
 
-echo "Data: $clients clients x $per_client bookings ($bookings bookings); page of 50, JSON; 1 serving thread on core 0,"
+echo "Data: $clients clients x $per_client bookings ($bookings bookings); page of 50, JSON; the server on core 0,"
 echo "wrk -t1 -c32 -d${seconds}s on core 1; PostgreSQL 15 on loopback (test settings: fsync off)."
 echo
-echo "| Backend | import (bookings/s) | list (requests/s) | p50 | p99 | list vs SQLite |"
-echo "|---|---|---|---|---|---|"
-echo "| SQLite | $sqlite_import | $sqlite_rps | $sqlite_p50 | $sqlite_p99 | 1.00 |"
-echo "| PostgreSQL | $pg_import | $pg_rps | $pg_p50 | $pg_p99 | $(awk -v a="$pg_rps" -v b="$sqlite_rps" 'BEGIN { printf "%.2f", a / b }') |"
+ratio() { awk -v a="$1" -v b="$sqlite_rps" 'BEGIN { printf "%.2f", a / b }'; }
+echo "| Backend | serving threads | import (bookings/s) | list (requests/s) | p50 | p99 | list vs SQLite |"
+echo "|---|---|---|---|---|---|---|"
+echo "| SQLite | 1 | $sqlite_import | $sqlite_rps | $sqlite_p50 | $sqlite_p99 | 1.00 |"
+echo "| PostgreSQL | 1 | $pg_import | $pg_rps | $pg_p50 | $pg_p99 | $(ratio "$pg_rps") |"
+echo "| PostgreSQL | 8 | | $pg8_rps | $pg8_p50 | $pg8_p99 | $(ratio "$pg8_rps") |"
