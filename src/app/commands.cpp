@@ -50,21 +50,6 @@ bool SandboxFileIsNew(const ServeCommand& command) {
   return !std::filesystem::exists("phonechat.db");
 }
 
-// Scopes as stored: single spaces between them, none around.
-std::string NormaliseScopes(std::string_view scopes) {
-  std::string normalised;
-  std::size_t position = 0;
-  while (position < scopes.size()) {
-    const auto start = scopes.find_first_not_of(" \t", position);
-    if (start == std::string_view::npos) break;
-    const auto end = std::min(scopes.find_first_of(" \t", start), scopes.size());
-    if (!normalised.empty()) normalised += ' ';
-    normalised.append(scopes.substr(start, end - start));
-    position = end;
-  }
-  return normalised;
-}
-
 std::string IssueToken(Store& store, UserId user_id, const std::string& client_id, const std::string& scope,
                        std::int64_t expires_in_seconds) {
   std::string token = GenerateToken();
@@ -193,7 +178,7 @@ int RunImport(const ImportCommand& command) {
 }
 
 int RunToken(const TokenCommand& command) {
-  const std::string scopes = NormaliseScopes(command.scope);
+  const std::string scopes = JoinScopes(SplitScopes(command.scope, " \t"));
   if (scopes.empty()) throw UsageError("--scope must name at least one scope");
   std::unique_ptr<Store> store = OpenStore(command.database_url);
   const std::string token =

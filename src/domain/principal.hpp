@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/booking.hpp"
 
@@ -19,5 +20,11 @@ struct Principal {
   // True when `scope` is one of the granted scopes.
   [[nodiscard]] bool HasScope(std::string_view scope) const;
 };
+
+// `scopes` as one space-separated string: the form tokens, grants and token responses carry.
+std::string JoinScopes(const std::vector<std::string>& scopes);
+
+// The non-empty names in `text`, split at any of `separators`.
+std::vector<std::string> SplitScopes(std::string_view text, std::string_view separators = " ");
 
 }  // namespace phonechat

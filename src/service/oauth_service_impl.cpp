@@ -30,15 +30,6 @@ std::int64_t UnixMillisNow() {
       .count();
 }
 
-std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string joined;
-  for (const auto& scope : scopes) {
-    if (!joined.empty()) joined += ' ';
-    joined += scope;
-  }
-  return joined;
-}
-
 // `scopes` in KnownScopes() order, without duplicates; unknown names (none are stored) are kept at the end.
 std::vector<std::string> OrderScopes(const std::vector<std::string>& scopes) {
   std::vector<std::string> ordered;
@@ -49,19 +40,6 @@ std::vector<std::string> OrderScopes(const std::vector<std::string>& scopes) {
     if (std::find(ordered.begin(), ordered.end(), scope) == ordered.end()) ordered.push_back(scope);
   }
   return ordered;
-}
-
-std::vector<std::string> SplitScopes(std::string_view text, std::string_view separators) {
-  std::vector<std::string> names;
-  std::size_t position = 0;
-  while (position < text.size()) {
-    const auto start = text.find_first_not_of(separators, position);
-    if (start == std::string_view::npos) break;
-    const auto end = std::min(text.find_first_of(separators, start), text.size());
-    names.emplace_back(text.substr(start, end - start));
-    position = end;
-  }
-  return names;
 }
 
 // RFC 7636 §4.1: code-verifier (and, for S256, the challenge) = 43*128 unreserved characters.

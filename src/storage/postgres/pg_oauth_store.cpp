@@ -1,9 +1,6 @@
 #include "storage/postgres/pg_oauth_store.hpp"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -18,6 +15,7 @@
 #include "domain/made_bookings_query.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_schema.hpp"
+#include "storage/redirect_uris.hpp"
 
 namespace phonechat {
 
@@ -178,41 +176,6 @@ pg::Param OptionalText(const std::optional<std::string>& text) {
   return text ? pg::Param::Text(*text) : pg::Param::Null();
 }
 
-std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string joined;
-  for (const auto& scope : scopes) {
-    if (!joined.empty()) joined += ' ';
-    joined += scope;
-  }
-  return joined;
-}
-
-std::vector<std::string> SplitScopes(std::string_view text) {
-  std::vector<std::string> scopes;
-  std::size_t position = 0;
-  while (position < text.size()) {
-    const auto start = text.find_first_not_of(' ', position);
-    if (start == std::string_view::npos) break;
-    const auto end = std::min(text.find(' ', start), text.size());
-    scopes.emplace_back(text.substr(start, end - start));
-    position = end;
-  }
-  return scopes;
-}
-
-std::vector<std::string> ParseUris(std::string_view json) {
-  std::vector<std::string> uris;
-  boost::system::error_code error;
-  const auto value = boost::json::parse(json, error);
-  // The column is written only by this program: anything but an array of strings is a damaged database.
-  if (error || !value.is_array()) throw std::runtime_error("projects.redirect_uris is not a JSON array");
-  for (const auto& uri : value.get_array()) {
-    if (!uri.is_string()) throw std::runtime_error("projects.redirect_uris holds a non-string");
-    uris.emplace_back(uri.get_string().data(), uri.get_string().size());
-  }
-  return uris;
-}
-
 OAuthProject ReadProject(const pg::Rows& rows, int row) {
   OAuthProject project;
   project.project_id = rows.Int(row, 0);
@@ -221,7 +184,7 @@ OAuthProject ReadProject(const pg::Rows& rows, int row) {
   project.api_key = rows.Text(row, 3);
   project.client_id = rows.Text(row, 4);
   if (!rows.IsNull(row, 5)) project.client_secret_hash = std::string(rows.Text(row, 5));
-  project.redirect_uris = ParseUris(rows.Text(row, 6));
+  project.redirect_uris = ParseRedirectUris(rows.Text(row, 6));
   project.implicit_grant = rows.Bool(row, 7);
   project.active = rows.Bool(row, 8);
   return project;
@@ -384,7 +347,7 @@ class PostgresOAuthStore final : public OAuthStore {
   }
 
   ProjectId CreateProject(const ProjectRecord& project) override {
-    const std::string uris = boost::json::serialize(boost::json::value_from(project.redirect_uris));
+    const std::string uris = RedirectUrisJson(project.redirect_uris);
     const pg::IntText owner(project.owner_user_id);
     try {
       return WithConnection([&](pg::Connection& connection) {
@@ -432,7 +395,7 @@ class PostgresOAuthStore final : public OAuthStore {
 
   bool SetRedirectUris(std::string_view client_id, const std::vector<std::string>& uris) override {
     if (HoldsNul(client_id)) return false;
-    const std::string json = boost::json::serialize(boost::json::value_from(uris));
+    const std::string json = RedirectUrisJson(uris);
     return WithConnection([&](pg::Connection& connection) {
       return Run(connection, kSetRedirectUris, {pg::Param::Text(client_id), pg::Param::Text(json)}).Affected() > 0;
     });

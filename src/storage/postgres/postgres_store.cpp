@@ -1,7 +1,5 @@
 #include "storage/postgres/postgres_store.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
 #include <cassert>
 #include <charconv>
 #include <mutex>
@@ -16,6 +14,7 @@
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_queries.hpp"
 #include "storage/postgres/pg_schema.hpp"
+#include "storage/redirect_uris.hpp"
 
 namespace phonechat {
 
@@ -450,7 +449,7 @@ class PostgresWriteBatch final : public WriteBatch {
     if (by_key.Count() > 0 && by_key.Text(0, 0) != project.client_id) {
       return Refuse("Project.ApiKey is already used by another project");
     }
-    const std::string redirect_uris = boost::json::serialize(boost::json::value_from(project.redirect_uris));
+    const std::string redirect_uris = RedirectUrisJson(project.redirect_uris);
     const IntText owner(project.owner_user_id);
     Run(kUpsertProject, {Text(project.name), owner.AsParam(), Text(project.api_key), Text(project.client_id),
                          OptionalText(project.client_secret_hash), Text(redirect_uris), Bool(project.implicit_grant),
@@ -642,7 +641,7 @@ class PostgresWriteBatch final : public WriteBatch {
   bool any_replace_ = false;
   bool copy_open_ = false;
   bool committed_ = false;
-  std::string pending_;                      // COPY data not sent yet
+  std::string pending_;  // COPY data not sent yet
   std::unordered_map<UserId, bool> known_users_;
   std::optional<std::pair<std::int64_t, std::string>> rejected_;  // the earliest refused record, for Commit()
 };

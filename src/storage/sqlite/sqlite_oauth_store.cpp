@@ -1,9 +1,6 @@
 #include "storage/sqlite/sqlite_oauth_store.hpp"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
 #include <chrono>
 #include <filesystem>
 #include <mutex>
@@ -14,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "domain/made_bookings_query.hpp"
+#include "storage/redirect_uris.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/schema.hpp"
 
@@ -24,41 +22,6 @@ namespace {
 using sqlite::Connection;
 using sqlite::ScopedReset;
 using sqlite::Statement;
-
-std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string joined;
-  for (const auto& scope : scopes) {
-    if (!joined.empty()) joined += ' ';
-    joined += scope;
-  }
-  return joined;
-}
-
-std::vector<std::string> SplitScopes(std::string_view text) {
-  std::vector<std::string> scopes;
-  std::size_t position = 0;
-  while (position < text.size()) {
-    const auto start = text.find_first_not_of(' ', position);
-    if (start == std::string_view::npos) break;
-    const auto end = std::min(text.find(' ', start), text.size());
-    scopes.emplace_back(text.substr(start, end - start));
-    position = end;
-  }
-  return scopes;
-}
-
-std::vector<std::string> ParseUris(std::string_view json) {
-  std::vector<std::string> uris;
-  boost::system::error_code error;
-  const auto value = boost::json::parse(json, error);
-  // The column is written only by this program: anything but an array of strings is a damaged file.
-  if (error || !value.is_array()) throw std::runtime_error("projects.redirect_uris is not a JSON array");
-  for (const auto& uri : value.get_array()) {
-    if (!uri.is_string()) throw std::runtime_error("projects.redirect_uris holds a non-string");
-    uris.emplace_back(uri.get_string().data(), uri.get_string().size());
-  }
-  return uris;
-}
 
 // BEGIN IMMEDIATE takes the write lock up front: a read-then-write transaction that began deferred could find
 // the lock taken when it tries to write and fail instead of waiting.
@@ -92,7 +55,7 @@ OAuthProject ReadProject(const Statement& row) {
   project.api_key = row.Text(3);
   project.client_id = row.Text(4);
   project.client_secret_hash = row.OptionalText(5);
-  project.redirect_uris = ParseUris(row.Text(6));
+  project.redirect_uris = ParseRedirectUris(row.Text(6));
   project.implicit_grant = row.Int(7) != 0;
   project.active = row.Int(8) != 0;
   return project;
@@ -195,7 +158,7 @@ class SqliteOAuthStore final : public OAuthStore {
                                            : "a project with this API key already exists");
       }
     }
-    const std::string uris = boost::json::serialize(boost::json::value_from(project.redirect_uris));
+    const std::string uris = RedirectUrisJson(project.redirect_uris);
     auto& insert = Prepared(
         "INSERT INTO projects (name, owner_user_id, api_key, client_id, client_secret_hash, redirect_uris, "
         "implicit_grant, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
@@ -237,7 +200,7 @@ class SqliteOAuthStore final : public OAuthStore {
 
   bool SetRedirectUris(std::string_view client_id, const std::vector<std::string>& uris) override {
     auto lock = Lock();
-    const std::string json = boost::json::serialize(boost::json::value_from(uris));
+    const std::string json = RedirectUrisJson(uris);
     auto& update = Prepared("UPDATE projects SET redirect_uris = ?2 WHERE client_id = ?1");
     ScopedReset reset(update);
     update.BindText(1, client_id);

@@ -1,7 +1,5 @@
 #include "storage/sqlite/sqlite_store.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
 #include <cassert>
 #include <chrono>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "storage/redirect_uris.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/queries.hpp"
 #include "storage/sqlite/schema.hpp"
@@ -341,7 +340,7 @@ class SqliteWriteBatch final : public WriteBatch {
         return "Project.ApiKey is already used by another project";
       }
     }
-    const std::string redirect_uris = boost::json::serialize(boost::json::value_from(project.redirect_uris));
+    const std::string redirect_uris = RedirectUrisJson(project.redirect_uris);
     auto& upsert = Prepare(writer_->upsert_project,
                            "INSERT INTO projects (name, owner_user_id, api_key, client_id, client_secret_hash, "
                            "redirect_uris, implicit_grant, active) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
