@@ -162,7 +162,13 @@ export async function startServer(db, { now, zone, threads, drainTime, extraArgs
   if (now !== undefined && CAN.now) args.push('--now', now);
   if (drainTime !== undefined && CAN.drainTime) args.push('--drain-time', String(drainTime));
   args.push(...extraArgs);
-  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnServer(args, { timeoutMs });
+}
+
+// Spawns the binary with `args` (a `serve` command) in `cwd` with `env`, and resolves once it reports the port it
+// listens on: { proc, args, port, logLines (stdout lines), stderr(), exited, stop() }. Killed when the process exits.
+export async function spawnServer(args, { cwd, env, timeoutMs = 20000 } = {}) {
+  const proc = spawn(BIN, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(proc);
   const srv = { proc, args, logLines: [], stderrText: '', port: null };
   let outBuf = '';

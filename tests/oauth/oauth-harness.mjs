@@ -5,12 +5,10 @@
 // login/consent steps, token requests, and a record of every secret the tests handle so that the server's
 // output can be searched for them at the end of each file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { after } from 'node:test';
-import { BIN, importRecords, newDb, runCli, startServer, tempDir } from '../blackbox/harness.mjs';
+import { BIN, importRecords, newDb, runCli, spawnServer, startServer, tempDir } from '../blackbox/harness.mjs';
 
 export { BIN, importRecords, newDb, runCli, startServer, tempDir };
 
@@ -46,10 +44,6 @@ class SecretRecord {
 export const secrets = new SecretRecord();
 
 const startedServers = [];
-const spawned = new Set();
-process.on('exit', () => {
-  for (const proc of spawned) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-});
 // A test that fails half-way leaves its server running; a live child keeps the test process from exiting, so
 // every file stops whatever it started once its tests are done.
 after(async () => {
@@ -71,52 +65,9 @@ export async function startSandbox({ extraArgs = [], timeoutMs = 30000 } = {}) {
   const dir = tempDir();
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k.startsWith('PHONECHAT_') && k !== 'PHONECHAT_BIN') delete env[k];
-  const args = ['serve', '--listen', '127.0.0.1:0', ...extraArgs];
-  const proc = spawn(BIN, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  spawned.add(proc);
-  const srv = { proc, args, logLines: [], stderrText: '', port: null, dir };
+  const srv = await spawnServer(['serve', '--listen', '127.0.0.1:0', ...extraArgs], { cwd: dir, env, timeoutMs });
+  srv.dir = dir;
   srv.db = { file: path.join(dir, 'phonechat.db'), url: `sqlite://${path.join(dir, 'phonechat.db')}`, dir };
-  let outBuf = '';
-  proc.stdout.setEncoding('utf8').on('data', (d) => {
-    outBuf += d;
-    let nl;
-    while ((nl = outBuf.indexOf('\n')) >= 0) {
-      srv.logLines.push(outBuf.slice(0, nl));
-      outBuf = outBuf.slice(nl + 1);
-    }
-  });
-  srv.exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  srv.stderr = () => srv.stderrText;
-  srv.port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`sandbox did not report listening within ${timeoutMs} ms; stderr: ${srv.stderrText}`));
-    }, timeoutMs);
-    proc.stderr.setEncoding('utf8').on('data', (d) => {
-      srv.stderrText += d;
-      const m = /listening on (?:http:\/\/)?127\.0\.0\.1:(\d+)/.exec(srv.stderrText);
-      if (m && +m[1] > 0) {
-        clearTimeout(timer);
-        resolve(+m[1]);
-      }
-    });
-    proc.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    srv.exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`sandbox exited (${code ?? signal}) before listening; stderr: ${srv.stderrText}`));
-    });
-  });
-  srv.stop = async (killAfterMs = 10000) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return srv.exited;
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
-    const r = await srv.exited;
-    clearTimeout(timer);
-    return r;
-  };
   srv.base = `http://127.0.0.1:${srv.port}`;
   // The sandbox publishes its demo credentials on one banner line by design; everything else is searched.
   srv.output = () => `${srv.logLines.join('\n')}\n${srv.stderr().split('\n').filter((line) => !SANDBOX_BANNER.test(line)).join('\n')}`;
