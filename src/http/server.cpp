@@ -8,13 +8,17 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,7 +28,13 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/context/fiber.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
+#include <boost/context/stack_context.hpp>
 #include <boost/intrusive/list.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -33,7 +43,14 @@
 #include <limits>
 #include <memory_resource>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+#include "core/io_wait.hpp"
 
 namespace phonechat::http {
 namespace {
@@ -53,6 +70,8 @@ using Acceptor = asio::ip::tcp::acceptor::rebind_executor<Executor>::other;
 using Resolver = asio::ip::tcp::resolver::rebind_executor<Executor>::other;
 using Timer = asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, Executor>;
 using SignalSet = asio::basic_signal_set<Executor>;
+using Descriptor = asio::posix::basic_stream_descriptor<Executor>;
+using Yield = asio::basic_yield_context<Executor>;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable_t<Executor>{});
 
 // The header fields and body of a request live in a per-connection arena that is reset between requests, so
@@ -72,6 +91,15 @@ constexpr std::size_t kCrlf = 2;
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr std::size_t kLingerBytes = std::size_t{1} << 20;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// The stack of a request's coroutine (ServerOptions::suspendable), guard page included; the sanitizers' instrumented
+// frames need several times more. Only the pages a request touches are ever backed by memory.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t kStackBytes = std::size_t{2} << 20;
+#else
+constexpr std::size_t kStackBytes = std::size_t{256} << 10;
+#endif
+// Stacks a serving thread keeps for reuse; more in use at once are mapped and unmapped as they come and go.
+constexpr std::size_t kIdleStacks = 64;
 
 std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
 
@@ -179,9 +207,60 @@ bool IsFramingHeader(std::string_view name) {
 
 class Server;
 class Connection;
+class CoroutineWaiter;
 using ConnectionHook = boost::intrusive::list_base_hook<>;
 using ConnectionList = boost::intrusive::list<Connection, boost::intrusive::base_hook<ConnectionHook>,
                                               boost::intrusive::constant_time_size<false>>;
+using WaiterHook = boost::intrusive::list_base_hook<>;
+using WaiterList = boost::intrusive::list<CoroutineWaiter, boost::intrusive::base_hook<WaiterHook>,
+                                          boost::intrusive::constant_time_size<false>>;
+
+// The stacks of one serving thread's request coroutines, kept for reuse: mapping a stack and its guard page costs
+// system calls that a request should not pay each time. Used only on its own thread.
+class StackPool {
+ public:
+  StackPool() { idle_.reserve(kIdleStacks); }
+  ~StackPool() {
+    for (boost::context::stack_context& stack : idle_) allocator_.deallocate(stack);
+  }
+  StackPool(const StackPool&) = delete;
+  StackPool& operator=(const StackPool&) = delete;
+
+  // A stack, reused or new; throws std::bad_alloc.
+  boost::context::stack_context Take() {
+    if (idle_.empty()) return allocator_.allocate();
+    boost::context::stack_context stack = idle_.back();
+    idle_.pop_back();
+#if defined(__SANITIZE_ADDRESS__)
+    // What the last coroutine left poisoned on it is no concern of the next one.
+    ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
+#endif
+    return stack;
+  }
+  // Takes back a stack from Take.
+  void Give(boost::context::stack_context& stack) noexcept {
+    if (idle_.size() < kIdleStacks) {
+      idle_.push_back(stack);  // within the reserved capacity: cannot throw
+    } else {
+      allocator_.deallocate(stack);
+    }
+  }
+
+ private:
+  boost::context::protected_fixedsize_stack allocator_{kStackBytes};
+  std::vector<boost::context::stack_context> idle_;
+};
+
+// The stack allocator handed to spawn: the serving thread's pool.
+class PooledStack {
+ public:
+  explicit PooledStack(StackPool& pool) : pool_(&pool) {}
+  boost::context::stack_context allocate() { return pool_->Take(); }
+  void deallocate(boost::context::stack_context& stack) noexcept { pool_->Give(stack); }
+
+ private:
+  StackPool* pool_;
+};
 
 // One serving thread: its io_context, its handler and its connections. Touched only from its own thread, except
 // `ioc` (posted to from the accepting thread).
@@ -193,6 +272,8 @@ struct Worker {
   Server& server;
   // Declared before the io_context so that they outlive the coroutine frames it may destroy.
   ConnectionList connections;
+  WaiterList waiters;  // request coroutines suspended in IoWaiter::Wait
+  StackPool stacks;
   std::unique_ptr<RequestHandler> handler;
   bool draining = false;
   bool forcing = false;
@@ -294,6 +375,8 @@ class Connection : public ConnectionHook {
   Task<bool> Write(const Response& response, bool keep_alive, bool head_only);
   Task<void> Close(bool linger);
   Response Dispatch(const Request& request);
+  // Dispatch in a stackful coroutine of its own, with its IoWaiter installed.
+  Task<Response> DispatchInCoroutine(const Request& request);
   Task<std::optional<Response>> Defer(const Request& request, const DeferredWork& work);
   void FormatHead(const Response& response, bool keep_alive);
   Outcome Refuse(ErrorCode code) {
@@ -324,6 +407,84 @@ class Connection : public ConnectionHook {
   bool aborted_ = false;
   ErrorCode refusal_ = ErrorCode::kInternal;
 };
+
+// The IoWaiter of one request's coroutine: a wait suspends the coroutine, and the serving thread goes on with its
+// other connections and requests. It is the thread's current waiter while the coroutine runs, and hands the thread
+// back with the previous one while the coroutine is suspended.
+class CoroutineWaiter final : public IoWaiter, public WaiterHook {
+ public:
+  CoroutineWaiter(Worker& worker, const Yield& yield)
+      : worker_(worker), yield_(yield), timer_(worker.ioc), outer_(ExchangeCurrentIoWaiter(this)) {}
+  ~CoroutineWaiter() override { ExchangeCurrentIoWaiter(outer_); }
+  CoroutineWaiter(const CoroutineWaiter&) = delete;
+  CoroutineWaiter& operator=(const CoroutineWaiter&) = delete;
+
+  bool Wait(int fd, IoEvent events, Clock::time_point deadline) override;
+  // Ends the current wait at once, as if its deadline had passed (the drain is cut short).
+  void Cancel() { timer_.cancel(); }
+
+ private:
+  Worker& worker_;
+  Yield yield_;
+  Timer timer_;
+  IoWaiter* outer_;
+};
+
+bool CoroutineWaiter::Wait(int fd, IoEvent events, Clock::time_point deadline) {
+  namespace experimental = asio::experimental;
+  if (worker_.forcing) return false;
+  // A duplicate is registered with the reactor for this wait only, so that several coroutines may wait on one
+  // descriptor; a fresh registration also reports readiness that came before it.
+  const int duplicate = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (duplicate < 0) throw std::system_error(errno, std::generic_category(), "fcntl(F_DUPFD_CLOEXEC)");
+  std::optional<Descriptor> descriptor;
+  struct Release {
+    int duplicate;
+    std::optional<Descriptor>& descriptor;
+    ~Release() {
+      // Deregistered before it is closed: the reactor must not keep a registration for a number reused later.
+      if (descriptor) descriptor->release();
+      ::close(duplicate);
+    }
+  } release{duplicate, descriptor};
+  descriptor.emplace(worker_.ioc, duplicate);
+  timer_.expires_at(deadline);
+  worker_.waiters.push_back(*this);
+  struct Handover {
+    CoroutineWaiter& waiter;
+    explicit Handover(CoroutineWaiter& w) : waiter(w) { ExchangeCurrentIoWaiter(waiter.outer_); }
+    ~Handover() {
+      waiter.outer_ = ExchangeCurrentIoWaiter(&waiter);
+      waiter.worker_.waiters.erase(waiter.worker_.waiters.iterator_to(waiter));
+    }
+  } handover(*this);
+  // Whichever completes first cancels the others; the group completes once all have.
+  switch (events) {
+    case IoEvent::kReadable: {
+      const auto [order, ready, timer] =
+          experimental::make_parallel_group(descriptor->async_wait(Descriptor::wait_read, asio::deferred),
+                                            timer_.async_wait(asio::deferred))
+              .async_wait(experimental::wait_for_one(), yield_);
+      return order[0] == 0 && !ready;
+    }
+    case IoEvent::kWritable: {
+      const auto [order, ready, timer] =
+          experimental::make_parallel_group(descriptor->async_wait(Descriptor::wait_write, asio::deferred),
+                                            timer_.async_wait(asio::deferred))
+              .async_wait(experimental::wait_for_one(), yield_);
+      return order[0] == 0 && !ready;
+    }
+    case IoEvent::kEither: {
+      const auto [order, readable, writable, timer] =
+          experimental::make_parallel_group(descriptor->async_wait(Descriptor::wait_read, asio::deferred),
+                                            descriptor->async_wait(Descriptor::wait_write, asio::deferred),
+                                            timer_.async_wait(asio::deferred))
+              .async_wait(experimental::wait_for_one(), yield_);
+      return (order[0] == 0 && !readable) || (order[0] == 1 && !writable);
+    }
+  }
+  return false;
+}
 
 Task<void> Connection::Run() {
   const Clock::time_point opened = Clock::now();
@@ -371,7 +532,13 @@ Task<void> Connection::Run() {
     }
 
     deadline_ = kNever;
-    Response response = Dispatch(request);
+    // Not a conditional expression: GCC 12 mishandles the temporaries of a co_await inside one.
+    Response response;
+    if (options_.suspendable) {
+      response = co_await DispatchInCoroutine(request);
+    } else {
+      response = Dispatch(request);
+    }
     if (response.deferred) {
       const std::shared_ptr<DeferredWork> work = std::move(response.deferred);
       std::optional<Response> finished = co_await Defer(request, *work);
@@ -474,10 +641,25 @@ Response Connection::Dispatch(const Request& request) {
     return worker_.handler->Handle(request);
   } catch (const std::exception& error) {
     spdlog::error("http: request handler threw: {}", error.what());
+  } catch (const boost::context::detail::forced_unwind&) {
+    // A suspended coroutine being destroyed unwinds its stack with this: it must reach the coroutine's entry.
+    throw;
   } catch (...) {
     spdlog::error("http: request handler threw a non-standard exception");
   }
   return Refused(*worker_.handler, ErrorCode::kInternal, &request);
+}
+
+// The handler's code is synchronous: a stackful coroutine lets it suspend deep inside (a database driver waiting for
+// its socket) without being rewritten, while this connection's own coroutine waits for the answer.
+Task<Response> Connection::DispatchInCoroutine(const Request& request) {
+  return asio::spawn(
+      worker_.ioc.get_executor(), std::allocator_arg, PooledStack(worker_.stacks),
+      [this, &request](const Yield& yield) {
+        CoroutineWaiter waiter(worker_, yield);
+        return Dispatch(request);
+      },
+      asio::use_awaitable_t<Executor>{});
 }
 
 // Suspends only this connection: the serving thread goes on with the others while the pool runs the work.
@@ -590,6 +772,7 @@ void Worker::ForceClose() {
   draining = true;
   forcing = true;
   for (Connection& connection : connections) connection.Abort();
+  for (CoroutineWaiter& waiter : waiters) waiter.Cancel();
 }
 
 // Deadlines are enforced by one periodic scan per thread rather than a timer per connection: moving a deadline

@@ -45,13 +45,17 @@ struct Response {
 };
 
 // Work too slow for a serving thread (password hashing). The server runs `blocking` on its bounded blocking pool,
-// then calls `finish` back on the serving thread that owns the connection and writes the Response it returns.
+// then calls `finish` back on the serving thread that owns the connection (directly: no coroutine, no IoWaiter) and
+// writes the Response it returns.
 struct DeferredWork {
   std::function<void()> blocking;
   std::function<Response()> finish;
 };
 
 // The application side of the server. One instance per serving thread, so it may keep per-thread state.
+// With ServerOptions::suspendable, each Handle call runs in a stackful coroutine of its own on the serving thread,
+// with an IoWaiter (core/io_wait.hpp) installed through which it suspends instead of blocking the thread: several
+// Handle calls of one handler may then be in progress at once, interleaved where they wait (never on two threads).
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
@@ -60,7 +64,7 @@ class RequestHandler {
   // Answers a request the server refused before it was complete (limits, malformed HTTP, draining), whose Handle,
   // deferred `blocking` or `finish` threw or whose `finish` answered with another DeferredWork (kInternal), or whose
   // DeferredWork found the blocking pool full (kUnavailable): `code` says why; `request` is the parsed request, or
-  // null when its header was not complete. Must not throw.
+  // null when its header was not complete. Must not throw, nor wait for I/O (it may run outside any coroutine).
   virtual Response HandleRefused(ErrorCode code, const Request* request) = 0;
 };
 
@@ -80,6 +84,9 @@ struct ServerOptions {
   std::size_t max_connections = 10'000;
   unsigned blocking_threads = 2;         // pool for DeferredWork
   std::size_t max_blocking_queue = 256;  // deferred requests waiting beyond this get HandleRefused(kUnavailable)
+  // Run each Handle in a coroutine that suspends on I/O through CurrentIoWaiter() (see RequestHandler); off, Handle
+  // runs directly on the serving thread, with no coroutine and no waiter.
+  bool suspendable = false;
 };
 
 // Builds the handler for one serving thread (called once on each, before it serves).

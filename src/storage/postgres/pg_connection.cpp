@@ -2,19 +2,18 @@
 
 #include <libpq-fe.h>
 
-#include <poll.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <climits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/io_wait.hpp"
 
 namespace phonechat::pg {
 
@@ -178,9 +177,15 @@ std::string Rows::Bytes(int row, int column) const {
   return decoded;
 }
 
-Connection::Connection(const std::string& uri, int statement_timeout_ms)
-    : uri_(uri), display_name_(MaskPassword(uri)), statement_timeout_ms_(statement_timeout_ms) {
+Connection::Connection(const std::string& uri, int statement_timeout_ms, Waiting waiting)
+    : uri_(uri), display_name_(MaskPassword(uri)), statement_timeout_ms_(statement_timeout_ms), waiting_(waiting) {
   const auto parsed = ParseConninfo(uri_);
+  if (const auto timeout = OptionValue(parsed.get(), "connect_timeout")) {
+    // As libpq reads it: whole seconds, at least 2; zero or less waits without limit.
+    int seconds = 0;
+    std::from_chars(timeout->data(), timeout->data() + timeout->size(), seconds);
+    connect_timeout_ = seconds <= 0 ? std::chrono::milliseconds::max() : std::chrono::seconds(std::max(seconds, 2));
+  }
 
   // Keywords after `dbname` (which expands the URI) override the URI's own; each is added only where the
   // URI leaves it unset, except the encoding, which every text this program sends and reads assumes.
@@ -211,18 +216,60 @@ Connection::Connection(const std::string& uri, int statement_timeout_ms)
   keywords.push_back(nullptr);
   values.push_back(nullptr);
 
-  connection_ = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
-  if (connection_ == nullptr) throw std::bad_alloc();
-  if (PQstatus(connection_) != CONNECTION_OK) {
+  std::optional<std::string> failure;
+  if (waiting_ == Waiting::kSuspendable && CurrentIoWaiter() != nullptr) {
+    failure = ConnectWithoutBlocking(keywords.data(), values.data(), /*reset=*/false);
+  } else {
+    connection_ = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
+    if (connection_ == nullptr) throw std::bad_alloc();
+    if (PQstatus(connection_) != CONNECTION_OK) failure = FirstLine(PQerrorMessage(connection_));
+  }
+  if (failure) {
     const auto field = [](const char* value) { return value != nullptr && value[0] != '\0' ? value : "?"; };
     std::string message = "cannot connect to PostgreSQL database '" + std::string(field(PQdb(connection_))) + "' at " +
-                          field(PQhost(connection_)) + ":" + field(PQport(connection_)) + ": " +
-                          FirstLine(PQerrorMessage(connection_));
+                          field(PQhost(connection_)) + ":" + field(PQport(connection_)) + ": " + *failure;
     PQfinish(connection_);
     connection_ = nullptr;
     throw UsageError(message);
   }
+  AfterConnect();
+}
+
+std::optional<std::string> Connection::ConnectWithoutBlocking(const char* const* keywords, const char* const* values,
+                                                              bool reset) {
+  const auto failure = [this] { return FirstLine(PQerrorMessage(connection_)); };
+  if (reset) {
+    if (PQresetStart(connection_) == 0) return failure();
+  } else {
+    connection_ = PQconnectStartParams(keywords, values, /*expand_dbname=*/1);
+    if (connection_ == nullptr) throw std::bad_alloc();
+    if (PQstatus(connection_) == CONNECTION_BAD) return failure();
+  }
+  // PQconnectPoll does not apply connect_timeout itself.
+  const auto deadline = connect_timeout_ == std::chrono::milliseconds::max()
+                            ? IoWaiter::kNoDeadline
+                            : std::chrono::steady_clock::now() + connect_timeout_;
+  PostgresPollingStatusType status = PGRES_POLLING_WRITING;
+  for (;;) {
+    if (status == PGRES_POLLING_OK) return std::nullopt;
+    if (status == PGRES_POLLING_FAILED) return failure();
+    // The socket may change from one step to the next (another address or host is tried).
+    const IoEvent event = status == PGRES_POLLING_READING ? IoEvent::kReadable : IoEvent::kWritable;
+    try {
+      if (!WaitForIo(PQsocket(connection_), event, deadline)) return std::string("timeout expired");
+    } catch (const std::system_error& error) {
+      return std::string(error.what());
+    }
+    status = reset ? PQresetPoll(connection_) : PQconnectPoll(connection_);
+  }
+}
+
+void Connection::AfterConnect() {
   PQsetNoticeProcessor(connection_, IgnoreNotice, nullptr);
+  // Sends never block then: what does not fit in the socket is flushed as it becomes writable (Flush).
+  if (waiting_ == Waiting::kSuspendable && PQsetnonblocking(connection_, 1) != 0) {
+    broken_ = true;
+  }
 }
 
 Connection::~Connection() {
@@ -231,39 +278,40 @@ Connection::~Connection() {
 
 void Connection::EnsureConnected() {
   if (!broken_ && PQstatus(connection_) == CONNECTION_OK) return;
-  // PQreset reconnects with the same parameters (timeouts, options) and keeps the notice processor.
-  PQreset(connection_);
+  // A reset reconnects with the same parameters (timeouts, options).
+  std::optional<std::string> failure;
+  if (waiting_ == Waiting::kSuspendable && CurrentIoWaiter() != nullptr) {
+    failure = ConnectWithoutBlocking(nullptr, nullptr, /*reset=*/true);
+  } else {
+    PQreset(connection_);
+    if (PQstatus(connection_) != CONNECTION_OK) failure = FirstLine(PQerrorMessage(connection_));
+  }
   prepared_.clear();
-  if (PQstatus(connection_) != CONNECTION_OK) {
+  if (failure) {
     broken_ = true;
-    throw StoreUnavailable("the database " + display_name_ +
-                           " cannot be reached: " + FirstLine(PQerrorMessage(connection_)));
+    throw StoreUnavailable("the database " + display_name_ + " cannot be reached: " + *failure);
   }
   broken_ = false;
+  AfterConnect();
 }
 
-void Connection::AwaitSocket(short events, std::chrono::steady_clock::time_point deadline, bool bounded,
+void Connection::AwaitSocket(IoEvent events, std::chrono::steady_clock::time_point deadline, bool bounded,
                              std::string_view what) {
-  pollfd descriptor{PQsocket(connection_), events, 0};
-  for (;;) {
-    int wait_ms = -1;
-    if (bounded) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      wait_ms = static_cast<int>(std::max<std::int64_t>(left.count(), 0));
-    }
-    const int ready = poll(&descriptor, 1, wait_ms);
-    if (ready > 0) return;
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) {
-      // The reply may still come, on a connection nobody reads any more: the next call reconnects.
-      broken_ = true;
-      throw StoreUnavailable("the database " + display_name_ + " did not answer within " +
-                             std::to_string(statement_timeout_ms_ + kClientDeadlineMarginMs) + " ms (" +
-                             std::string(what) + ")");
-    }
+  bool ready = false;
+  try {
+    const int socket = PQsocket(connection_);
+    const auto until = bounded ? deadline : IoWaiter::kNoDeadline;
+    ready = waiting_ == Waiting::kSuspendable ? WaitForIo(socket, events, until) : PollIo(socket, events, until);
+  } catch (const std::system_error&) {
     broken_ = true;
     throw StoreUnavailable("the database " + display_name_ + " cannot be waited for (" + std::string(what) + ")");
   }
+  if (ready) return;
+  // The reply may still come, on a connection nobody reads any more: the next call reconnects.
+  broken_ = true;
+  throw StoreUnavailable("the database " + display_name_ + " did not answer within " +
+                         std::to_string(statement_timeout_ms_ + kClientDeadlineMarginMs) + " ms (" +
+                         std::string(what) + ")");
 }
 
 bool Connection::Flush(std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what) {
@@ -271,7 +319,7 @@ bool Connection::Flush(std::chrono::steady_clock::time_point deadline, bool boun
     const int flushed = PQflush(connection_);
     if (flushed == 0) return true;
     if (flushed < 0) return false;
-    AwaitSocket(POLLIN | POLLOUT, deadline, bounded, what);
+    AwaitSocket(IoEvent::kEither, deadline, bounded, what);
     if (PQconsumeInput(connection_) == 0) return false;
   }
 }
@@ -279,7 +327,7 @@ bool Connection::Flush(std::chrono::steady_clock::time_point deadline, bool boun
 bool Connection::NextResult(std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what,
                             pg_result*& result) {
   while (PQisBusy(connection_) == 1) {
-    AwaitSocket(POLLIN, deadline, bounded, what);
+    AwaitSocket(IoEvent::kReadable, deadline, bounded, what);
     if (PQconsumeInput(connection_) == 0) return false;
   }
   result = PQgetResult(connection_);
@@ -435,6 +483,8 @@ void Connection::Prepare(std::string_view name, std::string_view sql) {
 }
 
 void Connection::BeginCopy(std::string_view copy_sql) {
+  // CopyData and EndCopy count on libpq's blocking sends.
+  if (waiting_ != Waiting::kBlocking) throw std::logic_error("COPY needs a blocking connection");
   EnsureConnected();
   const std::string text(copy_sql);
   auto rows = Check(AwaitResult(PQsendQuery(connection_, text.c_str()) == 1, "COPY"), "COPY");

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/io_wait.hpp"
+
 struct pg_conn;
 struct pg_result;
 
@@ -77,17 +79,24 @@ struct PipelinedStatement {
   std::vector<Param> params;
 };
 
-// One libpq connection, used by one thread at a time. Every failure of the server to answer (connection lost,
-// statement_timeout, no answer at all within the statement timeout plus 2 s, server shutting down) throws
-// StoreUnavailable and marks the connection broken; the next call reconnects first. An SQL error (constraint,
+// How a connection waits for the server.
+enum class Waiting {
+  kBlocking,     // in poll(), holding the calling thread: for threads that may block and for locks held across calls
+  kSuspendable,  // through the calling thread's IoWaiter when one is installed (the coroutine suspends), else poll()
+};
+
+// One libpq connection, used by one thread (or one coroutine) at a time. Every failure of the server to answer
+// (connection lost, statement_timeout, no answer at all within the statement timeout plus 2 s, server shutting down)
+// throws StoreUnavailable and marks the connection broken; the next call reconnects first. An SQL error (constraint,
 // syntax) throws SqlError.
 class Connection {
  public:
   // Connects to `uri` (a libpq connection URI): connect_timeout 5 s unless the URI sets one, TCP keepalives,
   // statement_timeout `statement_timeout_ms` (0: none) unless the URI's options set one, UTF8 client encoding.
-  // Throws UsageError naming the server and libpq's reason (never the password) when it cannot connect or the URI
-  // is malformed.
-  Connection(const std::string& uri, int statement_timeout_ms = 5000);
+  // A kSuspendable connection is in libpq's non-blocking mode, and connects and reconnects without blocking when a
+  // waiter is installed (then connect_timeout bounds the whole attempt). Throws UsageError naming the server and
+  // libpq's reason (never the password) when it cannot connect or the URI is malformed.
+  Connection(const std::string& uri, int statement_timeout_ms = 5000, Waiting waiting = Waiting::kBlocking);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -106,6 +115,7 @@ class Connection {
   std::vector<Rows> ExecPreparedPipeline(const std::vector<PipelinedStatement>& statements);
 
   // Starts `COPY ... FROM STDIN`; then CopyData any number of times and EndCopy (throws SqlError for bad data).
+  // A kBlocking connection only (std::logic_error otherwise).
   void BeginCopy(std::string_view copy_sql);
   // Sends a chunk of COPY data (buffered; flushed as libpq sees fit).
   void CopyData(std::string_view data);
@@ -119,6 +129,12 @@ class Connection {
 
  private:
   void EnsureConnected();
+  // Connects (or, when `reset`, reconnects connection_) with PQconnectPoll through the current waiter; the reason
+  // when the attempt failed or connect_timeout passed, nullopt when connected.
+  std::optional<std::string> ConnectWithoutBlocking(const char* const* keywords, const char* const* values,
+                                                    bool reset);
+  // What follows every (re)connection: the notice processor, and non-blocking mode for a kSuspendable connection.
+  void AfterConnect();
   // Prepares `sql` as `name` on this connection unless it already is.
   void Prepare(std::string_view name, std::string_view sql);
   // When a reply must have come: now plus the statement timeout plus kClientDeadlineMarginMs.
@@ -131,8 +147,10 @@ class Connection {
   // The result of the command just sent (`sent` false: none), waiting at most the statement timeout plus
   // kClientDeadlineMarginMs (without limit when the timeout is 0); nullptr when the connection failed.
   pg_result* AwaitResult(bool sent, std::string_view what);
-  // Waits until the socket is ready for `events`; throws StoreUnavailable at `deadline` when `bounded`.
-  void AwaitSocket(short events, std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what);
+  // Waits until the socket is ready for `events` (suspending through the current IoWaiter when kSuspendable);
+  // throws StoreUnavailable at `deadline` when `bounded`.
+  void AwaitSocket(IoEvent events, std::chrono::steady_clock::time_point deadline, bool bounded,
+                   std::string_view what);
   Rows Check(pg_result* result, std::string_view what);
 
   static constexpr int kClientDeadlineMarginMs = 2000;
@@ -140,6 +158,8 @@ class Connection {
   std::string uri_;
   std::string display_name_;
   int statement_timeout_ms_;
+  Waiting waiting_;
+  std::chrono::milliseconds connect_timeout_{5000};
   pg_conn* connection_ = nullptr;
   bool broken_ = false;
   std::vector<std::string> prepared_;
