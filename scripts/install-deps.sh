@@ -7,13 +7,13 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-context1.81-dev
   libsqlite3-dev sqlite3 libpq-dev libsodium-dev libhowardhinnant-date-dev tzdata
   libcli11-dev libspdlog-dev libfmt-dev libkainjow-mustache-dev
-  libgtest-dev libgmock-dev curl
+  libgtest-dev libgmock-dev libbenchmark-dev curl
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(nodejs npm libxml2-utils chromium postgresql-15 nginx-light wrk)
+  packages+=(nodejs npm libxml2-utils chromium postgresql-15 nginx-light wrk time)
 fi
 
 missing=()

@@ -1,12 +1,17 @@
 #include "api/router.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/url/pct_string_view.hpp>
+#include <cerrno>
 #include <chrono>
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <string>
+#include <sys/eventfd.h>
+#include <system_error>
+#include <unistd.h>
 
 #include "api/content_negotiation.hpp"
 #include "api/demo_page.hpp"
@@ -14,6 +19,7 @@
 #include "api/made_bookings_request.hpp"
 #include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
+#include "core/io_wait.hpp"
 #include "service/authentication.hpp"
 #include "service/made_bookings_service.hpp"
 #include "service/oauth_service.hpp"
@@ -72,6 +78,9 @@ constexpr std::array kRoutes{
     Route{"GET", "/demo/callback", RouteAuth::kNone, {}, RouteAction::kDemoPage},
     Route{"GET", "/demo/app.js", RouteAuth::kNone, {}, RouteAction::kDemoScript},
 };
+
+// Token and API-key lookups each serving thread remembers (a few MB at most).
+constexpr std::size_t kLookupCacheEntries = 50'000;
 
 // The routes a request reaches without a bearer token, dispatched to their handlers. The demo client is static
 // and loads without the Unified Login; every other one needs the OAuthService.
@@ -132,6 +141,123 @@ const char* RefusalMessage(ErrorCode code) {
 
 }  // namespace
 
+// A borrower waiting for a session: woken through its own eventfd, which works both with a coroutine's IoWaiter and
+// with poll(), once a session has been handed to it or it may open one.
+struct SessionPool::Waiter {
+  int event_fd = -1;
+  std::unique_ptr<StoreSession> handed;
+  bool may_open = false;
+
+  void Wake() const {
+    // Cannot fail short of a bug: the counter is far from overflowing.
+    [[maybe_unused]] const int written = eventfd_write(event_fd, 1);
+  }
+};
+
+SessionPool::SessionPool(Store& store, std::size_t capacity, std::chrono::milliseconds wait)
+    : store_(store), capacity_(std::max<std::size_t>(capacity, 1)), wait_(wait) {
+  idle_.push_back(store_.OpenSession());
+  open_ = 1;
+}
+
+SessionPool::~SessionPool() = default;
+
+SessionPool::Lease SessionPool::OpenOne() {
+  try {
+    return Lease(*this, store_.OpenSession());
+  } catch (...) {
+    SlotFreed();
+    throw;
+  }
+}
+
+SessionPool::Lease SessionPool::Borrow() {
+  if (!idle_.empty()) {
+    // The most recently used session: its connection is the warmest.
+    Lease lease(*this, std::move(idle_.back()));
+    idle_.pop_back();
+    return lease;
+  }
+  if (open_ < capacity_) {
+    ++open_;
+    return OpenOne();
+  }
+  Waiter waiter;
+  waiter.event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (waiter.event_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  waiters_.push_back(&waiter);
+  struct Leave {
+    SessionPool& pool;
+    Waiter& waiter;
+    ~Leave() {
+      if (const auto found = std::find(pool.waiters_.begin(), pool.waiters_.end(), &waiter);
+          found != pool.waiters_.end()) {
+        pool.waiters_.erase(found);
+      }
+      close(waiter.event_fd);
+    }
+  } leave{*this, waiter};
+  const auto deadline = std::chrono::steady_clock::now() + wait_;
+  while (!waiter.handed && !waiter.may_open) {
+    if (!WaitForIo(waiter.event_fd, IoEvent::kReadable, deadline)) break;
+  }
+  // Whatever came before the deadline is taken, even if the deadline has passed since.
+  if (waiter.handed) return Lease(*this, std::move(waiter.handed));
+  if (waiter.may_open) return OpenOne();
+  throw SessionsExhausted("all " + std::to_string(capacity_) + " database sessions of the serving thread stayed in " +
+                          "use for " + std::to_string(wait_.count()) + " ms");
+}
+
+void SessionPool::GiveBack(std::unique_ptr<StoreSession> session) {
+  if (waiters_.empty()) {
+    idle_.push_back(std::move(session));
+    return;
+  }
+  Waiter* first = waiters_.front();
+  waiters_.pop_front();
+  first->handed = std::move(session);
+  first->Wake();
+}
+
+void SessionPool::SlotFreed() {
+  if (waiters_.empty()) {
+    --open_;
+    return;
+  }
+  // The slot passes to the first waiter, which opens a session in it.
+  Waiter* first = waiters_.front();
+  waiters_.pop_front();
+  first->may_open = true;
+  first->Wake();
+}
+
+SessionPool::Lease& SessionPool::Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    Return();
+    pool_ = std::exchange(other.pool_, nullptr);
+    session_ = std::move(other.session_);
+  }
+  return *this;
+}
+
+SessionPool::Lease::~Lease() { Return(); }
+
+void SessionPool::Lease::Return() {
+  if (session_) pool_->GiveBack(std::move(session_));
+}
+
+void SessionPool::Lease::Discard() {
+  if (!session_) return;
+  session_.reset();
+  pool_->SlotFreed();
+}
+
+// The sessions one request has borrowed; given back when it ends.
+struct ApiHandler::Borrowed {
+  SessionPool::Lease primary;
+  SessionPool::Lease replica;
+};
+
 // Everything one request accumulates on its way through, for the answer and the access log.
 struct ApiHandler::Exchange {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -140,32 +266,70 @@ struct ApiHandler::Exchange {
   std::string_view raw_path;
   std::optional<UserId> user;
   std::optional<UserId> acting_as;
+  Borrowed* borrowed = nullptr;  // the request's sessions (with pools); null once the request has returned
 };
 
-ApiHandler::ApiHandler(const ApiContext& context) : context_(context), session_(context.store->OpenSession()) {
+ApiHandler::ApiHandler(const ApiContext& context)
+    : context_(context),
+      session_(context.session_pool_size == 0 ? context.store->OpenSession() : nullptr),
+      lookups_(kLookupCacheEntries),
+      lists_(context.list_cache_bytes) {
   if (!context.read_replicas.empty()) {
     // Serving threads are spread over the replicas in turn.
     static std::atomic<std::size_t> next_replica{0};
     read_replica_ = context.read_replicas[next_replica++ % context.read_replicas.size()];
   }
+  if (context.session_pool_size != 0) {
+    pool_ = std::make_unique<SessionPool>(*context.store, context.session_pool_size, context.session_wait);
+    if (read_replica_ != nullptr) {
+      read_pool_ = std::make_unique<SessionPool>(*read_replica_, context.session_pool_size, context.session_wait);
+    }
+  }
 }
 
-StoreSession& ApiHandler::ReadSession() {
-  if (read_replica_ == nullptr) return *session_;
+StoreSession& ApiHandler::Session(Exchange& exchange) {
+  if (!pool_) return *session_;
+  SessionPool::Lease& lease = exchange.borrowed->primary;
+  if (!lease) lease = pool_->Borrow();
+  return *lease;
+}
+
+StoreSession& ApiHandler::ReadSession(Exchange& exchange) {
+  if (read_replica_ == nullptr) return Session(exchange);
+  if (read_pool_) {
+    SessionPool::Lease& lease = exchange.borrowed->replica;
+    if (!lease) lease = read_pool_->Borrow();
+    return *lease;
+  }
   if (!read_session_) read_session_ = read_replica_->OpenSession();
   return *read_session_;
+}
+
+void ApiHandler::DropReadSession(Exchange& exchange) {
+  if (read_pool_) {
+    exchange.borrowed->replica.Discard();
+  } else {
+    read_session_.reset();
+  }
 }
 
 ApiHandler::~ApiHandler() = default;
 
 http::Response ApiHandler::Handle(const http::Request& request) {
+  Borrowed borrowed;
   Exchange exchange;
+  exchange.borrowed = &borrowed;
   exchange.format = NegotiateFormat(request.Header("Accept"));
   http::Response response;
   try {
     response = Dispatch(request, exchange);
   } catch (const StoreUnavailable& unavailable) {
     spdlog::warn("store unavailable: {}", unavailable.what());
+    if (dynamic_cast<const SessionsExhausted*>(&unavailable) == nullptr) {
+      // A session that failed is closed rather than lent again; the pool opens fresh ones as they are needed.
+      borrowed.primary.Discard();
+      borrowed.replica.Discard();
+    }
     response = RenderError(Error{ErrorCode::kUnavailable, "The service is temporarily unavailable.", {}, {}, false},
                            exchange.format);
   } catch (const std::exception& fault) {
@@ -177,6 +341,7 @@ http::Response ApiHandler::Handle(const http::Request& request) {
     // that time, so the log keeps copies (the route name is static).
     Exchange logged = exchange;
     logged.raw_path = {};
+    logged.borrowed = nullptr;
     response.deferred->finish = [&context = context_, finish = std::move(response.deferred->finish),
                                  method = std::string(request.Method()), logged]() -> http::Response {
       http::Response finished;
@@ -245,7 +410,15 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
     for (const std::string& key : query_key->values) credentials.api_keys.emplace_back(key);
     credentials.api_key_malformed = query_key->malformed;
   }
-  Result<Principal> principal = Authenticate(*session_, credentials, ServiceClock::UnixSecondsNow());
+  // Read first, so that whatever the caches then load is at least as new as the version they are labelled with.
+  const std::optional<StoreVersion> version = Session(exchange).Version();
+  if (version) {
+    lookups_.Sync(version->any);
+    lists_.Sync(version->bookings);
+  }
+  CachingStoreSession cached_lookups(Session(exchange), lookups_);
+  StoreSession& lookups = version ? static_cast<StoreSession&>(cached_lookups) : Session(exchange);
+  Result<Principal> principal = Authenticate(lookups, credentials, ServiceClock::UnixSecondsNow());
   if (!principal) return RenderError(principal.error(), exchange.format);
   exchange.user = principal->user_id;
   if (!route->scope.empty()) {
@@ -265,20 +438,27 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
       query_of.client_user_id = principal->user_id;
       if (group_route) {
         exchange.acting_as = *parsed->member_user_id;
-        Result<UserId> member = AuthorizeImpersonation(*session_, principal->user_id, *parsed->member_user_id,
-                                                       "GET /v1/Groups/PhoneChat/MadeBookings", now);
+        Result<UserId> member = AuthorizeImpersonation(Session(exchange), principal->user_id,
+                                                       *parsed->member_user_id, "GET /v1/Groups/PhoneChat/MadeBookings",
+                                                       now);
         if (!member) return RenderError(member.error(), exchange.format);
         query_of.client_user_id = *member;
       }
+      if (version && read_replica_ == nullptr) {
+        http::Response response;
+        SetApiHeaders(response, exchange.format);
+        lists_.WritePage(Session(exchange), query_of, now, exchange.format.format, response.body);
+        return response;
+      }
       MadeBookingsAnswer answer;
       try {
-        answer = ListMadeBookings(ReadSession(), query_of, now);
+        answer = ListMadeBookings(ReadSession(exchange), query_of, now);
       } catch (const StoreUnavailable& unavailable) {
         if (read_replica_ == nullptr) throw;
         // A replica that cannot answer must not fail the request while the primary can.
         spdlog::warn("read replica unavailable, reading from the primary: {}", unavailable.what());
-        read_session_.reset();
-        answer = ListMadeBookings(*session_, query_of, now);
+        DropReadSession(exchange);
+        answer = ListMadeBookings(Session(exchange), query_of, now);
       }
       http::Response response;
       SetApiHeaders(response, exchange.format);

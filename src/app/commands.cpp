@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "api/router.hpp"
@@ -123,6 +125,17 @@ int RunServe(const ServeCommand& command) {
   context.clock = &*clock;
   context.oauth = oauth.get();
   context.issuer = command.issuer;
+  if (ParseDatabaseUrl(command.database_url).kind == DatabaseLocation::Kind::kPostgres) {
+    // A PostgreSQL round trip would hold a serving thread idle: requests run in coroutines that suspend on it
+    // instead, each with a session of its own from the thread's pool. SQLite's calls are bounded and local.
+    options.suspendable = true;
+    context.session_pool_size = command.db_pool_size;
+    context.session_wait =
+        std::chrono::milliseconds(static_cast<std::int64_t>(command.db_pool_wait_seconds * 1000));
+  }
+  const unsigned serving_threads =
+      options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  context.list_cache_bytes = (command.list_cache_mb << 20) / serving_threads;
   if (command.access_log) {
     context.access_log = spdlog::stdout_logger_mt("access");
     context.access_log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z",%v})");

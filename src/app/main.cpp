@@ -85,6 +85,26 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1U, 64U))
       ->capture_default_str();
 
+  serve_command
+      ->add_option("--list-cache-mb", serve.list_cache_mb,
+                   "Memory (MiB) for the clients' bookings kept ready to list, shared among the serving threads")
+      ->envname("PHONECHAT_LIST_CACHE_MB")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20))
+      ->capture_default_str();
+
+  serve_command
+      ->add_option("--db-pool-size", serve.db_pool_size,
+                   "PostgreSQL: database sessions per serving thread (and per read replica) for requests in flight")
+      ->envname("PHONECHAT_DB_POOL_SIZE")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1024}))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--db-pool-wait", serve.db_pool_wait_seconds,
+                   "PostgreSQL: seconds a request waits for a free session before it is answered 503")
+      ->envname("PHONECHAT_DB_POOL_WAIT")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+
   phonechat::ImportCommand import;
   CLI::App* import_command = app.add_subcommand("import", "Import JSON Lines records (one transaction)");
   AddDatabaseOption(*import_command, import.database_url);

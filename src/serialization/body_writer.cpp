@@ -333,15 +333,17 @@ void AppendJsonScalar(std::string& out, FieldKind kind, const FieldValue& value)
 
 void WriteJsonNested(std::string& out, const MadeBookingView& view);
 void WriteJsonNested(std::string& out, const MadeBookingsPage& page);
+void WriteJsonNested(std::string& out, const PrerenderedPage& page);
 
-template <typename Source, std::size_t N>
+// The members of `source`; the nested member is written from `whole` (`source` itself, or what holds it).
+template <typename Source, std::size_t N, typename Whole = Source>
 void WriteJsonObject(std::string& out, const std::array<Field<Source>, N>& fields,
-                     const std::array<Spellings, N>& spellings, const Source& source) {
+                     const std::array<Spellings, N>& spellings, const Source& source, const Whole& whole) {
   for (std::size_t i = 0; i < N; ++i) {
     const auto& field = fields[i];
     out.append(spellings[i].json_key.View());
     if (field.kind == FieldKind::kNested) {
-      WriteJsonNested(out, source);
+      WriteJsonNested(out, whole);
     } else {
       AppendJsonScalar(out, field.kind, field.get(source));
     }
@@ -351,7 +353,7 @@ void WriteJsonObject(std::string& out, const std::array<Field<Source>, N>& field
 
 // A booking's nested member: its candidate.
 void WriteJsonNested(std::string& out, const MadeBookingView& view) {
-  WriteJsonObject(out, kCandidateFields, kCandidateSpellings, view);
+  WriteJsonObject(out, kCandidateFields, kCandidateSpellings, view, view);
 }
 
 // A page's nested member: its bookings.
@@ -359,7 +361,17 @@ void WriteJsonNested(std::string& out, const MadeBookingsPage& page) {
   out.push_back('[');
   for (std::size_t i = 0; i < page.bookings.size(); ++i) {
     if (i != 0) out.push_back(',');
-    WriteJsonObject(out, kBookingFields, kBookingSpellings, page.bookings[i]);
+    AppendMadeBookingJson(out, page.bookings[i]);
+  }
+  out.push_back(']');
+}
+
+// A prerendered page's nested member: its bookings as written beforehand.
+void WriteJsonNested(std::string& out, const PrerenderedPage& page) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < page.bookings.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    out.append(page.bookings[i]);
   }
   out.push_back(']');
 }
@@ -395,16 +407,19 @@ void WriteXmlNested(std::string& out, const Field<MadeBookingView>& field, const
                     const MadeBookingView& view);
 void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
                     const MadeBookingsPage& page);
+void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
+                    const PrerenderedPage& page);
 
-// The members of `source` in DataContract order.
-template <typename Source, std::size_t N>
+// The members of `source` in DataContract order; the nested member is written from `whole` (`source` itself, or
+// what holds it).
+template <typename Source, std::size_t N, typename Whole = Source>
 void WriteXmlMembers(std::string& out, const std::array<Field<Source>, N>& fields,
                      const std::array<Spellings, N>& spellings, const std::array<std::uint8_t, N>& order,
-                     const Source& source) {
+                     const Source& source, const Whole& whole) {
   for (const auto index : order) {
     const auto& field = fields[index];
     if (field.kind == FieldKind::kNested) {
-      WriteXmlNested(out, field, spellings[index], source);
+      WriteXmlNested(out, field, spellings[index], whole);
     } else {
       AppendXmlScalar(out, spellings[index], field.kind, field.get(source));
     }
@@ -415,7 +430,7 @@ void WriteXmlMembers(std::string& out, const std::array<Field<Source>, N>& field
 void WriteXmlNested(std::string& out, const Field<MadeBookingView>& /*field*/, const Spellings& spelling,
                     const MadeBookingView& view) {
   out.append(spelling.xml_open.View());
-  WriteXmlMembers(out, kCandidateFields, kCandidateSpellings, kCandidateXmlOrder, view);
+  WriteXmlMembers(out, kCandidateFields, kCandidateSpellings, kCandidateXmlOrder, view, view);
   out.append(spelling.xml_close.View());
 }
 
@@ -429,11 +444,21 @@ void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, cons
     return;
   }
   out.append(spelling.xml_open.View());
-  for (const auto& view : page.bookings) {
-    out.append("<MadeBooking>");
-    WriteXmlMembers(out, kBookingFields, kBookingSpellings, kBookingXmlOrder, view);
-    out.append("</MadeBooking>");
+  for (const auto& view : page.bookings) AppendMadeBookingXml(out, view);
+  out.append(spelling.xml_close.View());
+}
+
+// A prerendered page's nested member: its bookings as written beforehand, `<Bookings/>` when there are none.
+void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
+                    const PrerenderedPage& page) {
+  if (page.bookings.empty()) {
+    out.push_back('<');
+    out.append(field.name);
+    out.append("/>");
+    return;
   }
+  out.append(spelling.xml_open.View());
+  for (const auto booking : page.bookings) out.append(booking);
   out.append(spelling.xml_close.View());
 }
 
@@ -455,6 +480,17 @@ void AppendXmlName(std::string& out, std::string_view name) {
     out.push_back(kHex[byte & 0x0F]);
     out.push_back('_');
   }
+}
+
+// The root element of a page, its members written from `totals` and its bookings from `whole`.
+template <typename Whole>
+void WriteXmlRoot(std::string& out, const MadeBookingsPage& totals, const Whole& whole) {
+  out.append("<BookingsResult");
+  out.append(kInstanceNamespaceDeclaration);
+  out.append(kMadeNamespaceDeclaration);
+  out.push_back('>');
+  WriteXmlMembers(out, kPageFields, kPageSpellings, kPageXmlOrder, totals, whole);
+  out.append("</BookingsResult>");
 }
 
 // Rough bytes per booking, so that a page is written with at most one or two reallocations.
@@ -536,19 +572,35 @@ void AppendXmlText(std::string& out, std::string_view text) {
   flush(end);
 }
 
+void AppendMadeBookingJson(std::string& out, const MadeBookingView& view) {
+  WriteJsonObject(out, kBookingFields, kBookingSpellings, view, view);
+}
+
+void AppendMadeBookingXml(std::string& out, const MadeBookingView& view) {
+  out.append("<MadeBooking>");
+  WriteXmlMembers(out, kBookingFields, kBookingSpellings, kBookingXmlOrder, view, view);
+  out.append("</MadeBooking>");
+}
+
 void WriteMadeBookingsJson(std::string& out, const MadeBookingsPage& page) {
   out.reserve(out.size() + 128 + page.bookings.size() * kJsonBytesPerBooking);
-  WriteJsonObject(out, kPageFields, kPageSpellings, page);
+  WriteJsonObject(out, kPageFields, kPageSpellings, page, page);
 }
 
 void WriteMadeBookingsXml(std::string& out, const MadeBookingsPage& page) {
   out.reserve(out.size() + 384 + page.bookings.size() * kXmlBytesPerBooking);
-  out.append("<BookingsResult");
-  out.append(kInstanceNamespaceDeclaration);
-  out.append(kMadeNamespaceDeclaration);
-  out.push_back('>');
-  WriteXmlMembers(out, kPageFields, kPageSpellings, kPageXmlOrder, page);
-  out.append("</BookingsResult>");
+  WriteXmlRoot(out, page, page);
+}
+
+void WritePrerenderedMadeBookings(std::string& out, const PrerenderedPage& page, BodyFormat format) {
+  std::size_t bytes = 384;
+  for (const auto booking : page.bookings) bytes += booking.size() + 1;
+  out.reserve(out.size() + bytes);
+  if (format == BodyFormat::kXml) {
+    WriteXmlRoot(out, page.totals, page);
+  } else {
+    WriteJsonObject(out, kPageFields, kPageSpellings, page.totals, page);
+  }
 }
 
 void WriteMadeBookings(std::string& out, const MadeBookingsPage& page, BodyFormat format) {

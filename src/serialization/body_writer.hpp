@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "domain/made_bookings_query.hpp"
@@ -19,6 +21,21 @@ void WriteMadeBookingsXml(std::string& out, const MadeBookingsPage& page);
 
 // Appends a page in `format`.
 void WriteMadeBookings(std::string& out, const MadeBookingsPage& page, BodyFormat format);
+
+// Appends one booking of a page as JSON: the object the page's `Bookings` array holds.
+void AppendMadeBookingJson(std::string& out, const MadeBookingView& view);
+
+// Appends one booking of a page as XML: its `<MadeBooking>` element.
+void AppendMadeBookingXml(std::string& out, const MadeBookingView& view);
+
+// A page whose bookings were written beforehand, each in the body's format by AppendMadeBooking{Json,Xml}.
+struct PrerenderedPage {
+  MadeBookingsPage totals;                 // the counts; its `bookings` are not used
+  std::vector<std::string_view> bookings;  // in page order
+};
+
+// Appends `page` in `format`: byte for byte what WriteMadeBookings writes for the same page.
+void WritePrerenderedMadeBookings(std::string& out, const PrerenderedPage& page, BodyFormat format);
 
 // Appends an error body (api-contract §3): `{"Message":…,"ModelState":{…}}` or `<Error><Message>…</Message>
 // <ModelState>…</ModelState></Error>` (a field's messages joined by a space in XML).

@@ -1,5 +1,6 @@
 #include "service/made_bookings_service.hpp"
 
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -45,6 +46,18 @@ MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now)
     }
   }
   return view;
+}
+
+LocalDateTime ViewValidUntil(const StoredBooking& booking, LocalDateTime now) {
+  constexpr LocalDateTime kNever{std::numeric_limits<std::int64_t>::max()};
+  // Each case mirrors a time test in ViewMadeBooking: the view changes when that test flips.
+  if (booking.status == BookingStatus::kPending) return booking.accept_by > now ? booking.accept_by : kNever;
+  if (booking.status == BookingStatus::kAccepted) return booking.session_date > now ? booking.session_date : kNever;
+  if (booking.status == BookingStatus::kConfirmed) {
+    const LocalDateTime end = AddMinutes(booking.session_date, booking.duration_minutes);
+    return end > now ? end : kNever;
+  }
+  return kNever;
 }
 
 MadeBookingsAnswer ListMadeBookings(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now) {

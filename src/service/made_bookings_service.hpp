@@ -17,6 +17,11 @@ inline constexpr std::string_view kNotAcceptedInTimeReason = "The booking was no
 // and the contact details each side may see (api-contract §4).
 MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now);
 
+// The first instant after `now` at which ViewMadeBooking(booking, ·) may answer differently from
+// ViewMadeBooking(booking, now): the view is the same at every instant in [now, result). LocalDateTime{INT64_MAX}
+// when it never changes again.
+LocalDateTime ViewValidUntil(const StoredBooking& booking, LocalDateTime now);
+
 // One page and the rows its views point into; moving it keeps the views valid.
 struct MadeBookingsAnswer {
   std::vector<StoredBooking> rows;

@@ -15,7 +15,7 @@
 namespace phonechat {
 
 // The schema version this program creates and understands, on every backend; older ones are migrated to it.
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 
 // An access token as stored: only the SHA-256 of the token itself is ever kept.
 struct TokenRecord {
@@ -47,6 +47,13 @@ struct CountedPage {
   std::vector<StoredBooking> rows;
 };
 
+// Where the database stands, for caches of what a reader looked up. Each number changes (not necessarily grows)
+// whenever what it covers changed since a session last asked.
+struct StoreVersion {
+  std::int64_t any = 0;       // anything committed by another connection or process
+  std::int64_t bookings = 0;  // bookings or users: anything a list of bookings shows
+};
+
 // The reads and small writes one serving thread makes. Not thread-safe: one session per thread.
 // Every method throws StoreUnavailable when the database cannot answer now.
 class StoreSession {
@@ -72,6 +79,9 @@ class StoreSession {
   // The query's total (as CountMadeBookings) and its page [offset, offset + limit) (as MadeBookingsPage, empty
   // past the end), in one round trip where the backend has round trips.
   virtual CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit);
+  // Where the database stands now, or nullopt when this backend cannot tell cheaply (then nothing may be cached).
+  // A reader asks before its lookups: what it then reads is at least as new as the version it got.
+  virtual std::optional<StoreVersion> Version() { return std::nullopt; }
 };
 
 // A new access token to store.

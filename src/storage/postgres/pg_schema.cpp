@@ -227,6 +227,16 @@ std::string SchemaV2() {
   return sql;
 }
 
+// Schema version 3: a counter every import batch bumps in its transaction, so that a reader can tell whether
+// anything a list shows (bookings, users) changed since it last looked.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE store_state (
+  singleton integer PRIMARY KEY CHECK (singleton = 1),
+  bookings_generation bigint NOT NULL
+);
+INSERT INTO store_state (singleton, bookings_generation) VALUES (1, 0);
+)sql";
+
 // The version inside the migration's transaction; 0 when the table does not exist yet.
 int VersionOf(pg::Connection& connection) {
   auto exists = connection.Exec("SELECT to_regclass('schema_version') IS NOT NULL");
@@ -238,7 +248,7 @@ int VersionOf(pg::Connection& connection) {
 }  // namespace
 
 void MigratePostgres(pg::Connection& connection) {
-  const std::array<std::string, kStoreSchemaVersion> steps{SchemaV1(), SchemaV2()};
+  const std::array<std::string, kStoreSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3};
   const std::string& name = connection.DisplayName();
 
   auto encoding = connection.Exec("SHOW server_encoding");

@@ -187,22 +187,24 @@ StoredBooking ReadBooking(const Rows& rows, int row) {
 }
 
 // Connects for a session or batch after start-up: the store opened fine, so a failure now is an outage.
-std::unique_ptr<Connection> ConnectNow(const std::string& uri, int statement_timeout_ms) {
+std::unique_ptr<Connection> ConnectNow(const std::string& uri, int statement_timeout_ms,
+                                       pg::Waiting waiting = pg::Waiting::kBlocking) {
   try {
-    return std::make_unique<Connection>(uri, statement_timeout_ms);
+    return std::make_unique<Connection>(uri, statement_timeout_ms, waiting);
   } catch (const UsageError& error) {
     throw StoreUnavailable(error.what());
   }
 }
 
-// Blocking: every call is one round trip on the session's own connection (an indexed probe, or one bounded index
-// range scan for a page or a count), each bounded by statement_timeout.
+// Every call is one round trip on the session's own connection (an indexed probe, or one bounded index range scan
+// for a page or a count), each bounded by statement_timeout. Its waits suspend the calling coroutine when the thread
+// has an IoWaiter installed (a serving thread), and block in poll() otherwise.
 class PostgresSession final : public StoreSession {
  public:
   explicit PostgresSession(std::string uri) : uri_(std::move(uri)) {
     // A server that is down now is reported by the first call instead, which keeps trying to reconnect.
     try {
-      connection_ = std::make_unique<Connection>(uri_, kStatementTimeoutMs);
+      connection_ = std::make_unique<Connection>(uri_, kStatementTimeoutMs, pg::Waiting::kSuspendable);
     } catch (const UsageError&) {
     }
   }
@@ -296,7 +298,7 @@ class PostgresSession final : public StoreSession {
 
  private:
   Connection& Db() {
-    if (!connection_) connection_ = ConnectNow(uri_, kStatementTimeoutMs);
+    if (!connection_) connection_ = ConnectNow(uri_, kStatementTimeoutMs, pg::Waiting::kSuspendable);
     return *connection_;
   }
 
@@ -497,6 +499,7 @@ class PostgresWriteBatch final : public WriteBatch {
       if (any_replace_) move += " ORDER BY s.booking_id, s.pos DESC";
       connection_->Exec(move);
     }
+    connection_->Exec("UPDATE store_state SET bookings_generation = bookings_generation + 1");
     transaction_.Commit();
     committed_ = true;
     if (staged_ >= kAnalyzeAfterBookings) {

@@ -205,6 +205,16 @@ std::string SchemaV2() {
   return sql;
 }
 
+// Schema version 3: a counter every import batch bumps in its transaction, so that a reader can tell cheaply
+// whether anything a list shows (bookings, users) changed since it last looked.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE TABLE store_state (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  bookings_generation INTEGER NOT NULL
+);
+INSERT INTO store_state (singleton, bookings_generation) VALUES (1, 0);
+)sql";
+
 }  // namespace
 
 std::string FoldNicknameSql(std::string_view operand) {
@@ -220,7 +230,7 @@ std::string FoldNicknameSql(std::string_view operand) {
 }
 
 void MigrateSchema(Connection& writer, const std::string& path) {
-  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2()};
+  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3};
 
   // IMMEDIATE: two processes opening a new file at once must not both create the tables.
   writer.Execute("BEGIN IMMEDIATE");

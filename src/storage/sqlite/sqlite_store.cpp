@@ -146,6 +146,25 @@ class SqliteSession final : public StoreSession {
                        statement.Int(4) != 0};
   }
 
+  std::optional<StoreVersion> Version() override {
+    // data_version changes only when another connection commits, and reading it touches only shared memory
+    // (WAL), so the generation row is read only after a commit somewhere.
+    auto& data_version = Prepared(data_version_, "PRAGMA data_version");
+    std::int64_t any = 0;
+    {
+      ScopedReset reset(data_version);
+      data_version.Step();
+      any = data_version.Int(0);
+    }
+    if (!version_ || version_->any != any) {
+      auto& generation = Prepared(generation_, "SELECT bookings_generation FROM store_state");
+      ScopedReset reset(generation);
+      generation.Step();
+      version_ = StoreVersion{any, generation.Int(0)};
+    }
+    return version_;
+  }
+
   std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {
     auto& statement = Prepared(find_api_key_, "SELECT project_id, active FROM projects WHERE api_key = ?1");
     ScopedReset reset(statement);
@@ -219,6 +238,9 @@ class SqliteSession final : public StoreSession {
   Connection connection_;
   std::shared_ptr<Writer> writer_;
   std::unique_ptr<Statement> find_token_;
+  std::unique_ptr<Statement> data_version_;
+  std::unique_ptr<Statement> generation_;
+  std::optional<StoreVersion> version_;  // as last read
   std::unique_ptr<Statement> find_api_key_;
   std::unique_ptr<Statement> is_manager_;
   std::unique_ptr<Statement> is_member_;
@@ -433,6 +455,7 @@ class SqliteWriteBatch final : public WriteBatch {
 
   void Commit() override {
     assert(!committed_);
+    writer_->connection.Execute("UPDATE store_state SET bookings_generation = bookings_generation + 1");
     writer_->connection.Execute("COMMIT");
     committed_ = true;
   }

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "storage/store.hpp"
+
+namespace phonechat {
+
+// One serving thread's memory of token and API-key lookups, found and not found, so that authenticating a
+// request (or refusing an unknown token) costs no database read. Exact as long as Sync is called with the store's
+// version before each request. Not thread-safe.
+class LookupCache {
+ public:
+  // `max_entries`: how many lookups of each kind (tokens found, tokens not found, API keys) it keeps; a kind that is
+  // full starts again empty.
+  explicit LookupCache(std::size_t max_entries);
+
+  // Forgets everything when `any_version` (StoreVersion::any) differs from the version it holds.
+  void Sync(std::int64_t any_version);
+  // How many lookups it holds now.
+  [[nodiscard]] std::size_t Entries() const { return tokens_.size() + unknown_tokens_.size() + api_keys_.size(); }
+
+ private:
+  friend class CachingStoreSession;
+
+  // Hashes std::string and std::string_view alike, so that a lookup by view builds no string.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  template <typename Record>
+  using Map = std::unordered_map<std::string, std::optional<Record>, KeyHash, std::equal_to<>>;
+
+  std::size_t max_entries_;
+  bool synced_ = false;
+  std::int64_t version_ = 0;
+  // Found and not found apart, so that a flood of unknown tokens never pushes out the tokens in use.
+  Map<TokenRecord> tokens_;
+  std::unordered_set<std::string, KeyHash, std::equal_to<>> unknown_tokens_;
+  Map<ProjectKeyRecord> api_keys_;
+};
+
+// A StoreSession that answers FindToken and FindProjectByApiKey from a LookupCache (asking `inner` on a miss) and
+// passes every other call to `inner`. Lives for one request.
+class CachingStoreSession final : public StoreSession {
+ public:
+  // Both must outlive this object; `cache` must have been synced for this request.
+  CachingStoreSession(StoreSession& inner, LookupCache& cache) : inner_(inner), cache_(cache) {}
+
+  std::optional<TokenRecord> FindToken(std::string_view token_hash) override;
+  std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override;
+  bool IsGroupManager(UserId user_id) override { return inner_.IsGroupManager(user_id); }
+  bool IsMemberOfManagedGroup(UserId manager_id, UserId member_id) override {
+    return inner_.IsMemberOfManagedGroup(manager_id, member_id);
+  }
+  void AppendAudit(const AuditEntry& entry) override { inner_.AppendAudit(entry); }
+  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
+    return inner_.CountMadeBookings(client_user_id, created_from);
+  }
+  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
+                                              std::int32_t limit) override {
+    return inner_.MadeBookingsPage(query, offset, limit);
+  }
+  CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
+    return inner_.CountAndPage(query, offset, limit);
+  }
+  std::optional<StoreVersion> Version() override { return inner_.Version(); }
+
+ private:
+  StoreSession& inner_;
+  LookupCache& cache_;
+};
+
+}  // namespace phonechat

@@ -1,0 +1,253 @@
+#include "service/made_bookings_cache.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <limits>
+#include <numeric>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "service/made_bookings_service.hpp"
+
+namespace phonechat {
+namespace {
+
+// Positions per block of an order index. A filtered page skips whole blocks by counting each block's matches
+// with one binary search, then walks at most the blocks its own rows are in.
+constexpr std::size_t kBlock = 128;
+
+// One order of a client's bookings as indexes into the date-descending list, with what a StartDate filter needs.
+struct OrderIndex {
+  std::vector<std::uint32_t> positions;  // the order, ascending (its descending twin is the exact reverse)
+  std::vector<std::int64_t> created;     // CreateDate of each position, in the order
+  std::vector<std::int64_t> block_created;  // the same dates, sorted ascending within each block
+
+  void Build(std::vector<std::uint32_t> order, const std::vector<StoredBooking>& bookings) {
+    positions = std::move(order);
+    created.resize(positions.size());
+    for (std::size_t i = 0; i < positions.size(); ++i) created[i] = bookings[positions[i]].create_date.millis;
+    block_created = created;
+    for (std::size_t begin = 0; begin < block_created.size(); begin += kBlock) {
+      const auto end = std::min(block_created.size(), begin + kBlock);
+      std::sort(block_created.begin() + static_cast<std::ptrdiff_t>(begin),
+                block_created.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+  }
+
+  // Appends the `count` positions that follow the first `skip` among those created at or after `from`, walking
+  // the order forwards or backwards.
+  void SelectCreatedFrom(std::int64_t from, std::int64_t skip, std::int64_t count, bool forwards,
+                         std::vector<std::uint32_t>& out) const {
+    const std::size_t size = positions.size();
+    const std::size_t blocks = (size + kBlock - 1) / kBlock;
+    for (std::size_t step = 0; step < blocks && count > 0; ++step) {
+      const std::size_t block = forwards ? step : blocks - 1 - step;
+      const std::size_t begin = block * kBlock;
+      const std::size_t end = std::min(size, begin + kBlock);
+      const auto first = block_created.begin() + static_cast<std::ptrdiff_t>(begin);
+      const auto last = block_created.begin() + static_cast<std::ptrdiff_t>(end);
+      const auto matches = static_cast<std::int64_t>(last - std::lower_bound(first, last, from));
+      if (matches <= skip) {
+        skip -= matches;
+        continue;
+      }
+      for (std::size_t i = 0; i < end - begin && count > 0; ++i) {
+        const std::size_t at = forwards ? begin + i : end - 1 - i;
+        if (created[at] < from) continue;
+        if (skip > 0) {
+          --skip;
+          continue;
+        }
+        out.push_back(positions[at]);
+        --count;
+      }
+    }
+  }
+
+  [[nodiscard]] std::size_t Bytes() const {
+    return positions.capacity() * sizeof(std::uint32_t) + (created.capacity() + block_created.capacity()) * 8;
+  }
+};
+
+// One booking written in one format, and the instants between which that text is its view.
+struct Rendered {
+  std::string text;
+  LocalDateTime written_at{std::numeric_limits<std::int64_t>::max()};  // never written: never valid
+  LocalDateTime valid_until{std::numeric_limits<std::int64_t>::min()};
+
+  [[nodiscard]] bool ValidAt(LocalDateTime now) const { return written_at <= now && now < valid_until; }
+};
+
+std::size_t HeapBytes(const std::string& text) { return text.capacity() > 15 ? text.capacity() + 1 : 0; }
+std::size_t HeapBytes(const std::optional<std::string>& text) { return text ? HeapBytes(*text) : 0; }
+
+std::size_t BookingBytes(const StoredBooking& booking) {
+  return sizeof(StoredBooking) + HeapBytes(booking.phone_number) + HeapBytes(booking.skype_name) +
+         HeapBytes(booking.cancelled_reason) + HeapBytes(booking.rejected_reason) + HeapBytes(booking.comments) +
+         HeapBytes(booking.candidate.nickname) + HeapBytes(booking.candidate.phonechat_number) +
+         HeapBytes(booking.candidate.skype_name);
+}
+
+}  // namespace
+
+struct MadeBookingsCache::Client {
+  std::vector<StoredBooking> bookings;  // CreateDate descending, then BookingID descending: the store's load order
+  OrderIndex by_nickname;               // folded nickname ascending, then BookingID ascending
+  OrderIndex by_session_date;           // SessionDate ascending, then BookingID ascending
+  std::array<std::vector<Rendered>, 2> rendered;  // [BodyFormat], indexed like `bookings`
+  std::size_t bytes = 0;
+
+  // How many bookings pass the filter: they are a prefix of `bookings`.
+  [[nodiscard]] std::int64_t CountCreatedFrom(const std::optional<LocalDateTime>& from) const {
+    if (!from) return static_cast<std::int64_t>(bookings.size());
+    const auto end = std::partition_point(bookings.begin(), bookings.end(),
+                                          [&](const StoredBooking& b) { return b.create_date >= *from; });
+    return end - bookings.begin();
+  }
+
+  // The positions [offset, offset + count) of the query's order among the `matching` bookings that pass its
+  // filter, as indexes into `bookings`.
+  [[nodiscard]] std::vector<std::uint32_t> Select(const MadeBookingsQuery& query, std::int64_t matching,
+                                                  std::int64_t offset, std::int64_t count) const {
+    std::vector<std::uint32_t> page;
+    page.reserve(static_cast<std::size_t>(count));
+    const auto size = static_cast<std::int64_t>(bookings.size());
+    const OrderIndex* index = nullptr;
+    bool ascending = true;
+    switch (query.order) {
+      case BookingOrder::kDateDesc:
+        for (std::int64_t i = 0; i < count; ++i) page.push_back(static_cast<std::uint32_t>(offset + i));
+        return page;
+      case BookingOrder::kDateAsc:
+        for (std::int64_t i = 0; i < count; ++i) page.push_back(static_cast<std::uint32_t>(matching - 1 - offset - i));
+        return page;
+      case BookingOrder::kNicknameAsc: index = &by_nickname; break;
+      case BookingOrder::kNicknameDesc: index = &by_nickname, ascending = false; break;
+      case BookingOrder::kSessionDateAsc: index = &by_session_date; break;
+      case BookingOrder::kSessionDateDesc: index = &by_session_date, ascending = false; break;
+    }
+    if (query.created_from) {
+      index->SelectCreatedFrom(query.created_from->millis, offset, count, ascending, page);
+      return page;
+    }
+    for (std::int64_t i = 0; i < count; ++i) {
+      const std::int64_t at = ascending ? offset + i : size - 1 - offset - i;
+      page.push_back(index->positions[static_cast<std::size_t>(at)]);
+    }
+    return page;
+  }
+};
+
+MadeBookingsCache::MadeBookingsCache(std::size_t budget_bytes) : budget_bytes_(budget_bytes) {}
+
+MadeBookingsCache::~MadeBookingsCache() = default;
+
+void MadeBookingsCache::Sync(std::int64_t bookings_version) {
+  if (synced_ && bookings_version == version_) return;
+  clients_.clear();
+  recency_.clear();
+  bytes_held_ = 0;
+  version_ = bookings_version;
+  synced_ = true;
+}
+
+MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId client_user_id) {
+  MadeBookingsQuery everything;
+  everything.client_user_id = client_user_id;
+  everything.order = BookingOrder::kDateDesc;
+  auto client = std::make_unique<Client>();
+  // Booking IDs are 32-bit, so a client's history fits the page size; a commit between the two reads only makes
+  // the next request's version differ, which reloads.
+  const std::int64_t total = store.CountMadeBookings(client_user_id, std::nullopt);
+  client->bookings = store.MadeBookingsPage(everything, 0, static_cast<std::int32_t>(total));
+  const auto& bookings = client->bookings;
+
+  std::vector<std::uint32_t> order(bookings.size());
+  std::iota(order.begin(), order.end(), 0U);
+  std::vector<std::string> folded(bookings.size());
+  for (std::size_t i = 0; i < bookings.size(); ++i) folded[i] = FoldNickname(bookings[i].candidate.nickname);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const int by_key = folded[a].compare(folded[b]);
+    return by_key != 0 ? by_key < 0 : bookings[a].booking_id < bookings[b].booking_id;
+  });
+  client->by_nickname.Build(order, bookings);
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const auto& x = bookings[a];
+    const auto& y = bookings[b];
+    return x.session_date != y.session_date ? x.session_date < y.session_date : x.booking_id < y.booking_id;
+  });
+  client->by_session_date.Build(std::move(order), bookings);
+  for (auto& rendered : client->rendered) rendered.resize(bookings.size());
+
+  std::size_t bytes = sizeof(Client) + client->by_nickname.Bytes() + client->by_session_date.Bytes();
+  for (const auto& booking : bookings) bytes += BookingBytes(booking) + 2 * sizeof(Rendered);
+  client->bytes = bytes;
+  bytes_held_ += bytes;
+
+  recency_.push_front(client_user_id);
+  auto& entry = clients_[client_user_id];
+  entry.client = std::move(client);
+  entry.recency = recency_.begin();
+  return *entry.client;
+}
+
+void MadeBookingsCache::WritePage(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now,
+                                  BodyFormat format, std::string& out) {
+  assert(synced_);
+  Client* client = nullptr;
+  if (auto found = clients_.find(query.client_user_id); found != clients_.end()) {
+    recency_.splice(recency_.begin(), recency_, found->second.recency);
+    client = found->second.client.get();
+  } else {
+    client = &Load(store, query.client_user_id);
+  }
+
+  PrerenderedPage page;
+  MadeBookingsPage& totals = page.totals;
+  totals.page_number = query.page_number;
+  totals.bookings_per_page = query.bookings_per_page;
+  totals.bookings_total = client->CountCreatedFrom(query.created_from);
+  totals.page_count = (totals.bookings_total + query.bookings_per_page - 1) / query.bookings_per_page;
+  const std::int64_t offset = static_cast<std::int64_t>(query.page_number - 1) * query.bookings_per_page;
+  const std::int64_t count = std::clamp<std::int64_t>(totals.bookings_total - offset, 0, query.bookings_per_page);
+
+  auto& rendered = client->rendered[format == BodyFormat::kXml ? 1 : 0];
+  page.bookings.reserve(static_cast<std::size_t>(count));
+  for (const std::uint32_t at : client->Select(query, totals.bookings_total, offset, count)) {
+    Rendered& piece = rendered[at];
+    if (!piece.ValidAt(now)) {
+      const StoredBooking& booking = client->bookings[at];
+      const std::size_t before = HeapBytes(piece.text);
+      piece.text.clear();
+      const MadeBookingView view = ViewMadeBooking(booking, now);
+      if (format == BodyFormat::kXml) {
+        AppendMadeBookingXml(piece.text, view);
+      } else {
+        AppendMadeBookingJson(piece.text, view);
+      }
+      piece.written_at = now;
+      piece.valid_until = ViewValidUntil(booking, now);
+      const std::size_t after = HeapBytes(piece.text);
+      client->bytes = client->bytes - before + after;
+      bytes_held_ = bytes_held_ - before + after;
+    }
+    page.bookings.push_back(piece.text);
+  }
+  WritePrerenderedMadeBookings(out, page, format);
+  EvictBeyondBudget(query.client_user_id);
+}
+
+void MadeBookingsCache::EvictBeyondBudget(UserId keep) {
+  while (bytes_held_ > budget_bytes_ && clients_.size() > 1) {
+    const UserId victim = recency_.back();
+    if (victim == keep) break;
+    auto found = clients_.find(victim);
+    bytes_held_ -= found->second.client->bytes;
+    recency_.pop_back();
+    clients_.erase(found);
+  }
+}
+
+}  // namespace phonechat

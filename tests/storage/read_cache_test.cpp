@@ -1,0 +1,366 @@
+// The serving thread's caches (service/made_bookings_cache, service/lookup_cache) over a real store: every cached
+// answer is byte for byte the uncached one, across orders, filters, pages, formats, instants, imports, nickname
+// changes and evictions; and the store's version moves exactly when a cache must forget.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "auth/secrets.hpp"
+#include "serialization/body_writer.hpp"
+#include "service/authentication.hpp"
+#include "service/lookup_cache.hpp"
+#include "service/made_bookings_cache.hpp"
+#include "service/made_bookings_service.hpp"
+#include "storage/store.hpp"
+#include "storage_test_support.hpp"
+
+namespace phonechat::testing {
+namespace {
+
+constexpr std::int64_t kMinute = 60'000;
+constexpr std::int64_t kDay = 86'400'000;
+constexpr std::int64_t kJan2027 = 20'819 * kDay;  // 2027-01-01T00:00 as LocalDateTime::millis
+constexpr UserId kClient = 100;
+constexpr UserId kOtherClient = 101;
+
+constexpr std::array<BookingOrder, 6> kAllOrders{BookingOrder::kDateDesc,       BookingOrder::kDateAsc,
+                                                 BookingOrder::kNicknameAsc,    BookingOrder::kNicknameDesc,
+                                                 BookingOrder::kSessionDateAsc, BookingOrder::kSessionDateDesc};
+
+UserRecord User(UserId id, std::string nickname) {
+  UserRecord user;
+  user.user_id = id;
+  user.nickname = std::move(nickname);
+  user.phonechat_number = "+4477" + std::to_string(id);
+  user.skype_name = "live:" + std::to_string(id);
+  user.positive = id % 7;
+  return user;
+}
+
+// Candidates 1-12: nicknames that tie when folded, sort around `_` and are not ASCII.
+std::vector<UserRecord> Users() {
+  const std::vector<std::string> nicknames{"anna", "Anna", "ANNA",  "_Under", "Zed", "zed",
+                                           "Émile", "b",   "[x]",   "annab",  "<&>", "Quote\"d"};
+  std::vector<UserRecord> users;
+  for (std::size_t i = 0; i < nicknames.size(); ++i) users.push_back(User(static_cast<UserId>(i + 1), nicknames[i]));
+  users.push_back(User(kClient, "Client"));
+  users.push_back(User(kOtherClient, "Other"));
+  return users;
+}
+
+// `count` bookings of `client` from booking ID `first_id`: every status and method, CreateDate and SessionDate
+// ties, deadlines and sessions around `kJan2027` so that views change with the instant, a few deleted.
+std::vector<BookingRecord> Bookings(UserId client, BookingId first_id, int count, std::uint32_t seed) {
+  std::mt19937 random(seed);
+  const auto pick = [&random](int n) { return static_cast<int>(random() % static_cast<std::uint32_t>(n)); };
+  std::vector<BookingRecord> bookings;
+  for (int i = 0; i < count; ++i) {
+    BookingRecord record;
+    StoredBooking& b = record.booking;
+    b.booking_id = first_id + i;
+    b.client_user_id = client;
+    b.candidate.user_id = 1 + pick(12);
+    b.duration_minutes = 10 + 5 * pick(6);
+    b.credits = Credits{10'000 * (1 + pick(90))};
+    b.status = static_cast<BookingStatus>(pick(5));
+    b.method = static_cast<ContactMethod>(1 + pick(3));
+    if (b.method == ContactMethod::kCandidateCalls) b.phone_number = "+4420" + std::to_string(i);
+    if (b.method == ContactMethod::kSkype) b.skype_name = "live:client" + std::to_string(i);
+    b.create_date = LocalDateTime{kJan2027 - pick(40) * kDay - pick(3) * kMinute};
+    b.session_date = LocalDateTime{kJan2027 + (pick(9) - 4) * kDay + pick(4) * 15 * kMinute};
+    b.accept_by = LocalDateTime{kJan2027 + (pick(5) - 2) * kDay};
+    if (b.status == BookingStatus::kCancelled) {
+      b.cancelled_date = b.create_date;
+      b.cancelled_by = CancelledBy::kClient;
+      b.cancelled_reason = "Changed <plans> & \"more\"";
+    }
+    if (b.status == BookingStatus::kRejected) b.rejected_reason = "Busy";
+    if (pick(3) == 0) b.comments = "Line one\r\nline two \xC3\xA9";
+    record.deleted_by_client = pick(25) == 0;
+    bookings.push_back(record);
+  }
+  return bookings;
+}
+
+std::string Uncached(StoreSession& session, const MadeBookingsQuery& query, LocalDateTime now, BodyFormat format) {
+  const MadeBookingsAnswer answer = ListMadeBookings(session, query, now);
+  std::string body;
+  WriteMadeBookings(body, answer.page, format);
+  return body;
+}
+
+std::string Cached(MadeBookingsCache& cache, StoreSession& session, const MadeBookingsQuery& query, LocalDateTime now,
+                   BodyFormat format) {
+  std::string body;
+  cache.WritePage(session, query, now, format, body);
+  return body;
+}
+
+class ReadCache : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    location_ = GetParam().location(dir_);
+    store_ = GetParam().open(location_);
+    session_ = store_->OpenSession();
+  }
+
+  void Put(const std::vector<UserRecord>& users, const std::vector<BookingRecord>& bookings, bool replace = false) {
+    auto batch = store_->BeginWriteBatch();
+    for (const auto& user : users) ASSERT_EQ(batch->PutUser(user, replace), "");
+    for (const auto& booking : bookings) ASSERT_EQ(batch->PutBooking(booking, replace), "");
+    batch->Commit();
+  }
+
+  // The version a serving thread would sync with: the store's when it reports one, else a counter the test
+  // moves after each of its writes.
+  std::int64_t BookingsVersion() {
+    if (const auto version = session_->Version()) return version->bookings;
+    return writes_;
+  }
+
+  // Compares the cache with the uncached answer for every order, with and without StartDate, for several page
+  // sizes and pages (first, middle, last, past the end) in both formats at `now`.
+  void ExpectEveryPageExact(MadeBookingsCache& cache, UserId client, LocalDateTime now) {
+    const std::vector<std::optional<LocalDateTime>> starts{
+        std::nullopt, LocalDateTime{kJan2027 - 60 * kDay}, LocalDateTime{kJan2027 - 20 * kDay},
+        LocalDateTime{kJan2027 - kDay}, LocalDateTime{kJan2027 + kDay}};
+    for (const BookingOrder order : kAllOrders) {
+      for (const auto& start : starts) {
+        for (const std::int32_t per_page : {1, 7, 50, 100}) {
+          MadeBookingsQuery query;
+          query.client_user_id = client;
+          query.order = order;
+          query.created_from = start;
+          query.bookings_per_page = per_page;
+          const std::int64_t total = session_->CountMadeBookings(client, start);
+          const auto last = static_cast<std::int32_t>(std::max<std::int64_t>(1, (total + per_page - 1) / per_page));
+          for (const std::int32_t page : {1, 2, last / 2 + 1, last, last + 1}) {
+            query.page_number = page;
+            for (const BodyFormat format : {BodyFormat::kJson, BodyFormat::kXml}) {
+              cache.Sync(BookingsVersion());
+              ASSERT_EQ(Cached(cache, *session_, query, now, format), Uncached(*session_, query, now, format))
+                  << "order " << static_cast<int>(order) << ", start " << (start ? start->millis : -1) << ", "
+                  << per_page << " per page, page " << page << ", xml " << (format == BodyFormat::kXml);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  TempDir dir_;
+  std::string location_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreSession> session_;
+  std::int64_t writes_ = 0;
+};
+
+TEST_P(ReadCache, EveryPageOfALongHistoryIsTheUncachedAnswerByteForByte) {
+  // 700 bookings span several index blocks, so that filtered pages skip blocks and start inside them.
+  Put(Users(), Bookings(kClient, 1, 700, 7));
+  Put({}, Bookings(kOtherClient, 1000, 30, 8));
+  MadeBookingsCache cache(std::size_t{256} << 20);
+  ExpectEveryPageExact(cache, kClient, LocalDateTime{kJan2027 - 3 * kDay});
+  ExpectEveryPageExact(cache, kOtherClient, LocalDateTime{kJan2027 - 3 * kDay});
+  ExpectEveryPageExact(cache, 12345, LocalDateTime{kJan2027});  // no bookings at all
+}
+
+TEST_P(ReadCache, ViewsWrittenEarlierAreRewrittenOnceTheInstantChangesThem) {
+  Put(Users(), Bookings(kClient, 1, 200, 11));
+  MadeBookingsCache cache(std::size_t{256} << 20);
+  // Deadlines pass and sessions start and end between these instants; the last goes back in time.
+  for (const std::int64_t now : {kJan2027 - 3 * kDay, kJan2027, kJan2027 + 2 * kDay + 30 * kMinute,
+                                 kJan2027 + 6 * kDay, kJan2027 - 10 * kDay}) {
+    ExpectEveryPageExact(cache, kClient, LocalDateTime{now});
+  }
+}
+
+TEST_P(ReadCache, AnImportANicknameChangeAndADeletionShowAtTheNextSync) {
+  Put(Users(), Bookings(kClient, 1, 150, 21));
+  MadeBookingsCache cache(std::size_t{256} << 20);
+  const LocalDateTime now{kJan2027};
+  ExpectEveryPageExact(cache, kClient, now);
+
+  std::vector<UserRecord> renamed{User(1, "zzz renamed"), User(5, "AAA renamed")};
+  Put(renamed, {}, /*replace=*/true);
+  ++writes_;
+  ExpectEveryPageExact(cache, kClient, now);
+
+  Put({}, Bookings(kClient, 5000, 40, 22));
+  ++writes_;
+  ExpectEveryPageExact(cache, kClient, now);
+
+  auto deleted = Bookings(kClient, 1, 20, 21);
+  for (auto& record : deleted) record.deleted_by_client = true;
+  Put({}, deleted, /*replace=*/true);
+  ++writes_;
+  ExpectEveryPageExact(cache, kClient, now);
+}
+
+TEST_P(ReadCache, ASmallBudgetKeepsOnlyTheClientBeingAnsweredAndStaysExact) {
+  std::vector<BookingRecord> bookings;
+  for (UserId client = 200; client < 210; ++client) {
+    const auto some = Bookings(client, (client - 200) * 100 + 1, 60, static_cast<std::uint32_t>(client));
+    bookings.insert(bookings.end(), some.begin(), some.end());
+  }
+  std::vector<UserRecord> users = Users();
+  for (UserId client = 200; client < 210; ++client) users.push_back(User(client, "c" + std::to_string(client)));
+  Put(users, bookings);
+  MadeBookingsCache cache(1);  // one byte: every other client goes
+  for (int round = 0; round < 2; ++round) {
+    for (UserId client = 200; client < 210; ++client) {
+      MadeBookingsQuery query;
+      query.client_user_id = client;
+      cache.Sync(BookingsVersion());
+      EXPECT_EQ(Cached(cache, *session_, query, LocalDateTime{kJan2027}, BodyFormat::kJson),
+                Uncached(*session_, query, LocalDateTime{kJan2027}, BodyFormat::kJson));
+      EXPECT_EQ(cache.ClientsHeld(), 1U);
+    }
+  }
+  MadeBookingsCache roomy(std::size_t{256} << 20);
+  for (UserId client = 200; client < 210; ++client) {
+    MadeBookingsQuery query;
+    query.client_user_id = client;
+    roomy.Sync(BookingsVersion());
+    std::string body;
+    roomy.WritePage(*session_, query, LocalDateTime{kJan2027}, BodyFormat::kXml, body);
+  }
+  EXPECT_EQ(roomy.ClientsHeld(), 10U);
+  EXPECT_GT(roomy.BytesHeld(), 10U * 60U * sizeof(StoredBooking));
+}
+
+TEST_P(ReadCache, TheBookingsVersionMovesOnImportsOnlyAndTheOverallVersionOnAnyCommit) {
+  const auto before = session_->Version();
+  if (!before) GTEST_SKIP() << GetParam().name << " reports no version: nothing is cached on it";
+  Put(Users(), {});
+  const auto imported = session_->Version();
+  ASSERT_TRUE(imported);
+  EXPECT_NE(imported->bookings, before->bookings);
+  EXPECT_NE(imported->any, before->any);
+  EXPECT_EQ(session_->Version()->bookings, imported->bookings);  // asking again changes nothing
+
+  ProjectRecord project;
+  project.name = "p";
+  project.owner_user_id = 1;
+  project.api_key = "key";
+  project.client_id = "client";
+  {
+    auto batch = store_->BeginWriteBatch();
+    ASSERT_EQ(batch->PutProject(project, false), "");
+    batch->Commit();
+  }
+  const auto with_project = session_->Version();
+  store_->InsertToken(NewToken{Sha256("token"), 1, "client", "s", 4'000'000'000});
+  const auto with_token = session_->Version();
+  ASSERT_TRUE(with_token);
+  EXPECT_NE(with_token->any, with_project->any);
+  EXPECT_EQ(with_token->bookings, with_project->bookings);  // a token changes no list
+}
+
+TEST_P(ReadCache, ARevokedTokenAndANewTokenShowAtTheNextSync) {
+  if (!session_->Version()) GTEST_SKIP() << GetParam().name << " reports no version: nothing is cached on it";
+  Put(Users(), {});
+  ProjectRecord project;
+  project.name = "p";
+  project.owner_user_id = 1;
+  project.api_key = "the-key";
+  project.client_id = "client";
+  {
+    auto batch = store_->BeginWriteBatch();
+    ASSERT_EQ(batch->PutProject(project, false), "");
+    batch->Commit();
+  }
+  store_->InsertToken(NewToken{Sha256("first"), 1, "client", "scope", 4'000'000'000});
+
+  LookupCache cache(1000);
+  const auto authenticate = [&](const std::string& token) {
+    cache.Sync(session_->Version()->any);
+    CachingStoreSession cached(*session_, cache);
+    const std::string header = "Bearer " + token;
+    Credentials credentials;
+    credentials.authorization = header;
+    credentials.api_keys.push_back("the-key");
+    return Authenticate(cached, credentials, 1'000'000'000).has_value();
+  };
+  EXPECT_TRUE(authenticate("first"));
+  EXPECT_FALSE(authenticate("second"));  // remembered as unknown...
+  store_->InsertToken(NewToken{Sha256("second"), 1, "client", "scope", 4'000'000'000});
+  EXPECT_TRUE(authenticate("second"));  // ...until a commit elsewhere
+  EXPECT_TRUE(store_->RevokeToken(Sha256("first")));
+  EXPECT_FALSE(authenticate("first"));
+}
+
+// The real session, counting the token lookups that reach it.
+class CountingSession final : public StoreSession {
+ public:
+  explicit CountingSession(StoreSession& inner) : inner_(inner) {}
+  std::optional<TokenRecord> FindToken(std::string_view token_hash) override {
+    ++token_lookups;
+    return inner_.FindToken(token_hash);
+  }
+  std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view key) override {
+    return inner_.FindProjectByApiKey(key);
+  }
+  bool IsGroupManager(UserId user_id) override { return inner_.IsGroupManager(user_id); }
+  bool IsMemberOfManagedGroup(UserId manager, UserId member) override {
+    return inner_.IsMemberOfManagedGroup(manager, member);
+  }
+  void AppendAudit(const AuditEntry& entry) override { inner_.AppendAudit(entry); }
+  std::int64_t CountMadeBookings(UserId client, std::optional<LocalDateTime> from) override {
+    return inner_.CountMadeBookings(client, from);
+  }
+  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
+                                              std::int32_t limit) override {
+    return inner_.MadeBookingsPage(query, offset, limit);
+  }
+  int token_lookups = 0;
+
+ private:
+  StoreSession& inner_;
+};
+
+TEST(LookupCacheBounds, AFloodOfUnknownTokensStaysBoundedAndNeverPushesOutATokenInUse) {
+  TempDir dir;
+  auto backend = AllBackends().front();
+  auto store = backend.open(backend.location(dir));
+  {
+    auto batch = store->BeginWriteBatch();
+    UserRecord user;
+    user.user_id = 1;
+    user.nickname = "u";
+    ASSERT_EQ(batch->PutUser(user, false), "");
+    ProjectRecord project;
+    project.name = "p";
+    project.owner_user_id = 1;
+    project.api_key = "key";
+    project.client_id = "client";
+    ASSERT_EQ(batch->PutProject(project, false), "");
+    batch->Commit();
+  }
+  store->InsertToken(NewToken{Sha256("in use"), 1, "client", "s", 4'000'000'000});
+  auto session = store->OpenSession();
+  CountingSession counting(*session);
+  LookupCache cache(3);
+  cache.Sync(0);
+  CachingStoreSession cached(counting, cache);
+  ASSERT_TRUE(cached.FindToken(Sha256("in use")));
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_FALSE(cached.FindToken(Sha256("unknown" + std::to_string(i))));
+    EXPECT_LE(cache.Entries(), 4U);  // at most three unknown and the one in use
+  }
+  EXPECT_EQ(counting.token_lookups, 11);
+  EXPECT_TRUE(cached.FindToken(Sha256("in use")));
+  EXPECT_FALSE(cached.FindToken(Sha256("unknown9")));
+  EXPECT_EQ(counting.token_lookups, 11);  // both answered from memory
+  EXPECT_FALSE(cached.FindProjectByApiKey("nope"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ReadCache, ::testing::ValuesIn(AllBackends()),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace phonechat::testing
