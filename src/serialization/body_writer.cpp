@@ -434,32 +434,32 @@ void WriteXmlNested(std::string& out, const Field<MadeBookingView>& /*field*/, c
   out.append(spelling.xml_close.View());
 }
 
-// A page's nested member: its bookings, `<Bookings/>` when there are none.
-void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
-                    const MadeBookingsPage& page) {
-  if (page.bookings.empty()) {
+// A page's `Bookings` member, each booking written by `append`; `<Bookings/>` when there are none.
+template <typename Bookings, typename Append>
+void WriteXmlBookings(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
+                      const Bookings& bookings, Append append) {
+  if (bookings.empty()) {
     out.push_back('<');
     out.append(field.name);
     out.append("/>");
     return;
   }
   out.append(spelling.xml_open.View());
-  for (const auto& view : page.bookings) AppendMadeBookingXml(out, view);
+  for (const auto& booking : bookings) append(booking);
   out.append(spelling.xml_close.View());
 }
 
-// A prerendered page's nested member: its bookings as written beforehand, `<Bookings/>` when there are none.
+// A page's nested member: its bookings.
+void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
+                    const MadeBookingsPage& page) {
+  WriteXmlBookings(out, field, spelling, page.bookings,
+                   [&out](const MadeBookingView& view) { AppendMadeBookingXml(out, view); });
+}
+
+// A prerendered page's nested member: its bookings as written beforehand.
 void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
                     const PrerenderedPage& page) {
-  if (page.bookings.empty()) {
-    out.push_back('<');
-    out.append(field.name);
-    out.append("/>");
-    return;
-  }
-  out.append(spelling.xml_open.View());
-  for (const auto booking : page.bookings) out.append(booking);
-  out.append(spelling.xml_close.View());
+  WriteXmlBookings(out, field, spelling, page.bookings, [&out](std::string_view booking) { out.append(booking); });
 }
 
 // A ModelState key as an element name: bytes that cannot appear in a name are written `_xHHHH_`, as
