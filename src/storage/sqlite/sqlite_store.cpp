@@ -6,8 +6,10 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "core/error.hpp"
 #include "storage/redirect_uris.hpp"
@@ -52,8 +54,8 @@ struct Writer {
   std::unique_ptr<Statement> project_by_api_key;
   std::unique_ptr<Statement> upsert_project;
   std::unique_ptr<Statement> user_nickname;
-  std::unique_ptr<Statement> booking_exists;
   std::unique_ptr<Statement> upsert_booking;
+  std::unique_ptr<Statement> insert_booking;
 
   Statement& Prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
     return Cached(slot, connection.Handle(), sql);
@@ -248,28 +250,154 @@ class SqliteSession final : public StoreSession {
   std::array<std::unique_ptr<Statement>, 12> page_;
 };
 
+// A write batch's page cache (KiB): rows inserted into a table that already holds bookings update every index at
+// random places, and these pages stay in memory instead of going to the WAL and back. Bounded, so memory stays
+// flat whatever the batch size.
+constexpr std::int64_t kBatchCacheKib = 65536;
+
+// The runs (KiB) in which CREATE INDEX sorts a deferred index (see RestoreIndexes).
+constexpr std::int64_t kSortRunKib = 4096;
+
+// A batch that began on an empty bookings table drops the table's secondary indexes once it has put this many
+// bookings, and builds them again, sorted, at Commit(): one sort per index instead of one B-tree insert per row and
+// index. Smaller batches (demo data, small imports) leave the schema alone.
+constexpr std::int64_t kDeferIndexesAfter = 10'000;
+
+// The users a batch has looked up or written, each with the folded nickname its bookings store as
+// candidate_nickname_key. Users are never deleted and the batch holds the only writer, so an entry stays right for
+// the batch's life once PutUser keeps it up to date. Bounded: when full it starts over.
+class KnownUsers {
+ public:
+  // The user's folded nickname, or nullptr when the user is not in the cache.
+  [[nodiscard]] const std::string* Find(UserId user_id) {
+    // Imports list a client's bookings together: the last user found is usually asked for again.
+    if (last_ != nullptr && last_id_ == user_id) return last_;
+    const auto found = nickname_keys_.find(user_id);
+    if (found == nickname_keys_.end()) return nullptr;
+    last_id_ = user_id;
+    last_ = &found->second;
+    return last_;
+  }
+
+  // Records (or updates) the user's folded nickname; the returned pointer is valid until the next call.
+  const std::string* Remember(UserId user_id, std::string nickname_key) {
+    if (nickname_keys_.size() >= kMaxUsers && nickname_keys_.find(user_id) == nickname_keys_.end()) {
+      nickname_keys_.clear();
+      last_ = nullptr;
+    }
+    auto& entry = nickname_keys_[user_id];
+    entry = std::move(nickname_key);
+    return &entry;
+  }
+
+ private:
+  static constexpr std::size_t kMaxUsers = std::size_t{1} << 17;
+  std::unordered_map<UserId, std::string> nickname_keys_;
+  UserId last_id_ = 0;
+  const std::string* last_ = nullptr;  // the entry of last_id_ (unordered_map entries stay put)
+};
+
+// The bookings insert; the upsert (replace) adds an ON CONFLICT clause to it.
+constexpr const char* kInsertBookingSql =
+    "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, "
+    "duration_minutes, credits, status, method, phone_number, skype_name, create_date, session_date, accept_by, "
+    "accepted_date, confirmed_date, cancelled_date, cancelled_reason, cancelled_by, rejected_reason, "
+    "last_updated, comments, deleted_by_client) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+
+const std::string& UpsertBookingSql() {
+  static const std::string sql =
+      std::string(kInsertBookingSql) +
+      " ON CONFLICT (booking_id) DO UPDATE SET client_user_id = excluded.client_user_id, "
+      "candidate_user_id = excluded.candidate_user_id, candidate_nickname_key = excluded.candidate_nickname_key, "
+      "duration_minutes = excluded.duration_minutes, credits = excluded.credits, status = excluded.status, "
+      "method = excluded.method, phone_number = excluded.phone_number, skype_name = excluded.skype_name, "
+      "create_date = excluded.create_date, session_date = excluded.session_date, accept_by = excluded.accept_by, "
+      "accepted_date = excluded.accepted_date, confirmed_date = excluded.confirmed_date, "
+      "cancelled_date = excluded.cancelled_date, cancelled_reason = excluded.cancelled_reason, "
+      "cancelled_by = excluded.cancelled_by, rejected_reason = excluded.rejected_reason, "
+      "last_updated = excluded.last_updated, comments = excluded.comments, "
+      "deleted_by_client = excluded.deleted_by_client";
+  return sql;
+}
+
+// Binds the columns of kInsertBookingSql. The CHECK constraints are not evaluated in a batch: the values they guard
+// must come out valid here.
+void BindBooking(Statement& statement, const BookingRecord& record, std::string_view nickname_key) {
+  const StoredBooking& booking = record.booking;
+  assert(!StatusName(booking.status).empty());
+  assert(booking.method >= ContactMethod::kCandidateCalls && booking.method <= ContactMethod::kSkype);
+  assert(!booking.cancelled_by || !CancelledByName(*booking.cancelled_by).empty());
+  statement.BindInt(1, booking.booking_id);
+  statement.BindInt(2, booking.client_user_id);
+  statement.BindInt(3, booking.candidate.user_id);
+  statement.BindText(4, nickname_key);
+  statement.BindInt(5, booking.duration_minutes);
+  statement.BindInt(6, booking.credits.ten_thousandths);
+  statement.BindText(7, StatusName(booking.status));
+  statement.BindInt(8, static_cast<std::int64_t>(booking.method));
+  statement.BindOptionalText(9, booking.phone_number);
+  statement.BindOptionalText(10, booking.skype_name);
+  statement.BindInt(11, booking.create_date.millis);
+  statement.BindInt(12, booking.session_date.millis);
+  statement.BindInt(13, booking.accept_by.millis);
+  statement.BindOptionalInt(14, OptionalMillis(booking.accepted_date));
+  statement.BindOptionalInt(15, OptionalMillis(booking.confirmed_date));
+  statement.BindOptionalInt(16, OptionalMillis(booking.cancelled_date));
+  statement.BindOptionalText(17, booking.cancelled_reason);
+  if (booking.cancelled_by) {
+    statement.BindText(18, CancelledByName(*booking.cancelled_by));
+  } else {
+    statement.BindNull(18);
+  }
+  statement.BindOptionalText(19, booking.rejected_reason);
+  statement.BindOptionalInt(20, OptionalMillis(booking.last_updated));
+  statement.BindOptionalText(21, booking.comments);
+  statement.BindInt(22, record.deleted_by_client ? 1 : 0);
+}
+
 // Holds the writer (and SQLite's write lock) from construction to destruction: create, use and destroy it on
 // one thread, and keep it short outside imports.
 class SqliteWriteBatch final : public WriteBatch {
  public:
   explicit SqliteWriteBatch(std::shared_ptr<Writer> writer) : writer_(std::move(writer)), lock_(LockWriter(*writer_)) {
-    writer_->connection.Execute("BEGIN IMMEDIATE");
+    auto& connection = writer_->connection;
+    try {
+      // These three cannot change inside a transaction, hence before BEGIN; RestoreConnection() sets them back.
+      // The batch checks every reference it writes before writing it (users are never deleted), so SQLite's own
+      // foreign-key lookups would only repeat two of them for every booking.
+      connection.Execute("PRAGMA foreign_keys = OFF");
+      // Every value a CHECK constraint of the batch's tables guards is bound from an enum or a bool (BindBooking
+      // asserts it), so the checks cannot fail; evaluating them costs more than the row insert itself (an IN list
+      // builds a temporary table per row).
+      connection.Execute("PRAGMA ignore_check_constraints = ON");
+      // A batch is durable once Commit() returns: the WAL is synced at the commit (one sync per batch), not only
+      // at the next checkpoint.
+      saved_synchronous_ = connection.QueryInt("PRAGMA synchronous");
+      connection.Execute("PRAGMA synchronous = FULL");
+      connection.Execute("BEGIN IMMEDIATE");
+      saved_cache_size_ = connection.QueryInt("PRAGMA cache_size");
+      connection.Execute(("PRAGMA cache_size = " + std::to_string(-kBatchCacheKib)).c_str());
+    } catch (...) {
+      RestoreConnection();
+      throw;
+    }
   }
 
-  ~SqliteWriteBatch() override {
-    if (!committed_) sqlite3_exec(writer_->connection.Handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
+  ~SqliteWriteBatch() override { RestoreConnection(); }
 
   SqliteWriteBatch(const SqliteWriteBatch&) = delete;
   SqliteWriteBatch& operator=(const SqliteWriteBatch&) = delete;
 
-  bool UserExists(UserId user_id) override { return UserExistsOn(*writer_, user_id); }
+  bool UserExists(UserId user_id) override { return NicknameKey(user_id) != nullptr; }
 
   std::string PutUser(const UserRecord& user, bool replace) override {
     assert(!committed_);
     if (!replace && UserExists(user.user_id)) {
       return "User " + std::to_string(user.user_id) + " already exists (use --replace)";
     }
+    // The nickname trigger below updates the user's bookings by candidate: that needs the candidate index.
+    if (replace && indexes_ == Indexes::kDeferred && UserExists(user.user_id)) RestoreIndexes();
     // On replace the nickname trigger refreshes candidate_nickname_key of the user's bookings.
     auto& statement = Prepare(writer_->upsert_user,
                               "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
@@ -292,6 +420,7 @@ class SqliteWriteBatch final : public WriteBatch {
     statement.BindInt(9, user.negative);
     statement.BindInt(10, user.disputes);
     statement.Run();
+    known_users_.Remember(user.user_id, FoldNickname(user.nickname));
     return {};
   }
 
@@ -391,70 +520,33 @@ class SqliteWriteBatch final : public WriteBatch {
     if (!UserExists(booking.client_user_id)) {
       return "Booking.ClientUserID " + std::to_string(booking.client_user_id) + " is not a known user";
     }
-    std::string nickname_key;
-    {
-      auto& nickname = Prepare(writer_->user_nickname, "SELECT nickname FROM users WHERE user_id = ?1");
-      ScopedReset reset(nickname);
-      nickname.BindInt(1, candidate_id);
-      if (!nickname.Step()) return "Booking.CandidateUserID " + std::to_string(candidate_id) + " is not a known user";
-      nickname_key = FoldNickname(nickname.Text(0));
+    const std::string* nickname_key = NicknameKey(candidate_id);
+    if (nickname_key == nullptr) {
+      return "Booking.CandidateUserID " + std::to_string(candidate_id) + " is not a known user";
     }
-    if (!replace) {
-      auto& exists = Prepare(writer_->booking_exists, "SELECT 1 FROM bookings WHERE booking_id = ?1");
-      ScopedReset reset(exists);
-      exists.BindInt(1, booking.booking_id);
-      if (exists.Step()) return "Booking " + std::to_string(booking.booking_id) + " already exists (use --replace)";
+    CountBulkBooking();
+    if (replace) {
+      auto& upsert = Prepare(writer_->upsert_booking, UpsertBookingSql());
+      ScopedReset reset(upsert);
+      BindBooking(upsert, record, *nickname_key);
+      upsert.Run();
+      return {};
     }
-    auto& upsert = Prepare(
-        writer_->upsert_booking,
-        "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, "
-        "duration_minutes, credits, status, method, phone_number, skype_name, create_date, session_date, accept_by, "
-        "accepted_date, confirmed_date, cancelled_date, cancelled_reason, cancelled_by, rejected_reason, "
-        "last_updated, comments, deleted_by_client) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) "
-        "ON CONFLICT (booking_id) DO UPDATE SET client_user_id = excluded.client_user_id, "
-        "candidate_user_id = excluded.candidate_user_id, candidate_nickname_key = excluded.candidate_nickname_key, "
-        "duration_minutes = excluded.duration_minutes, credits = excluded.credits, status = excluded.status, "
-        "method = excluded.method, phone_number = excluded.phone_number, skype_name = excluded.skype_name, "
-        "create_date = excluded.create_date, session_date = excluded.session_date, accept_by = excluded.accept_by, "
-        "accepted_date = excluded.accepted_date, confirmed_date = excluded.confirmed_date, "
-        "cancelled_date = excluded.cancelled_date, cancelled_reason = excluded.cancelled_reason, "
-        "cancelled_by = excluded.cancelled_by, rejected_reason = excluded.rejected_reason, "
-        "last_updated = excluded.last_updated, comments = excluded.comments, "
-        "deleted_by_client = excluded.deleted_by_client");
-    ScopedReset reset(upsert);
-    upsert.BindInt(1, booking.booking_id);
-    upsert.BindInt(2, booking.client_user_id);
-    upsert.BindInt(3, candidate_id);
-    upsert.BindText(4, nickname_key);
-    upsert.BindInt(5, booking.duration_minutes);
-    upsert.BindInt(6, booking.credits.ten_thousandths);
-    upsert.BindText(7, StatusName(booking.status));
-    upsert.BindInt(8, static_cast<std::int64_t>(booking.method));
-    upsert.BindOptionalText(9, booking.phone_number);
-    upsert.BindOptionalText(10, booking.skype_name);
-    upsert.BindInt(11, booking.create_date.millis);
-    upsert.BindInt(12, booking.session_date.millis);
-    upsert.BindInt(13, booking.accept_by.millis);
-    upsert.BindOptionalInt(14, OptionalMillis(booking.accepted_date));
-    upsert.BindOptionalInt(15, OptionalMillis(booking.confirmed_date));
-    upsert.BindOptionalInt(16, OptionalMillis(booking.cancelled_date));
-    upsert.BindOptionalText(17, booking.cancelled_reason);
-    if (booking.cancelled_by) {
-      upsert.BindText(18, CancelledByName(*booking.cancelled_by));
-    } else {
-      upsert.BindNull(18);
+    // The insert itself finds a taken ID (and then changes nothing): no lookup before it.
+    auto& insert = Prepare(writer_->insert_booking, kInsertBookingSql);
+    ScopedReset reset(insert);
+    BindBooking(insert, record, *nickname_key);
+    const int rc = sqlite3_step(insert.Handle());
+    if (rc == SQLITE_DONE) return {};
+    if (sqlite3_extended_errcode(writer_->connection.Handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      return "Booking " + std::to_string(booking.booking_id) + " already exists (use --replace)";
     }
-    upsert.BindOptionalText(19, booking.rejected_reason);
-    upsert.BindOptionalInt(20, OptionalMillis(booking.last_updated));
-    upsert.BindOptionalText(21, booking.comments);
-    upsert.BindInt(22, record.deleted_by_client ? 1 : 0);
-    upsert.Run();
-    return {};
+    sqlite::ThrowError(writer_->connection.Handle(), rc, "running a statement");
   }
 
   void Commit() override {
     assert(!committed_);
+    RestoreIndexes();
     writer_->connection.Execute("UPDATE store_state SET bookings_generation = bookings_generation + 1");
     writer_->connection.Execute("COMMIT");
     committed_ = true;
@@ -478,9 +570,94 @@ class SqliteWriteBatch final : public WriteBatch {
     return static_cast<GroupId>(statement.Int(0));
   }
 
+  // The user's folded nickname when the user exists, else nullptr; valid until the next lookup or PutUser.
+  const std::string* NicknameKey(UserId user_id) {
+    if (const auto* known = known_users_.Find(user_id)) return known;
+    auto& statement = Prepare(writer_->user_nickname, "SELECT nickname FROM users WHERE user_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, user_id);
+    if (!statement.Step()) return nullptr;
+    return known_users_.Remember(user_id, FoldNickname(statement.Text(0)));
+  }
+
+  // Counts a booking towards kDeferIndexesAfter while the batch may still defer the bookings indexes.
+  void CountBulkBooking() {
+    if (indexes_ == Indexes::kUndecided) {
+      const bool empty = writer_->connection.QueryInt("SELECT NOT EXISTS (SELECT 1 FROM bookings)") != 0;
+      indexes_ = empty ? Indexes::kCounting : Indexes::kKept;
+    }
+    if (indexes_ == Indexes::kCounting && ++bulk_bookings_ >= kDeferIndexesAfter) DeferIndexes();
+  }
+
+  // Drops the bookings table's secondary indexes, keeping their definitions for RestoreIndexes(). A unique index
+  // stays: it decides which record is refused, and that must happen at the record.
+  void DeferIndexes() {
+    std::vector<std::pair<std::string, std::string>> indexes;  // (name, CREATE INDEX statement)
+    {
+      Statement list(writer_->connection.Handle(),
+                     "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'bookings' "
+                     "AND sql IS NOT NULL ORDER BY rowid");
+      ScopedReset reset(list);
+      while (list.Step()) indexes.emplace_back(list.Text(0), list.Text(1));
+    }
+    indexes_ = Indexes::kKept;
+    for (const auto& [name, sql] : indexes) {
+      if (sql.rfind("CREATE UNIQUE", 0) == 0) return;
+    }
+    for (auto& [name, sql] : indexes) {
+      std::string drop = "DROP INDEX \"";
+      for (const char c : name) {
+        drop += c;
+        if (c == '"') drop += c;
+      }
+      drop += '"';
+      writer_->connection.Execute(drop.c_str());
+      deferred_indexes_.push_back(std::move(sql));
+    }
+    indexes_ = Indexes::kDeferred;
+  }
+
+  // Builds again the indexes DeferIndexes() dropped, in their original order; from then on rows are indexed as
+  // they are inserted.
+  void RestoreIndexes() {
+    if (deferred_indexes_.empty()) return;
+    auto& connection = writer_->connection;
+    // CREATE INDEX sorts in runs of the cache's size, spilled to temporary files and merged, and hands each run to
+    // a worker thread. Small runs sort within the CPU caches and overlap the table scan; building a B-tree in key
+    // order needs few pages.
+    connection.Execute(("PRAGMA cache_size = " + std::to_string(-kSortRunKib) + "; PRAGMA threads = 1").c_str());
+    for (const auto& sql : deferred_indexes_) connection.Execute(sql.c_str());
+    connection.Execute(("PRAGMA threads = 0; PRAGMA cache_size = " + std::to_string(-kBatchCacheKib)).c_str());
+    deferred_indexes_.clear();
+    indexes_ = Indexes::kKept;
+  }
+
+  // Ends the transaction unless committed and gives the writer back its usual settings.
+  void RestoreConnection() noexcept {
+    sqlite3* db = writer_->connection.Handle();
+    if (!committed_) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    std::string settings = "PRAGMA foreign_keys = ON; PRAGMA ignore_check_constraints = OFF; PRAGMA threads = 0;";
+    if (saved_synchronous_) settings += " PRAGMA synchronous = " + std::to_string(*saved_synchronous_) + ";";
+    if (saved_cache_size_) settings += " PRAGMA cache_size = " + std::to_string(*saved_cache_size_) + ";";
+    sqlite3_exec(db, settings.c_str(), nullptr, nullptr, nullptr);
+  }
+
+  enum class Indexes {
+    kUndecided,  // no booking put yet
+    kCounting,   // the table was empty: counting bookings towards kDeferIndexesAfter
+    kDeferred,   // dropped, to be built again by RestoreIndexes()
+    kKept,       // maintained row by row
+  };
+
   std::shared_ptr<Writer> writer_;
   std::unique_lock<std::timed_mutex> lock_;
   bool committed_ = false;
+  std::optional<std::int64_t> saved_synchronous_;
+  std::optional<std::int64_t> saved_cache_size_;
+  KnownUsers known_users_;
+  Indexes indexes_ = Indexes::kUndecided;
+  std::int64_t bulk_bookings_ = 0;
+  std::vector<std::string> deferred_indexes_;
 };
 
 class SqliteStore final : public Store {
