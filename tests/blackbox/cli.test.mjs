@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
-  CAN, SCOPE, copyDb, dbContains, dbDump, dbTables, importRecords, jsonl, mintToken, newDb, newSqliteDb, request, runCli,
-  schemaVersion, setSchemaVersion, startServer, tempDir,
+  CAN, PEER, SCOPE, copyDb, dbContains, dbDump, dbTables, importRecords, jsonl, mintToken, newDb, newSqliteDb, request,
+  runCli, schemaVersion, setSchemaVersion, startServer, tempDir,
 } from './harness.mjs';
 
 const COMMANDS = ['import', 'token', 'serve', ...(CAN.revoke ? ['revoke'] : [])];
@@ -78,6 +78,24 @@ describe('help and usage errors', () => {
       assert.ok(r.stderr.trim(), `${opt.join(' ')}: says why`);
     }
   });
+  test('serve refuses a memory or pool setting out of its range, from a flag or the environment, naming it',
+    { skip: PEER && 'the peer has no such settings' }, async () => {
+      const db = newDb();
+      const bad = [
+        { args: ['--list-cache-mb', '0'], name: '--list-cache-mb' },
+        { args: ['--list-cache-mb', String(2 ** 20 + 1)], name: '--list-cache-mb' },
+        { args: ['--list-cache-mb', 'lots'], name: '--list-cache-mb' },
+        { args: [], env: { PHONECHAT_LIST_CACHE_MB: '0' }, name: '--list-cache-mb' },
+        { args: ['--db-pool-size', '0'], name: '--db-pool-size' },
+        { args: ['--db-pool-wait', '-1'], name: '--db-pool-wait' },
+      ];
+      for (const { args, env, name } of bad) {
+        const what = args.join(' ') || JSON.stringify(env);
+        const r = await runCli(['serve', '--db', db.url, '--listen', '127.0.0.1:0', ...args], { env, timeoutMs: 15000 });
+        assert.equal(r.code, 2, `${what}: exit ${r.code} signal ${r.signal}`);
+        assert.ok(r.stderr.split('\n')[0].includes(name), `${what}: the first line names ${name}: ${r.stderr}`);
+      }
+    });
   test('an unsupported database URL is refused by every command', async () => {
     for (const cmd of ['import', 'token', 'serve']) {
       const extra = { import: ['-'], token: ['--user', '10', '--client-id', 'x', '--scope', SCOPE], serve: ['--listen', '127.0.0.1:0'] }[cmd];

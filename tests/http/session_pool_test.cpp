@@ -16,7 +16,6 @@
 #include "api/router.hpp"
 #include "core/error.hpp"
 #include "core/io_wait.hpp"
-#include "handler_server.hpp"
 #include "http/server.hpp"
 #include "service/service_clock.hpp"
 #include "test_support.hpp"

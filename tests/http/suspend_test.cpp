@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "core/io_wait.hpp"
-#include "handler_server.hpp"
 #include "http/server.hpp"
 #include "test_support.hpp"
 

@@ -235,16 +235,16 @@ ServerOptions TestOptions() {
   return options;
 }
 
-RunningServer::RunningServer(const ServerOptions& options, std::shared_ptr<Probe> probe) : probe_(std::move(probe)) {
-  thread_ = std::jthread([this, options](const std::stop_token& stop) {
+HandlerServer::HandlerServer(const ServerOptions& options, HandlerFactory make_handler) {
+  thread_ = std::jthread([this, options, make_handler = std::move(make_handler)](const std::stop_token& stop) {
     try {
       Serve(
-          options, [probe = probe_] { return std::make_unique<EchoHandler>(probe); },
+          options, make_handler,
           [this](std::uint16_t port) {
             const std::lock_guard lock(mutex_);
             port_ = port;
             listening_ = true;
-            cv_.notify_all();
+            changed_.notify_all();
           },
           stop);
     } catch (const std::exception& error) {
@@ -253,24 +253,27 @@ RunningServer::RunningServer(const ServerOptions& options, std::shared_ptr<Probe
     }
     const std::lock_guard lock(mutex_);
     returned_ = true;
-    cv_.notify_all();
+    changed_.notify_all();
   });
   std::unique_lock lock(mutex_);
-  if (!cv_.wait_for(lock, std::chrono::seconds(10), [this] { return listening_ || returned_; })) {
+  if (!changed_.wait_for(lock, std::chrono::seconds(10), [this] { return listening_ || returned_; })) {
     throw std::runtime_error("the server did not start listening within 10 s");
   }
   if (!listening_) throw std::runtime_error("the server did not start: " + failure_);
 }
 
-RunningServer::~RunningServer() {
+HandlerServer::~HandlerServer() {
   thread_.request_stop();
   thread_.join();
 }
 
-bool RunningServer::WaitReturned(std::chrono::milliseconds timeout) {
+bool HandlerServer::WaitReturned(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return cv_.wait_for(lock, timeout, [this] { return returned_; });
+  return changed_.wait_for(lock, timeout, [this] { return returned_; });
 }
+
+RunningServer::RunningServer(const ServerOptions& options, std::shared_ptr<Probe> probe)
+    : HandlerServer(options, [probe] { return std::make_unique<EchoHandler>(probe); }), probe_(std::move(probe)) {}
 
 std::optional<std::string> HttpResponse::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {

@@ -113,32 +113,43 @@ class GateOpener {
 ServerOptions TestOptions();
 
 // `Serve` on a background thread with EchoHandlers; stopped (drained) when destroyed.
-class RunningServer {
+// `Serve` on a background thread with the handlers `make_handler` builds; drained and joined when destroyed.
+class HandlerServer {
  public:
-  // Starts the server and waits until it listens; throws if it fails to within 10 s.
-  explicit RunningServer(const ServerOptions& options, std::shared_ptr<Probe> probe = std::make_shared<Probe>());
-  ~RunningServer();
-  RunningServer(const RunningServer&) = delete;
-  RunningServer& operator=(const RunningServer&) = delete;
+  // Starts the server and waits until it listens; throws if it does not within 10 s.
+  HandlerServer(const ServerOptions& options, HandlerFactory make_handler);
+  ~HandlerServer();
+  HandlerServer(const HandlerServer&) = delete;
+  HandlerServer& operator=(const HandlerServer&) = delete;
 
   // The port the server is bound to.
   [[nodiscard]] std::uint16_t Port() const { return port_; }
-  // The handlers' shared record.
-  [[nodiscard]] Probe& Seen() const { return *probe_; }
   // Asks the server to drain, as SIGTERM does, without waiting.
   void RequestStop() { thread_.request_stop(); }
   // Waits up to `timeout` for Serve to return; true if it did.
   bool WaitReturned(std::chrono::milliseconds timeout);
 
  private:
-  std::shared_ptr<Probe> probe_;
-  std::uint16_t port_ = 0;
   std::mutex mutex_;
-  std::condition_variable cv_;
+  std::condition_variable changed_;
+  std::uint16_t port_ = 0;
   bool listening_ = false;
   bool returned_ = false;
   std::string failure_;
   std::jthread thread_;
+};
+
+// A HandlerServer of EchoHandlers that share one Probe.
+class RunningServer : public HandlerServer {
+ public:
+  // Starts the server and waits until it listens; throws if it fails to within 10 s.
+  explicit RunningServer(const ServerOptions& options, std::shared_ptr<Probe> probe = std::make_shared<Probe>());
+
+  // The handlers' shared record.
+  [[nodiscard]] Probe& Seen() const { return *probe_; }
+
+ private:
+  std::shared_ptr<Probe> probe_;
 };
 
 // One parsed HTTP response.
