@@ -2,16 +2,19 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,6 +32,19 @@
 
 namespace phonechat {
 namespace {
+
+// A serving thread frees each answer's body (tens of KB) as soon as it is written. With glibc's adaptive defaults
+// those frees keep shrinking the thread's heap (madvise) and the next answers fault the pages back in, which cost
+// 10-25% of a cached list's throughput (docs/benchmarks.md). Fixed thresholds stop that. Malloc tunables the
+// operator set in GLIBC_TUNABLES win.
+void KeepFreedMemoryForReuse() {
+  if (const char* tunables = std::getenv("GLIBC_TUNABLES");
+      tunables != nullptr && std::string_view(tunables).find("glibc.malloc.") != std::string_view::npos) {
+    return;
+  }
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);  // blocks this large (a big client's cached arrays) are mapped and unmapped
+  mallopt(M_TRIM_THRESHOLD, 16 << 20);
+}
 
 // HOST:PORT or [IPv6]:PORT.
 void ParseListenAddress(const std::string& listen, http::ServerOptions& options) {
@@ -78,6 +94,7 @@ std::vector<std::string> SandboxDemoRedirectUris(const std::string& host, std::u
 }  // namespace
 
 int RunServe(const ServeCommand& command) {
+  KeepFreedMemoryForReuse();
   http::ServerOptions options;
   ParseListenAddress(command.listen, options);
   options.threads = command.threads;
