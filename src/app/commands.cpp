@@ -35,7 +35,7 @@ namespace {
 
 // A serving thread frees each answer's body (tens of KB) as soon as it is written. With glibc's adaptive defaults
 // those frees keep shrinking the thread's heap (madvise) and the next answers fault the pages back in, which cost
-// 10-25% of a cached list's throughput (docs/benchmarks.md). Fixed thresholds stop that. Malloc tunables the
+// 12-26% of a cached list's throughput (docs/benchmarks.md). Fixed thresholds stop that. Malloc tunables the
 // operator set in GLIBC_TUNABLES win.
 void KeepFreedMemoryForReuse() {
   if (const char* tunables = std::getenv("GLIBC_TUNABLES");

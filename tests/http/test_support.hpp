@@ -112,7 +112,6 @@ class GateOpener {
 // Options for tests: an ephemeral port on the loopback, two threads, a short drain.
 ServerOptions TestOptions();
 
-// `Serve` on a background thread with EchoHandlers; stopped (drained) when destroyed.
 // `Serve` on a background thread with the handlers `make_handler` builds; drained and joined when destroyed.
 class HandlerServer {
  public:
