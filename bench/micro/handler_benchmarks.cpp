@@ -19,32 +19,15 @@ namespace {
 
 // Passes every call to the SQLite session but reports no version, as a backend that cannot tell cheaply: the
 // handler then caches no lookup and no list, and every request reads the database.
-class VersionlessSession final : public StoreSession {
+class VersionlessSession final : public ForwardingStoreSession {
  public:
-  explicit VersionlessSession(std::unique_ptr<StoreSession> inner) : inner_(std::move(inner)) {}
+  explicit VersionlessSession(std::unique_ptr<StoreSession> inner)
+      : ForwardingStoreSession(*inner), owned_(std::move(inner)) {}
 
-  std::optional<TokenRecord> FindToken(std::string_view token_hash) override { return inner_->FindToken(token_hash); }
-  std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {
-    return inner_->FindProjectByApiKey(api_key);
-  }
-  bool IsGroupManager(UserId user_id) override { return inner_->IsGroupManager(user_id); }
-  bool IsMemberOfManagedGroup(UserId manager_id, UserId member_id) override {
-    return inner_->IsMemberOfManagedGroup(manager_id, member_id);
-  }
-  void AppendAudit(const AuditEntry& entry) override { inner_->AppendAudit(entry); }
-  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
-    return inner_->CountMadeBookings(client_user_id, created_from);
-  }
-  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
-                                              std::int32_t limit) override {
-    return inner_->MadeBookingsPage(query, offset, limit);
-  }
-  CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
-    return inner_->CountAndPage(query, offset, limit);
-  }
+  std::optional<StoreVersion> Version() override { return std::nullopt; }
 
  private:
-  std::unique_ptr<StoreSession> inner_;
+  std::unique_ptr<StoreSession> owned_;
 };
 
 // A Store whose sessions are VersionlessSessions of `inner`'s.

@@ -33,7 +33,7 @@ std::optional<TokenRecord> CachingStoreSession::FindToken(std::string_view token
   assert(cache_.synced_);
   if (auto found = cache_.tokens_.find(token_hash); found != cache_.tokens_.end()) return found->second;
   if (cache_.unknown_tokens_.contains(token_hash)) return std::nullopt;
-  std::optional<TokenRecord> record = inner_.FindToken(token_hash);
+  std::optional<TokenRecord> record = Inner().FindToken(token_hash);
   if (record) {
     if (cache_.tokens_.size() >= cache_.max_entries_) cache_.tokens_.clear();
     cache_.tokens_.emplace(std::string(token_hash), record);
@@ -47,7 +47,7 @@ std::optional<TokenRecord> CachingStoreSession::FindToken(std::string_view token
 std::optional<ProjectKeyRecord> CachingStoreSession::FindProjectByApiKey(std::string_view api_key) {
   assert(cache_.synced_);
   return Remembered(cache_.api_keys_, cache_.max_entries_, api_key,
-                    [&] { return inner_.FindProjectByApiKey(api_key); });
+                    [&] { return Inner().FindProjectByApiKey(api_key); });
 }
 
 }  // namespace phonechat

@@ -50,32 +50,15 @@ class LookupCache {
 
 // A StoreSession that answers FindToken and FindProjectByApiKey from a LookupCache (asking `inner` on a miss) and
 // passes every other call to `inner`. Lives for one request.
-class CachingStoreSession final : public StoreSession {
+class CachingStoreSession final : public ForwardingStoreSession {
  public:
   // Both must outlive this object; `cache` must have been synced for this request.
-  CachingStoreSession(StoreSession& inner, LookupCache& cache) : inner_(inner), cache_(cache) {}
+  CachingStoreSession(StoreSession& inner, LookupCache& cache) : ForwardingStoreSession(inner), cache_(cache) {}
 
   std::optional<TokenRecord> FindToken(std::string_view token_hash) override;
   std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override;
-  bool IsGroupManager(UserId user_id) override { return inner_.IsGroupManager(user_id); }
-  bool IsMemberOfManagedGroup(UserId manager_id, UserId member_id) override {
-    return inner_.IsMemberOfManagedGroup(manager_id, member_id);
-  }
-  void AppendAudit(const AuditEntry& entry) override { inner_.AppendAudit(entry); }
-  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
-    return inner_.CountMadeBookings(client_user_id, created_from);
-  }
-  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
-                                              std::int32_t limit) override {
-    return inner_.MadeBookingsPage(query, offset, limit);
-  }
-  CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
-    return inner_.CountAndPage(query, offset, limit);
-  }
-  std::optional<StoreVersion> Version() override { return inner_.Version(); }
 
  private:
-  StoreSession& inner_;
   LookupCache& cache_;
 };
 

@@ -84,6 +84,40 @@ class StoreSession {
   virtual std::optional<StoreVersion> Version() { return std::nullopt; }
 };
 
+// A StoreSession that passes every call to `inner`: derive from it and override only what differs.
+class ForwardingStoreSession : public StoreSession {
+ public:
+  // `inner` must outlive this object.
+  explicit ForwardingStoreSession(StoreSession& inner) : inner_(inner) {}
+
+  std::optional<TokenRecord> FindToken(std::string_view token_hash) override { return inner_.FindToken(token_hash); }
+  std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {
+    return inner_.FindProjectByApiKey(api_key);
+  }
+  bool IsGroupManager(UserId user_id) override { return inner_.IsGroupManager(user_id); }
+  bool IsMemberOfManagedGroup(UserId manager_id, UserId member_id) override {
+    return inner_.IsMemberOfManagedGroup(manager_id, member_id);
+  }
+  void AppendAudit(const AuditEntry& entry) override { inner_.AppendAudit(entry); }
+  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
+    return inner_.CountMadeBookings(client_user_id, created_from);
+  }
+  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
+                                              std::int32_t limit) override {
+    return inner_.MadeBookingsPage(query, offset, limit);
+  }
+  CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
+    return inner_.CountAndPage(query, offset, limit);
+  }
+  std::optional<StoreVersion> Version() override { return inner_.Version(); }
+
+ protected:
+  StoreSession& Inner() { return inner_; }
+
+ private:
+  StoreSession& inner_;
+};
+
 // A new access token to store.
 struct NewToken {
   std::string token_hash;  // SHA-256 of the token, 32 raw bytes

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "auth/secrets.hpp"
@@ -84,6 +85,16 @@ std::vector<BookingRecord> Bookings(UserId client, BookingId first_id, int count
     bookings.push_back(record);
   }
   return bookings;
+}
+
+// Project "client" of user 1, with API key `api_key`.
+ProjectRecord ClientProject(std::string api_key) {
+  ProjectRecord project;
+  project.name = "p";
+  project.owner_user_id = 1;
+  project.api_key = std::move(api_key);
+  project.client_id = "client";
+  return project;
 }
 
 std::string Uncached(StoreSession& session, const MadeBookingsQuery& query, LocalDateTime now, BodyFormat format) {
@@ -243,11 +254,7 @@ TEST_P(ReadCache, TheBookingsVersionMovesOnImportsOnlyAndTheOverallVersionOnAnyC
   EXPECT_NE(imported->any, before->any);
   EXPECT_EQ(session_->Version()->bookings, imported->bookings);  // asking again changes nothing
 
-  ProjectRecord project;
-  project.name = "p";
-  project.owner_user_id = 1;
-  project.api_key = "key";
-  project.client_id = "client";
+  const ProjectRecord project = ClientProject("key");
   {
     auto batch = store_->BeginWriteBatch();
     ASSERT_EQ(batch->PutProject(project, false), "");
@@ -264,11 +271,7 @@ TEST_P(ReadCache, TheBookingsVersionMovesOnImportsOnlyAndTheOverallVersionOnAnyC
 TEST_P(ReadCache, ARevokedTokenAndANewTokenShowAtTheNextSync) {
   if (!session_->Version()) GTEST_SKIP() << GetParam().name << " reports no version: nothing is cached on it";
   Put(Users(), {});
-  ProjectRecord project;
-  project.name = "p";
-  project.owner_user_id = 1;
-  project.api_key = "the-key";
-  project.client_id = "client";
+  const ProjectRecord project = ClientProject("the-key");
   {
     auto batch = store_->BeginWriteBatch();
     ASSERT_EQ(batch->PutProject(project, false), "");
@@ -295,32 +298,14 @@ TEST_P(ReadCache, ARevokedTokenAndANewTokenShowAtTheNextSync) {
 }
 
 // The real session, counting the token lookups that reach it.
-class CountingSession final : public StoreSession {
+class CountingSession final : public ForwardingStoreSession {
  public:
-  explicit CountingSession(StoreSession& inner) : inner_(inner) {}
+  explicit CountingSession(StoreSession& inner) : ForwardingStoreSession(inner) {}
   std::optional<TokenRecord> FindToken(std::string_view token_hash) override {
     ++token_lookups;
-    return inner_.FindToken(token_hash);
-  }
-  std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view key) override {
-    return inner_.FindProjectByApiKey(key);
-  }
-  bool IsGroupManager(UserId user_id) override { return inner_.IsGroupManager(user_id); }
-  bool IsMemberOfManagedGroup(UserId manager, UserId member) override {
-    return inner_.IsMemberOfManagedGroup(manager, member);
-  }
-  void AppendAudit(const AuditEntry& entry) override { inner_.AppendAudit(entry); }
-  std::int64_t CountMadeBookings(UserId client, std::optional<LocalDateTime> from) override {
-    return inner_.CountMadeBookings(client, from);
-  }
-  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
-                                              std::int32_t limit) override {
-    return inner_.MadeBookingsPage(query, offset, limit);
+    return Inner().FindToken(token_hash);
   }
   int token_lookups = 0;
-
- private:
-  StoreSession& inner_;
 };
 
 TEST(LookupCacheBounds, AFloodOfUnknownTokensStaysBoundedAndNeverPushesOutATokenInUse) {
@@ -333,11 +318,7 @@ TEST(LookupCacheBounds, AFloodOfUnknownTokensStaysBoundedAndNeverPushesOutAToken
     user.user_id = 1;
     user.nickname = "u";
     ASSERT_EQ(batch->PutUser(user, false), "");
-    ProjectRecord project;
-    project.name = "p";
-    project.owner_user_id = 1;
-    project.api_key = "key";
-    project.client_id = "client";
+    const ProjectRecord project = ClientProject("key");
     ASSERT_EQ(batch->PutProject(project, false), "");
     batch->Commit();
   }
