@@ -371,16 +371,6 @@ http::Response TokenEndpoint(OAuthService& service, const http::Request& request
       TokenFailure);
 }
 
-// ------------------------------------------------------------------------------------------------ metadata
-
-bool IsPlainHost(std::string_view host) {
-  if (host.empty() || host.size() > 255) return false;
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-           c == '_' || c == ':' || c == '[' || c == ']';
-  });
-}
-
 }  // namespace
 
 http::Response AuthorizeGet(OAuthService& service, const http::Request& request) {
@@ -440,16 +430,8 @@ http::Response RevokePost(OAuthService& service, const http::Request& request) {
   return TokenEndpoint(service, request, /*revoke=*/true);
 }
 
-http::Response AuthorizationServerMetadata(std::string_view issuer, const http::Request& request) {
+http::Response AuthorizationServerMetadata(std::string_view issuer) {
   std::string base(issuer);
-  if (base.empty()) {
-    const std::optional<std::string_view> host = request.Header("Host");
-    if (!host || !IsPlainHost(TrimWhitespace(*host))) {
-      return RenderError(Error{ErrorCode::kInvalidRequest, "The request has no usable Host header.", {}, {}, false},
-                         NegotiatedFormat{});
-    }
-    base = "http://" + std::string(TrimWhitespace(*host));
-  }
   boost::json::object body;
   body["issuer"] = base;
   while (!base.empty() && base.back() == '/') base.pop_back();

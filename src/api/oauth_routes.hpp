@@ -30,9 +30,8 @@ http::Response TokenPost(OAuthService& service, const http::Request& request);
 // `POST /OAuth/revoke` (RFC 7009): as the token endpoint; success is 200 with an empty body.
 http::Response RevokePost(OAuthService& service, const http::Request& request);
 
-// `GET /.well-known/oauth-authorization-server` (RFC 8414). `issuer` empty: `http://<Host>` of the request
-// (400 when Host is missing or not a plain host[:port]).
-http::Response AuthorizationServerMetadata(std::string_view issuer, const http::Request& request);
+// `GET /.well-known/oauth-authorization-server` (RFC 8414) of the configured `issuer`, never of the request's Host.
+http::Response AuthorizationServerMetadata(std::string_view issuer);
 
 // `GET /OAuth/Grants`: the signed-in user's authorized projects, or the login page (posting here) when there is
 // no session.

@@ -95,7 +95,7 @@ http::Response DispatchOpenRoute(const Route& route, const http::Request& reques
     case RouteAction::kAuthorizePost: return AuthorizePost(oauth, request);
     case RouteAction::kToken: return TokenPost(oauth, request);
     case RouteAction::kRevoke: return RevokePost(oauth, request);
-    case RouteAction::kMetadata: return AuthorizationServerMetadata(context.issuer, request);
+    case RouteAction::kMetadata: return AuthorizationServerMetadata(context.issuer);
     case RouteAction::kGrantsGet: return GrantsGet(oauth, request);
     case RouteAction::kGrantsPost: return GrantsPost(oauth, request);
     case RouteAction::kLogout: return LogoutPost(oauth, request);
@@ -122,6 +122,20 @@ std::optional<std::string> NormalisedPath(std::string_view raw_path) {
   return path;
 }
 
+// `OPTIONS *` (RFC 9110 §9.3.7): the methods some route of the server accepts.
+http::Response ServerOptions() {
+  std::string allow;
+  for (const Route& route : kRoutes) {
+    if (allow.find(route.method) != std::string::npos) continue;
+    if (!allow.empty()) allow += ", ";
+    allow += route.method;
+  }
+  http::Response response;
+  response.headers.emplace_back("Allow", std::move(allow));
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
 Error NotFound(std::string_view raw_path) {
   Error error{ErrorCode::kNotFound, "No HTTP resource was found that matches the request URI '", {}, {}, false};
   error.message.append(raw_path).append("'.");
@@ -134,6 +148,8 @@ const char* RefusalMessage(ErrorCode code) {
     case ErrorCode::kHeadersTooLarge: return "The request headers are larger than 16 KiB.";
     case ErrorCode::kBodyTooLarge: return "The request body is larger than 64 KiB.";
     case ErrorCode::kMalformedHttp: return "The request is not valid HTTP.";
+    case ErrorCode::kNotImplemented: return "The request uses a feature of HTTP this server does not implement.";
+    case ErrorCode::kHttpVersionNotSupported: return "This server speaks HTTP/1.0 and HTTP/1.1 only.";
     case ErrorCode::kUnavailable: return "The service is shutting down; retry on another connection.";
     default: return "An error has occurred.";
   }
@@ -360,10 +376,11 @@ http::Response ApiHandler::Handle(const http::Request& request) {
   return response;
 }
 
-http::Response ApiHandler::HandleRefused(ErrorCode code, const http::Request* request) {
+http::Response ApiHandler::HandleRefused(const Error& refusal, const http::Request* request) {
   Exchange exchange;
   if (request != nullptr) exchange.format = NegotiateFormat(request->Header("Accept"));
-  http::Response response = RenderError(Error{code, RefusalMessage(code), {}, {}, false}, exchange.format);
+  Error error{refusal.code, refusal.message.empty() ? RefusalMessage(refusal.code) : refusal.message, {}, {}, false};
+  http::Response response = RenderError(error, exchange.format);
   response.close_connection = true;
   LogAccess(context_, request != nullptr ? request->Method() : std::string_view("-"), exchange, response.status);
   return response;
@@ -371,6 +388,7 @@ http::Response ApiHandler::HandleRefused(ErrorCode code, const http::Request* re
 
 http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exchange) {
   const std::string_view target = request.Target();
+  if (target == "*") return ServerOptions();
   const auto question = target.find('?');
   exchange.raw_path = target.substr(0, question);
   const std::string_view query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
@@ -407,6 +425,18 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
     if (!key.empty()) credentials.api_keys.push_back(key);
   }
   if (const QueryParameter* query_key = parameters.Find("apikey")) {
+    // One credential of each kind (docs/api.md): a header key and a query key that differ are not a choice to make.
+    const bool differs = !credentials.api_keys.empty() &&
+                         (query_key->malformed || std::any_of(query_key->values.begin(), query_key->values.end(),
+                                                              [&](const std::string& key) {
+                                                                return key != credentials.api_keys.front();
+                                                              }));
+    if (differs) {
+      return RenderError(Error{ErrorCode::kInvalidRequest,
+                               "The X-ApiKey header and the apiKey parameter name different API keys; send one.",
+                               {}, {}, false},
+                         exchange.format);
+    }
     for (const std::string& key : query_key->values) credentials.api_keys.emplace_back(key);
     credentials.api_key_malformed = query_key->malformed;
   }

@@ -2,9 +2,12 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <arpa/inet.h>
 #include <malloc.h>
+#include <netinet/in.h>
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -62,6 +65,37 @@ void ParseListenAddress(const std::string& listen, http::ServerOptions& options)
   options.port = static_cast<std::uint16_t>(port);
 }
 
+// 0.0.0.0, :: or any other spelling of "every address".
+bool IsWildcardAddress(const std::string& host) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return v4.s_addr == htonl(INADDR_ANY);
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1) return IN6_IS_ADDR_UNSPECIFIED(&v6) != 0;
+  return host.empty();
+}
+
+// `http://HOST:PORT`, an IPv6 address in brackets.
+std::string BaseUrl(const std::string& host, std::uint16_t port) {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// Every absolute URL the server writes (the OAuth metadata) starts with this base, taken from configuration and
+// never from a request's Host (docs/security.md): --issuer, or the listen address when that names one host.
+void CheckIssuer(const ServeCommand& command, const http::ServerOptions& options) {
+  if (command.issuer.empty()) {
+    if (IsWildcardAddress(options.host)) {
+      throw UsageError("--issuer is required when --listen is a wildcard address ('" + command.listen +
+                       "'): give the public base URL clients reach the server at, e.g. https://api.example.com");
+    }
+    return;
+  }
+  const auto url = boost::urls::parse_absolute_uri(command.issuer);
+  const bool web = url && (url->scheme() == "http" || url->scheme() == "https") && url->has_authority() &&
+                   !url->encoded_host().empty() && !url->has_userinfo() && !url->has_query();
+  if (!web) throw UsageError("--issuer must be an http or https URL without a query, got '" + command.issuer + "'");
+}
+
 // The sandbox file: the default URL, whose first start fills it with demo data.
 bool SandboxFileIsNew(const ServeCommand& command) {
   if (command.database_given) return false;
@@ -97,6 +131,7 @@ int RunServe(const ServeCommand& command) {
   KeepFreedMemoryForReuse();
   http::ServerOptions options;
   ParseListenAddress(command.listen, options);
+  CheckIssuer(command, options);
   options.threads = command.threads;
   options.drain_time = std::chrono::milliseconds(static_cast<std::int64_t>(command.drain_seconds * 1000));
   options.blocking_threads = command.blocking_threads;
@@ -142,6 +177,8 @@ int RunServe(const ServeCommand& command) {
   context.clock = &*clock;
   context.oauth = oauth.get();
   context.issuer = command.issuer;
+  // The two credentials and the body's type must not be a choice between two headers (docs/security.md).
+  options.unique_fields = {"Authorization", "X-ApiKey", "Content-Type"};
   if (ParseDatabaseUrl(command.database_url).kind == DatabaseLocation::Kind::kPostgres) {
     // A PostgreSQL round trip would hold a serving thread idle: requests run in coroutines that suspend on it
     // instead, each with a session of its own from the thread's pool. SQLite's calls are bounded and local.
@@ -161,7 +198,8 @@ int RunServe(const ServeCommand& command) {
   http::Serve(
       options, [&context] { return std::make_unique<ApiHandler>(context); },
       [&](std::uint16_t port) {
-        const std::string base = "http://" + options.host + ":" + std::to_string(port);
+        const std::string base = BaseUrl(options.host, port);
+        if (context.issuer.empty()) context.issuer = base;  // before the first connection is accepted
         // The demo page runs on whatever address the sandbox serves: its callback must be registered there.
         const bool has_demo_page =
             oauth_projects.SetRedirectUris(kSandboxDemoClientId, SandboxDemoRedirectUris(options.host, port));

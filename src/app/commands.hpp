@@ -21,7 +21,7 @@ struct ServeCommand {
   double drain_seconds = 20;
   bool access_log = true;
   std::vector<std::string> read_replica_urls;  // --db-read: PostgreSQL replicas the lists are read from
-  std::string issuer;                          // OAuth issuer URL; empty: taken from each request's Host
+  std::string issuer;                          // public base URL; empty: http://<listen address>
   std::int64_t access_token_lifetime = 1200;   // seconds
   std::int64_t refresh_token_lifetime = 14 * 24 * 3600;
   std::int64_t code_lifetime = 60;

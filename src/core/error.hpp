@@ -21,6 +21,8 @@ enum class ErrorCode {
   kHeadersTooLarge,
   kBodyTooLarge,
   kMalformedHttp,
+  kNotImplemented,           // a transfer coding the server does not implement
+  kHttpVersionNotSupported,  // a request line whose HTTP major version is not 1
   kUnavailable,
   kInternal,
 };

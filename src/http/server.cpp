@@ -51,6 +51,7 @@
 #endif
 
 #include "core/io_wait.hpp"
+#include "http/request_head.hpp"
 
 namespace phonechat::http {
 namespace {
@@ -103,12 +104,15 @@ constexpr std::size_t kIdleStacks = 64;
 
 std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
 
-// The application's view of a parsed request.
+// The application's view of a parsed request: an absolute-form target is handed over in origin form.
 class ParsedRequest final : public Request {
  public:
-  explicit ParsedRequest(const Message& message) : message_(message) {}
+  ParsedRequest(const Message& message, const std::optional<std::string>& rewritten_target)
+      : message_(message), rewritten_target_(rewritten_target) {}
   [[nodiscard]] std::string_view Method() const override { return View(message_.method_string()); }
-  [[nodiscard]] std::string_view Target() const override { return View(message_.target()); }
+  [[nodiscard]] std::string_view Target() const override {
+    return rewritten_target_ ? std::string_view(*rewritten_target_) : View(message_.target());
+  }
   [[nodiscard]] std::optional<std::string_view> Header(std::string_view name) const override {
     const auto found = message_.find(beast::string_view(name.data(), name.size()));
     if (found == message_.end()) return std::nullopt;
@@ -118,6 +122,7 @@ class ParsedRequest final : public Request {
 
  private:
   const Message& message_;
+  const std::optional<std::string>& rewritten_target_;
 };
 
 // A status line the handler got wrong is a fault of the server's own making.
@@ -136,6 +141,10 @@ int FallbackStatus(ErrorCode code) {
       return 413;
     case ErrorCode::kMalformedHttp:
       return 400;
+    case ErrorCode::kNotImplemented:
+      return 501;
+    case ErrorCode::kHttpVersionNotSupported:
+      return 505;
     case ErrorCode::kUnavailable:
       return 503;
     default:
@@ -143,17 +152,21 @@ int FallbackStatus(ErrorCode code) {
   }
 }
 
-Response Refused(RequestHandler& handler, ErrorCode code, const Request* request) noexcept {
+Response Refused(RequestHandler& handler, const Error& refusal, const Request* request) noexcept {
   try {
-    return handler.HandleRefused(code, request);
+    return handler.HandleRefused(refusal, request);
   } catch (const std::exception& error) {
     spdlog::error("http: refusal handler threw: {}", error.what());
   } catch (...) {
     spdlog::error("http: refusal handler threw a non-standard exception");
   }
   Response fallback;
-  fallback.status = FallbackStatus(code);
+  fallback.status = FallbackStatus(refusal.code);
   return fallback;
+}
+
+Response Refused(RequestHandler& handler, ErrorCode code, const Request* request) noexcept {
+  return Refused(handler, Error{code, {}, {}, {}, false}, request);
 }
 
 // Runs `work` on `pool` unless `abandon` is set by the time its turn comes, then completes on the awaiting
@@ -379,10 +392,13 @@ class Connection : public ConnectionHook {
   Task<Response> DispatchInCoroutine(const Request& request);
   Task<std::optional<Response>> Defer(const Request& request, const DeferredWork& work);
   void FormatHead(const Response& response, bool keep_alive);
-  Outcome Refuse(ErrorCode code) {
-    refusal_ = code;
+  Outcome Refuse(ErrorCode code) { return Refuse(Error{code, {}, {}, {}, false}); }
+  Outcome Refuse(Error refusal) {
+    refusal_ = std::move(refusal);
     return Outcome::kRefused;
   }
+  Outcome CheckHead();
+  void DropTrailers();
   [[nodiscard]] bool HasUnreadInput() const {
     error_code ec;
     return socket_.available(ec) > 0 && !ec;
@@ -405,7 +421,9 @@ class Connection : public ConnectionHook {
   Clock::time_point deadline_ = kNever;
   bool idle_ = false;
   bool aborted_ = false;
-  ErrorCode refusal_ = ErrorCode::kInternal;
+  Error refusal_;
+  std::optional<std::string> rewritten_target_;  // the current request's absolute-form target in origin form
+  std::size_t header_fields_ = 0;                // fields of the current request's header section
 };
 
 // The IoWaiter of one request's coroutine: a wait suspends the coroutine, and the serving thread goes on with its
@@ -515,17 +533,19 @@ Task<void> Connection::Run() {
     parser_->header_limit(header_limit_);
     parser_->body_limit(boost::none);  // checked against Content-Length once the whole header is known
 
+    rewritten_target_.reset();
     Outcome outcome = co_await ReadHeader();
+    if (outcome == Outcome::kComplete) outcome = CheckHead();
     if (outcome == Outcome::kComplete && !unavailable) outcome = co_await ReadBody();
     if (outcome == Outcome::kGone || aborted_) co_return;
 
     const Message& message = parser_->get();
     const bool have_request = parser_->is_header_done();
     const bool head_only = have_request && message.method() == bhttp::verb::head;
-    const ParsedRequest request(message);
+    const ParsedRequest request(message, rewritten_target_);
     if (outcome == Outcome::kRefused || unavailable) {
-      const ErrorCode code = outcome == Outcome::kRefused ? refusal_ : ErrorCode::kUnavailable;
-      const Response response = Refused(*worker_.handler, code, have_request ? &request : nullptr);
+      if (outcome != Outcome::kRefused) refusal_ = Error{ErrorCode::kUnavailable, {}, {}, {}, false};
+      const Response response = Refused(*worker_.handler, refusal_, have_request ? &request : nullptr);
       // Linger only when part of the request may still be on its way.
       if (co_await Write(response, false, head_only)) co_await Close(!parser_->is_done());
       co_return;
@@ -608,6 +628,46 @@ Task<Connection::Outcome> Connection::ReadHeader() {
   co_return Outcome::kComplete;
 }
 
+// The one framing decision (docs/security.md, "Message framing"), made on the complete header section. Beast's
+// parser has framed the body by rules of its own, which depend on the order of the fields; the request is served
+// only when both agree, so that no body can be read one way here and another way by a proxy in front.
+Connection::Outcome Connection::CheckHead() {
+  const Message& message = parser_->get();
+  std::pmr::vector<FieldLine> fields(&arena_);
+  for (const auto& field : message) fields.push_back(FieldLine{View(field.name_string()), View(field.value())});
+  header_fields_ = fields.size();
+  const RequestHead head{View(message.method_string()), View(message.target()), message.version(), fields};
+  Result<AcceptedHead> accepted = CheckRequestHead(head, options_.unique_fields);
+  if (!accepted) return Refuse(std::move(accepted.error()));
+  bool agrees = false;
+  switch (accepted->framing) {
+    case BodyFraming::kNone:
+      agrees = !parser_->chunked() && parser_->is_done();
+      break;
+    case BodyFraming::kContentLength:
+      agrees = !parser_->chunked() && parser_->content_length() == accepted->content_length;
+      break;
+    case BodyFraming::kChunked:
+      agrees = parser_->chunked();
+      break;
+  }
+  if (!agrees) {
+    return Refuse(Error{ErrorCode::kMalformedHttp, "The request's message framing is ambiguous.", {}, {}, false});
+  }
+  rewritten_target_ = std::move(accepted->rewritten_target);
+  return Outcome::kComplete;
+}
+
+// Beast adds a chunked body's trailer fields to the header fields. RFC 9110 §6.5.1: a recipient "MUST NOT merge a
+// trailer field into a header section unless ... its definition explicitly permits"; none that this server reads
+// does, so they are dropped, and a trailer can never supply a credential the header section did not.
+void Connection::DropTrailers() {
+  Message& message = parser_->get();
+  auto field = message.begin();
+  for (std::size_t index = 0; index < header_fields_ && field != message.end(); ++index) ++field;
+  while (field != message.end()) field = message.erase(field);
+}
+
 Task<Connection::Outcome> Connection::ReadBody() {
   if (parser_->is_done()) co_return Outcome::kComplete;
   // Refused on the declared length, before a byte of the body is read; chunked bodies are counted as they come.
@@ -627,7 +687,10 @@ Task<Connection::Outcome> Connection::ReadBody() {
       buffer_.consume(used);
       if (ec == bhttp::error::body_limit) co_return Refuse(ErrorCode::kBodyTooLarge);
       if (ec && ec != bhttp::error::need_more) co_return Refuse(ErrorCode::kMalformedHttp);
-      if (parser_->is_done()) co_return Outcome::kComplete;
+      if (parser_->is_done()) {
+        if (parser_->chunked()) DropTrailers();
+        co_return Outcome::kComplete;
+      }
       if (!ec && used > 0 && buffer_.size() > 0) continue;
     }
     const error_code ec = co_await ReadSome();

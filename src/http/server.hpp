@@ -61,11 +61,12 @@ class RequestHandler {
   virtual ~RequestHandler() = default;
   // Answers one complete request. Must not throw.
   virtual Response Handle(const Request& request) = 0;
-  // Answers a request the server refused before it was complete (limits, malformed HTTP, draining), whose Handle,
-  // deferred `blocking` or `finish` threw or whose `finish` answered with another DeferredWork (kInternal), or whose
-  // DeferredWork found the blocking pool full (kUnavailable): `code` says why; `request` is the parsed request, or
-  // null when its header was not complete. Must not throw, nor wait for I/O (it may run outside any coroutine).
-  virtual Response HandleRefused(ErrorCode code, const Request* request) = 0;
+  // Answers a request the server refused before it was complete (limits, malformed HTTP or framing, header rules,
+  // draining), whose Handle, deferred `blocking` or `finish` threw or whose `finish` answered with another
+  // DeferredWork (kInternal), or whose DeferredWork found the blocking pool full (kUnavailable): `refusal.code` says
+  // why, and `refusal.message`, when not empty, names the problem for the client; `request` is the parsed request,
+  // or null when its header was not complete. Must not throw, nor wait for I/O (it may run outside any coroutine).
+  virtual Response HandleRefused(const Error& refusal, const Request* request) = 0;
 };
 
 // Limits and timeouts of the listener (api-contract §7 and the operator's settings).
@@ -87,6 +88,9 @@ struct ServerOptions {
   // Run each Handle in a coroutine that suspends on I/O through CurrentIoWaiter() (see RequestHandler); off, Handle
   // runs directly on the serving thread, with no coroutine and no waiter.
   bool suspendable = false;
+  // Header fields that may appear at most once besides Host and Content-Length, which always are (a second one is
+  // a 400 naming it).
+  std::vector<std::string> unique_fields;
 };
 
 // Builds the handler for one serving thread (called once on each, before it serves).

@@ -221,7 +221,7 @@ class PoolHandler final : public RequestHandler {
     return response;
   }
 
-  Response HandleRefused(ErrorCode /*code*/, const Request* /*request*/) override {
+  Response HandleRefused(const Error& /*refusal*/, const Request* /*request*/) override {
     Response response;
     response.status = 500;
     return response;

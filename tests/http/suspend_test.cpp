@@ -101,9 +101,9 @@ class DoorbellHandler final : public RequestHandler {
     return response;
   }
 
-  Response HandleRefused(ErrorCode code, const Request* /*request*/) override {
+  Response HandleRefused(const Error& refusal, const Request* /*request*/) override {
     Response response;
-    response.status = code == ErrorCode::kUnavailable ? 503 : 500;
+    response.status = refusal.code == ErrorCode::kUnavailable ? 503 : 500;
     response.close_connection = true;
     return response;
   }

@@ -28,6 +28,10 @@ int StatusOf(ErrorCode code) {
       return 413;
     case ErrorCode::kMalformedHttp:
       return 400;
+    case ErrorCode::kNotImplemented:
+      return 501;
+    case ErrorCode::kHttpVersionNotSupported:
+      return 505;
     case ErrorCode::kUnavailable:
       return 503;
     default:
@@ -217,12 +221,13 @@ Response EchoHandler::Defer(const Request& request) {
   return response;
 }
 
-Response EchoHandler::HandleRefused(ErrorCode code, const Request* request) {
-  probe_->RecordRefusal(code, request != nullptr);
+Response EchoHandler::HandleRefused(const Error& refusal, const Request* request) {
+  probe_->RecordRefusal(refusal.code, request != nullptr);
   Response response;
-  response.status = StatusOf(code);
+  response.status = StatusOf(refusal.code);
   response.content_type = "text/plain; charset=utf-8";
   response.body = "refused " + std::to_string(response.status) + " request=" + (request != nullptr ? "yes" : "no");
+  if (!refusal.message.empty()) response.body += " message=" + refusal.message;
   return response;
 }
 

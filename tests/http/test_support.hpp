@@ -85,8 +85,9 @@ class EchoHandler final : public RequestHandler {
  public:
   explicit EchoHandler(std::shared_ptr<Probe> probe);
   Response Handle(const Request& request) override;
-  // Answers the status api-contract §3 gives `code`, with body `refused <status> request=<yes|no>`.
-  Response HandleRefused(ErrorCode code, const Request* request) override;
+  // Answers the status docs/api.md gives the refusal's code, with body `refused <status> request=<yes|no>` and,
+  // when the refusal has a message, ` message=<message>`.
+  Response HandleRefused(const Error& refusal, const Request* request) override;
 
  private:
   // The DeferredWork answer to a `/deferred...` target.
