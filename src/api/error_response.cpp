@@ -19,7 +19,6 @@ int StatusOf(ErrorCode code) {
     case ErrorCode::kBodyTooLarge: return 413;
     case ErrorCode::kMalformedHttp: return 400;
     case ErrorCode::kNotImplemented: return 501;
-    case ErrorCode::kHttpVersionNotSupported: return 505;
     case ErrorCode::kUnavailable: return 503;
     case ErrorCode::kInternal: return 500;
   }
@@ -54,7 +53,6 @@ http::Response RenderError(const Error& error, const NegotiatedFormat& format) {
     case ErrorCode::kBodyTooLarge:
     case ErrorCode::kMalformedHttp:
     case ErrorCode::kNotImplemented:
-    case ErrorCode::kHttpVersionNotSupported:
       response.close_connection = true;
       break;
     default:

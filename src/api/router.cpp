@@ -149,7 +149,6 @@ const char* RefusalMessage(ErrorCode code) {
     case ErrorCode::kBodyTooLarge: return "The request body is larger than 64 KiB.";
     case ErrorCode::kMalformedHttp: return "The request is not valid HTTP.";
     case ErrorCode::kNotImplemented: return "The request uses a feature of HTTP this server does not implement.";
-    case ErrorCode::kHttpVersionNotSupported: return "This server speaks HTTP/1.0 and HTTP/1.1 only.";
     case ErrorCode::kUnavailable: return "The service is shutting down; retry on another connection.";
     default: return "An error has occurred.";
   }

@@ -21,8 +21,7 @@ enum class ErrorCode {
   kHeadersTooLarge,
   kBodyTooLarge,
   kMalformedHttp,
-  kNotImplemented,           // a transfer coding the server does not implement
-  kHttpVersionNotSupported,  // a request line whose HTTP major version is not 1
+  kNotImplemented,  // a transfer coding the server does not implement
   kUnavailable,
   kInternal,
 };

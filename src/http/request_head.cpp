@@ -128,10 +128,6 @@ bool IsValidHost(std::string_view value) {
 }
 
 Result<AcceptedHead> CheckRequestHead(const RequestHead& head, std::span<const std::string> unique_fields) {
-  // HTTP/1.x only; a higher minor version is served as 1.1 (RFC 9110 §2.5).
-  if (head.version < 10 || head.version >= 20) {
-    return Refusal(ErrorCode::kHttpVersionNotSupported, "This server speaks HTTP/1.0 and HTTP/1.1 only.");
-  }
   std::optional<std::string_view> host;
   std::optional<std::string_view> content_length;
   std::vector<std::string_view> transfer_encodings;

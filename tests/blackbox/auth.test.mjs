@@ -147,9 +147,18 @@ describe('API key', () => {
     apiKeyDenied(await request(env.port, ROUTE, { token: env.tokens[MAIN], apiKey: PROJECT_B.ApiKey }));
     apiKeyDenied(await request(env.port, `${ROUTE}?apiKey=${PROJECT_B.ApiKey}`, { token: env.tokens[MAIN] }));
   });
-  test('a good header with a bad query key (or the reverse): 401', async () => {
-    apiKeyDenied(await request(env.port, `${ROUTE}?apiKey=bad`, { token: env.tokens[MAIN], apiKey: PROJECT_A.ApiKey }));
-    apiKeyDenied(await request(env.port, `${ROUTE}?apiKey=${PROJECT_A.ApiKey}`, { token: env.tokens[MAIN], apiKey: 'bad' }));
+  test('a header key and a different query key (either one good): 400 naming the header, never a choice', async () => {
+    for (const res of [
+      await request(env.port, `${ROUTE}?apiKey=bad`, { token: env.tokens[MAIN], apiKey: PROJECT_A.ApiKey }),
+      await request(env.port, `${ROUTE}?apiKey=${PROJECT_A.ApiKey}`, { token: env.tokens[MAIN], apiKey: 'bad' }),
+    ]) {
+      assert.equal(res.status, 400, res.describe());
+      assert.match(res.json().Message, /X-ApiKey/);
+      assert.ok(!res.text.includes(PROJECT_A.ApiKey), 'no key is echoed');
+    }
+  });
+  test('the same key in the header and the query is one credential', async () => {
+    await expectOk(env.port, env.tokens[MAIN], { apiKey: PROJECT_A.ApiKey, query: `&apiKey=${PROJECT_A.ApiKey}` });
   });
   test("a token of project B with project B's key works; with A's key it does not", async () => {
     const token = await mintToken(env.db, { user: MAIN, clientId: PROJECT_B.ClientID });

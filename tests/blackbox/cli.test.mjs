@@ -7,7 +7,7 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
   CAN, PEER, SCOPE, copyDb, dbContains, dbDump, dbTables, importRecords, jsonl, mintToken, newDb, newSqliteDb, request,
-  runCli, schemaVersion, setSchemaVersion, startServer, tempDir,
+  runCli, schemaVersion, setSchemaVersion, spawnServer, startServer, tempDir,
 } from './harness.mjs';
 
 const COMMANDS = ['import', 'token', 'serve', ...(CAN.revoke ? ['revoke'] : [])];
@@ -94,6 +94,30 @@ describe('help and usage errors', () => {
         const r = await runCli(['serve', '--db', db.url, '--listen', '127.0.0.1:0', ...args], { env, timeoutMs: 15000 });
         assert.equal(r.code, 2, `${what}: exit ${r.code} signal ${r.signal}`);
         assert.ok(r.stderr.split('\n')[0].includes(name), `${what}: the first line names ${name}: ${r.stderr}`);
+      }
+    });
+  test('serve on a wildcard address needs --issuer: one line naming the flag, exit 2; with it, it serves',
+    { skip: PEER && 'the peer has no --issuer' }, async () => {
+      const db = newDb();
+      for (const listen of ['0.0.0.0:0', '[::]:0', '[0:0:0:0:0:0:0:0]:0']) {
+        const r = await runCli(['serve', '--db', db.url, '--listen', listen], { timeoutMs: 15000 });
+        assert.equal(r.code, 2, `${listen}: exit ${r.code} signal ${r.signal}: ${r.stderr}`);
+        const lines = r.stderr.trim().split('\n');
+        assert.equal(lines.length, 1, `${listen}: one line: ${r.stderr}`);
+        assert.ok(lines[0].includes('--issuer'), `${listen}: names --issuer: ${r.stderr}`);
+      }
+      for (const issuer of ['not a url', 'ftp://x.example', 'https://user@x.example', 'https://x.example/?q=1']) {
+        const r = await runCli(['serve', '--db', db.url, '--listen', '127.0.0.1:0', '--issuer', issuer], { timeoutMs: 15000 });
+        assert.equal(r.code, 2, `${issuer}: exit ${r.code}: ${r.stderr}`);
+        assert.ok(r.stderr.split('\n')[0].includes('--issuer'), `${issuer}: names --issuer: ${r.stderr}`);
+      }
+      const srv = await spawnServer(['serve', '--db', db.url, '--listen', '0.0.0.0:0', '--issuer', 'https://api.example.test']);
+      try {
+        const res = await request(srv.port, '/.well-known/oauth-authorization-server');
+        assert.equal(res.status, 200, res.describe());
+        assert.equal(res.json().issuer, 'https://api.example.test');
+      } finally {
+        await srv.stop();
       }
     });
   test('an unsupported database URL is refused by every command', async () => {

@@ -189,7 +189,7 @@ export async function spawnServer(args, { cwd, env, timeoutMs = 20000 } = {}) {
     }, timeoutMs);
     proc.stderr.setEncoding('utf8').on('data', (d) => {
       srv.stderrText += d;
-      const m = /listening on (?:http:\/\/)?127\.0\.0\.1:(\d+)/.exec(srv.stderrText);
+      const m = /listening on (?:http:\/\/)?(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)/.exec(srv.stderrText);
       if (m && +m[1] > 0) {
         clearTimeout(timer);
         resolve(+m[1]);

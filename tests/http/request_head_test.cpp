@@ -135,17 +135,6 @@ TEST(RequestHead, Http10MayOmitHostButNotRepeatIt) {
   ExpectRefused(twice, ErrorCode::kMalformedHttp, "more than one Host");
 }
 
-TEST(RequestHead, OnlyHttp1IsSpoken) {
-  for (const unsigned version : {0U, 9U, 20U, 30U}) {
-    Head head;
-    head.version = version;
-    ExpectRefused(head, ErrorCode::kHttpVersionNotSupported, "HTTP/1.0 and HTTP/1.1");
-  }
-  Head later;
-  later.version = 12;
-  EXPECT_TRUE(Check(later));
-}
-
 TEST(RequestHead, AbsoluteFormIsServedAsItsPathAndQuery) {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"http://example.com/v1/x?a=1&b=%20", "/v1/x?a=1&b=%20"},

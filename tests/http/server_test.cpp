@@ -296,6 +296,64 @@ TEST(HttpServer, ExpectContinueGetsAnInterimResponseBeforeTheBody) {
   EXPECT_EQ(response->body, "POST /c echo=- body=3");
 }
 
+TEST(HttpServer, AFramingRefusalNamesTheProblemAndNeverServesWhatFollowsIt) {
+  RunningServer server(TestOptions());
+  Client client(server.Port());
+  ASSERT_TRUE(client.Send("POST /a HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: identity\r\nContent-Length: 31\r\n\r\n"
+                          "GET /hidden HTTP/1.1\r\nHost: t\r\n\r\n"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_NE(response->body.find("message=The request has both Transfer-Encoding and Content-Length."), std::string::npos)
+      << response->body;
+  EXPECT_TRUE(client.WaitClosed());
+  EXPECT_EQ(server.Seen().Refusals().size(), 1U);
+}
+
+TEST(HttpServer, ATransferCodingOtherThanChunkedBeforeChunkedIs501AndClosed) {
+  RunningServer server(TestOptions());
+  Client client(server.Port());
+  ASSERT_TRUE(client.Send("POST /a HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 501);
+  EXPECT_TRUE(client.WaitClosed());
+  EXPECT_TRUE(RefusedWith(server.Seen(), ErrorCode::kNotImplemented));
+}
+
+TEST(HttpServer, TheHandlerSeesAnAbsoluteFormTargetInOriginForm) {
+  RunningServer server(TestOptions());
+  Client client(server.Port());
+  ASSERT_TRUE(client.Send("GET http://example.com:8080/p/q?x=1 HTTP/1.1\r\nHost: test\r\n\r\n"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "GET /p/q?x=1 echo=- body=0");
+}
+
+TEST(HttpServer, TrailerFieldsNeverReachTheHandlerAsHeaders) {
+  RunningServer server(TestOptions());
+  Client client(server.Port());
+  ASSERT_TRUE(client.Send("POST /t HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "2;ext=1\r\nhi\r\n0\r\nX-Echo: from-trailer\r\n\r\n"));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "POST /t echo=- body=2");
+  EXPECT_TRUE(client.StaysOpenSilently(200ms));
+}
+
+TEST(HttpServer, AFieldTheOptionsDeclareUniqueMayNotBeRepeated) {
+  ServerOptions options = TestOptions();
+  options.unique_fields = {"X-Echo"};
+  RunningServer server(options);
+  Client client(server.Port());
+  ASSERT_TRUE(client.Send(Get("/u", "X-Echo: a\r\nx-echo: b\r\n")));
+  const auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400);
+  EXPECT_NE(response->body.find("more than one X-Echo header"), std::string::npos) << response->body;
+  EXPECT_TRUE(client.WaitClosed());
+}
+
 TEST(HttpServer, GarbageIs400AndClosed) {
   RunningServer server(TestOptions());
   Client client(server.Port());

@@ -30,8 +30,6 @@ int StatusOf(ErrorCode code) {
       return 400;
     case ErrorCode::kNotImplemented:
       return 501;
-    case ErrorCode::kHttpVersionNotSupported:
-      return 505;
     case ErrorCode::kUnavailable:
       return 503;
     default:

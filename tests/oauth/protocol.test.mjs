@@ -9,6 +9,7 @@ import {
   formsIn, goesTo, importUsers, isConsentPage, isLoginPage, loginAt, newDb, parseForm, pkcePair, randomState,
   redirectParams, sameUrl, secrets, sleep, startOAuthServer, submitConsent, submitLogin, textOf, tokenRequest,
 } from './oauth-harness.mjs';
+import { Conn, requestBytes } from '../blackbox/harness.mjs';
 
 const T = { timeout: 60000 };
 const RU = 'http://127.0.0.1:9/cb'; // registered redirect URIs of the main project (never contacted)
@@ -105,7 +106,7 @@ test('metadata: /.well-known/oauth-authorization-server names the endpoints, PKC
   assert.match(r.headers.get('content-type') || '', /^application\/json/i);
   const m = r.json;
   assert.ok(m, `metadata is JSON: ${r.text}`);
-  assert.equal(m.issuer, base, 'issuer is http://<Host header> without --issuer');
+  assert.equal(m.issuer, base, 'issuer is http://<listen address> without --issuer');
   assert.equal(m.authorization_endpoint, `${base}/OAuth/Authorize`);
   assert.equal(m.token_endpoint, `${base}/OAuth/token`);
   assert.equal(m.revocation_endpoint, `${base}/OAuth/revoke`);
@@ -117,6 +118,20 @@ test('metadata: /.well-known/oauth-authorization-server names the endpoints, PKC
     assert.ok(m.token_endpoint_auth_methods_supported?.includes(a), `token_endpoint_auth_methods_supported has ${a}: ${JSON.stringify(m)}`);
   }
   assert.deepEqual([...(m.scopes_supported || [])].sort(), [...KNOWN_SCOPES].sort(), 'scopes_supported lists the known scopes');
+});
+
+test('metadata: a client\'s Host never makes the issuer or an endpoint', T, async () => {
+  const port = new URL(base).port;
+  const conn = await Conn.open(+port);
+  try {
+    await conn.write(requestBytes('GET', '/.well-known/oauth-authorization-server', [['Host', 'evil.example'], ['Connection', 'close']]));
+    const r = await conn.readResponse();
+    assert.equal(r.status, 200, r.describe());
+    assert.equal(r.json().issuer, base);
+    assert.ok(!r.text.includes('evil.example'), r.text);
+  } finally {
+    conn.destroy();
+  }
 });
 
 test('metadata: --issuer sets the issuer and the endpoints under it', T, async () => {

@@ -25,6 +25,7 @@ TEST(ErrorResponse, StatusTableMatchesTheContract) {
   EXPECT_EQ(StatusOf(ErrorCode::kHeadersTooLarge), 431);
   EXPECT_EQ(StatusOf(ErrorCode::kBodyTooLarge), 413);
   EXPECT_EQ(StatusOf(ErrorCode::kMalformedHttp), 400);
+  EXPECT_EQ(StatusOf(ErrorCode::kNotImplemented), 501);
   EXPECT_EQ(StatusOf(ErrorCode::kUnavailable), 503);
   EXPECT_EQ(StatusOf(ErrorCode::kInternal), 500);
 }
@@ -56,7 +57,8 @@ TEST(ErrorResponse, EveryErrorIsUncacheableAndInTheNegotiatedFormat) {
 
 TEST(ErrorResponse, RefusedRequestsCloseTheConnection) {
   for (ErrorCode code :
-       {ErrorCode::kUriTooLong, ErrorCode::kHeadersTooLarge, ErrorCode::kBodyTooLarge, ErrorCode::kMalformedHttp}) {
+       {ErrorCode::kUriTooLong, ErrorCode::kHeadersTooLarge, ErrorCode::kBodyTooLarge, ErrorCode::kMalformedHttp,
+        ErrorCode::kNotImplemented}) {
     EXPECT_TRUE(RenderError(Error{code, "refused", {}, {}, false}, NegotiatedFormat{}).close_connection);
   }
 }
