@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The benchmark of `GET /v1/PhoneChat/MadeBookings`: the product against the Node.js peer
-# (../shared/peers/node-fastify) and against nginx serving static files of the same sizes as the product's
-# answers, all measured in one run on the same data and the same request stream. It generates a data set
+# The benchmark of `GET /v1/PhoneChat/MadeBookings`: the product against a Node.js peer (another implementation
+# of the same command line, named with --peer DIR) and against nginx serving static files of the same sizes as
+# the product's answers, all measured in one run on the same data and the same request stream. It generates a data set
 # (`phonechat-api generate`), imports it into both servers (timing the product's import and its peak memory),
 # mints a pool of tokens, compares sampled answers of the product and the peer, then drives each server with wrk
 # (bench/wrk/bookings.lua): first the server pinned to core 0 with one thread and wrk pinned to core 1, then
@@ -9,11 +9,13 @@
 # standard output (progress on standard error), and stops and removes everything it started.
 #
 #   bench/run.sh [--bookings N] [--users N] [--heavy-size N] [--10m] [--seconds S] [--warmup S]
-#                [--connections N] [--pool N] [--no-peer] [--results DIR]
+#                [--connections N] [--pool N] [--peer DIR | --no-peer] [--results DIR]
 #
 # Defaults: 1,000,000 bookings over 20,000 users plus one client with 100,000 bookings; 5 s per case after a 1 s
 # warm-up, 32 connections, 1,000 clients in the token pool. --10m: 10,000,000 bookings over 200,000 users.
-# Environment: PHONECHAT_BIN (default build/src/app/phonechat-api), PHONECHAT_PEER (the peer's folder),
+# Without --peer (or PHONECHAT_PEER) the peer is left out, as with --no-peer: nothing outside this repository runs
+# unless it is named.
+# Environment: PHONECHAT_BIN (default build/src/app/phonechat-api), PHONECHAT_PEER (the peer's folder, as --peer),
 # PEER_SCRATCH (the peer's install, default ~/.cache/phonechat-peer), BENCH_RESULTS (keep the raw wrk outputs,
 # logs and the report there; default a temporary folder that is removed), BENCH_TMPDIR (where the data and the
 # databases go, default $TMPDIR or /tmp), and BENCH_BOOKINGS, BENCH_USERS, BENCH_SECONDS, BENCH_WARMUP,
@@ -31,14 +33,14 @@ seconds=${BENCH_SECONDS:-5}
 warmup=${BENCH_WARMUP:-1}
 connections=${BENCH_CONNECTIONS:-32}
 pool_size=${BENCH_POOL:-1000}
-with_peer=1
+peer_dir=${PHONECHAT_PEER:-}
 results=${BENCH_RESULTS:-}
 keep_results=0
 seed=1
 static_count=100  # clients whose real answers nginx serves as static files
 compare_samples=2 # sampled requests per case compared between the product and the peer (the mixed case: twice)
 
-usage() { sed -n '11,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '11,27p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,7 +52,8 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=${2:?}; shift ;;
     --connections) connections=${2:?}; shift ;;
     --pool) pool_size=${2:?}; shift ;;
-    --no-peer) with_peer=0 ;;
+    --peer) peer_dir=${2:?}; shift ;;
+    --no-peer) peer_dir= ;;
     --results) results=${2:?}; shift ;;
     -h|--help) usage ;;
     *) echo "bench/run.sh: unknown argument $1" >&2; usage ;;
@@ -65,7 +68,9 @@ done
 users=${users:-$(( bookings / 50 > 20 ? bookings / 50 : 20 ))}
 
 bin=${PHONECHAT_BIN:-$root/build/src/app/phonechat-api}
-peer_dir=${PHONECHAT_PEER:-$root/../shared/peers/node-fastify}
+with_peer=0
+[ -z "$peer_dir" ] || with_peer=1
+[ "$with_peer" = 1 ] || echo "bench/run.sh: no --peer given: measuring the product and nginx only" >&2
 peer_scratch=${PEER_SCRATCH:-$HOME/.cache/phonechat-peer}
 [ -x "$bin" ] || die "no product binary at $bin: build it (scripts/build.sh release) or set PHONECHAT_BIN"
 tools=(wrk nginx taskset setsid curl sqlite3 lscpu /usr/bin/time awk)
@@ -75,7 +80,7 @@ for tool in "${tools[@]}"; do
   [ "$tool" = /usr/bin/time ] && { [ -x /usr/bin/time ] || die "/usr/bin/time is required (Debian package time)"; }
   command -v "$tool" >/dev/null 2>&1 || die "$tool is required (scripts/install-deps.sh --tests installs it)"
 done
-[ "$with_peer" = 0 ] || [ -x "$peer_dir/phonechat-api" ] || die "no Node peer at $peer_dir (set PHONECHAT_PEER)"
+[ "$with_peer" = 0 ] || [ -x "$peer_dir/phonechat-api" ] || die "no peer command at $peer_dir/phonechat-api (--peer DIR)"
 [ "$(nproc)" -ge 2 ] || die "needs at least 2 cores (the server on one, wrk on another)"
 nginx_bin=$(command -v nginx)
 
