@@ -13,7 +13,7 @@ struct NegotiatedFormat {
   std::string_view media_type = "application/json";
 };
 
-// Chooses the response format from an Accept header (api-contract §1 "Output format"): JSON or XML types
+// Chooses the response format from an Accept header (docs/api.md, "Content negotiation"): JSON or XML types
 // by q-value, ties to the first listed; no header, wildcards only, or only unsupported types give JSON.
 NegotiatedFormat NegotiateFormat(std::optional<std::string_view> accept);
 

@@ -13,7 +13,7 @@ struct QueryParameter {
   bool malformed = false;           // some occurrence was not valid percent-encoding
 };
 
-// The parameters of a query string (api-contract §1 "Query strings"), in first-seen order.
+// The parameters of a query string (docs/api.md, "Parameters"), in first-seen order.
 class QueryParameters {
  public:
   // Parses the part of a request-target after `?` (without the `?`).

@@ -69,7 +69,7 @@ class RequestHandler {
   virtual Response HandleRefused(const Error& refusal, const Request* request) = 0;
 };
 
-// Limits and timeouts of the listener (api-contract §7 and the operator's settings).
+// Limits and timeouts of the listener (docs/security.md, "Limits and timeouts", and the operator's settings).
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;

@@ -22,7 +22,7 @@ inline constexpr const char* kDemoPassword = "demo-password";
 inline constexpr const char* kSandboxDemoClientId = "sandbox-demo";
 inline constexpr const char* kSandboxDemoApiKey = "sandbox-demo-api-key";
 
-// The sandbox data set in the import format (data-import.md): several clients and candidates, a group
+// The sandbox data set in the import format (docs/import-format.md): several clients and candidates, a group
 // with a manager, a demo project, the demo page's public project, and a few hundred bookings covering every
 // status, method and order edge, with dates placed around `now` so that every read-time rule shows.
 // Deterministic for a given `now`.

@@ -28,7 +28,7 @@ std::int64_t GeneratedFirstClientId(std::int64_t users);
 // Why `options` cannot be generated (one line naming the option), or an empty string when they can.
 std::string GeneratorOptionsError(const GeneratorOptions& options);
 
-// Streams a synthetic data set in the import format (data-import.md) to `out`: the users, project
+// Streams a synthetic data set in the import format (docs/import-format.md) to `out`: the users, project
 // `bench-app` owned by user 1, then every booking, written through a bounded buffer with no per-booking state.
 // Deterministic for given options. Throws std::invalid_argument when GeneratorOptionsError names a problem.
 void GenerateDataSet(const GeneratorOptions& options, std::ostream& out);

@@ -1,4 +1,4 @@
-// Authentication and authorization (api-contract.md §2, §3): bearer tokens (missing, malformed, unknown,
+// Authentication and authorization (docs/api.md, "Authentication" and "Errors"): bearer tokens (missing, malformed, unknown,
 // expired, revoked), the scope, the optional API key, and the order of the checks.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Every error class of api-contract.md §3 in both formats: status, headers and body shape. Each XML body
+// Every error class of docs/api.md, "Errors", in both formats: status, headers and body shape. Each XML body
 // must also pass xmllint.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Deterministic test data in the data-import format, and a started server over it.
+// Deterministic test data in the import format (docs/import-format.md), and a started server over it.
 // Dates are placed relative to NOW, the service's clock at start-up (`serve --now NOW`); instants the
 // read-time rules look at keep at least two hours away from NOW unless a booking is built to sit on a
 // boundary, so the few seconds a run takes never change an answer.

@@ -1,4 +1,4 @@
-// Output formats (api-contract.md §1, §4): Accept negotiation, the DataContract XML shape of whole pages,
+// Output formats (docs/api.md, "Content negotiation" and "The response"): Accept negotiation, the DataContract XML shape of whole pages,
 // hostile text through both writers, exact Credits and trimmed date fractions.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// The group-manager route (api-contract.md §5): who may impersonate whom, identical answers for unknown
+// The group-manager route (docs/api.md, "Group managers"): who may impersonate whom, identical answers for unknown
 // users and members of other groups, the member's own answer for a real member, and one audit_log row per
 // attempt that reaches the membership check.
 import assert from 'node:assert/strict';

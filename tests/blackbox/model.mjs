@@ -1,4 +1,4 @@
-// An independent model of the MadeBookings rules (api-contract.md §4): filter, order with ties, paging,
+// An independent model of the MadeBookings rules (docs/api.md, "Orders" and "The response"): filter, order with ties, paging,
 // read-time derivations and both output shapes. Expected answers are computed from the fixture with it;
 // nothing here is copied from a server's output.
 

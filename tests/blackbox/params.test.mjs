@@ -1,4 +1,4 @@
-// Query parameters (api-contract.md §1, §4): bounds, malformed integers, StartDate at the day boundary,
+// Query parameters (docs/api.md, "Parameters"): bounds, malformed integers, StartDate at the day boundary,
 // trimming, empty values, unknown and repeated parameters, case-insensitive names and values.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

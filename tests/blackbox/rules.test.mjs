@@ -1,4 +1,4 @@
-// Read-time rules of api-contract.md §4, each pinned on a booking built for it (the service clock starts
+// Read-time rules of docs/api.md, "The response", each pinned on a booking built for it (the service clock starts
 // at NOW): status derivation past AcceptBy, ActionClient, which phone numbers and Skype names are shown,
 // the rating sums, and bookings the client deleted.
 import assert from 'node:assert/strict';

@@ -14,7 +14,7 @@ export { BIN, importRecords, newDb, runCli, startServer, tempDir };
 
 export const PHONECHAT_SCOPE = 'account_phonechat_bookings';
 export const ACCOUNT_SCOPE = 'account_information';
-// Every scope the published documentation names (unified-login.md).
+// Every scope the published documentation names (docs/api.md, "Unified Login").
 export const KNOWN_SCOPES = [
   'account_phonechat_bookings', 'account_information', 'account_webcam_bookings', 'account_escort_bookings',
   'account_communications', 'account_credits_history', 'profile_hotlist', 'profile_blacklist', 'profile_services',
@@ -525,7 +525,7 @@ export function parseCsp(header) {
   return map;
 }
 
-// Asserts the headers every HTML page carries (oauth-common.md, unified-login.md "Login and consent").
+// Asserts the headers every HTML page carries (docs/security.md, "Unified Login").
 export function assertPageHeaders(r, what) {
   const where = `${what} (${r.url}, HTTP ${r.status})`;
   const ct = (r.headers.get('content-type') || '').toLowerCase().replace(/\s+/g, '');

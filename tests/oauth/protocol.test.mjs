@@ -1,4 +1,4 @@
-// Black-box tests of the Unified Login over HTTP: every rule of unified-login.md and the fixed decisions of the
+// Black-box tests of the Unified Login over HTTP: every rule of the Unified Login (docs/api.md, "Unified Login") and the fixed decisions of the
 // OAuth work, against the real binary. Browser steps are done with fetch (manual redirects, a cookie jar, form
 // posts parsed from the pages); the third-party application's side with direct token endpoint calls.
 import assert from 'node:assert/strict';
