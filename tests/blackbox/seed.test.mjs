@@ -1,6 +1,7 @@
 // The published page is the authority: its sample booking, imported as data, must come back exactly as
 // the page shows it — JSON field for field and in key order, XML with the same element names, prefixes,
-// namespaces and order (after the samples' disagreements, docs/api.md "Where the published samples disagree", are settled).
+// namespaces and order, once the samples' disagreements are settled (docs/api.md, "Where the published samples
+// disagree").
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
