@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "service/made_bookings_paging.hpp"
 #include "service/made_bookings_service.hpp"
 
 namespace phonechat {
@@ -218,17 +219,14 @@ void MadeBookingsCache::WritePage(StoreSession& store, const MadeBookingsQuery& 
   }
 
   PrerenderedPage page;
-  MadeBookingsPage& totals = page.totals;
-  totals.page_number = query.page_number;
-  totals.bookings_per_page = query.bookings_per_page;
-  totals.bookings_total = client->CountCreatedFrom(query.created_from);
-  totals.page_count = (totals.bookings_total + query.bookings_per_page - 1) / query.bookings_per_page;
-  const std::int64_t offset = static_cast<std::int64_t>(query.page_number - 1) * query.bookings_per_page;
-  const std::int64_t count = std::clamp<std::int64_t>(totals.bookings_total - offset, 0, query.bookings_per_page);
+  const std::int64_t total = client->CountCreatedFrom(query.created_from);
+  page.totals = PageTotals(query, total);
+  const PageSpan span = PageSpan::Of(query);
+  const std::int64_t count = span.CountOf(total);
 
   auto& rendered = client->rendered[format == BodyFormat::kXml ? 1 : 0];
   page.bookings.reserve(static_cast<std::size_t>(count));
-  for (const std::uint32_t at : client->Select(query, totals.bookings_total, offset, count)) {
+  for (const std::uint32_t at : client->Select(query, total, span.offset, count)) {
     Rendered& piece = rendered[at];
     if (!piece.ValidAt(now)) {
       const StoredBooking& booking = client->bookings[at];
