@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <boost/url/pct_string_view.hpp>
 #include <chrono>
 #include <optional>
@@ -154,7 +153,6 @@ const char* RefusalMessage(ErrorCode code) {
 // The sessions one request has borrowed; given back when it ends.
 struct ApiHandler::Borrowed {
   SessionPool::Lease primary;
-  SessionPool::Lease replica;
 };
 
 // Everything one request accumulates on its way through, for the answer and the access log.
@@ -171,45 +169,17 @@ struct ApiHandler::Exchange {
 ApiHandler::ApiHandler(const ApiContext& context)
     : context_(context),
       session_(context.session_pool_size == 0 ? context.store->OpenSession() : nullptr),
+      pool_(context.session_pool_size == 0
+                ? nullptr
+                : std::make_unique<SessionPool>(*context.store, context.session_pool_size, context.session_wait)),
       lookups_(kLookupCacheEntries),
-      lists_(context.list_cache_bytes) {
-  if (!context.read_replicas.empty()) {
-    // Serving threads are spread over the replicas in turn.
-    static std::atomic<std::size_t> next_replica{0};
-    read_replica_ = context.read_replicas[next_replica++ % context.read_replicas.size()];
-  }
-  if (context.session_pool_size != 0) {
-    pool_ = std::make_unique<SessionPool>(*context.store, context.session_pool_size, context.session_wait);
-    if (read_replica_ != nullptr) {
-      read_pool_ = std::make_unique<SessionPool>(*read_replica_, context.session_pool_size, context.session_wait);
-    }
-  }
-}
+      lists_(context.read_replicas, context.session_pool_size, context.session_wait, context.list_cache_bytes) {}
 
 StoreSession& ApiHandler::Session(Exchange& exchange) {
   if (!pool_) return *session_;
   SessionPool::Lease& lease = exchange.borrowed->primary;
   if (!lease) lease = pool_->Borrow();
   return *lease;
-}
-
-StoreSession& ApiHandler::ReadSession(Exchange& exchange) {
-  if (read_replica_ == nullptr) return Session(exchange);
-  if (read_pool_) {
-    SessionPool::Lease& lease = exchange.borrowed->replica;
-    if (!lease) lease = read_pool_->Borrow();
-    return *lease;
-  }
-  if (!read_session_) read_session_ = read_replica_->OpenSession();
-  return *read_session_;
-}
-
-void ApiHandler::DropReadSession(Exchange& exchange) {
-  if (read_pool_) {
-    exchange.borrowed->replica.Discard();
-  } else {
-    read_session_.reset();
-  }
 }
 
 ApiHandler::~ApiHandler() = default;
@@ -227,7 +197,6 @@ http::Response ApiHandler::Handle(const http::Request& request) {
     if (dynamic_cast<const SessionsExhausted*>(&unavailable) == nullptr) {
       // A session that failed is closed rather than lent again; the pool opens fresh ones as they are needed.
       borrowed.primary.Discard();
-      borrowed.replica.Discard();
     }
     response = RenderError(Error{ErrorCode::kUnavailable, "The service is temporarily unavailable.", {}, {}, false},
                            exchange.format);
@@ -325,10 +294,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   }
   // Read first, so that whatever the caches then load is at least as new as the version they are labelled with.
   const std::optional<StoreVersion> version = Session(exchange).Version();
-  if (version) {
-    lookups_.Sync(version->any);
-    lists_.Sync(version->bookings);
-  }
+  if (version) lookups_.Sync(version->any);
   CachingStoreSession cached_lookups(Session(exchange), lookups_);
   StoreSession& lookups = version ? static_cast<StoreSession&>(cached_lookups) : Session(exchange);
   Result<Principal> principal = Authenticate(lookups, credentials, ServiceClock::UnixSecondsNow());
@@ -357,26 +323,9 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
         if (!member) return RenderError(member.error(), exchange.format);
         query_of.client_user_id = *member;
       }
-      if (version && read_replica_ == nullptr) {
-        http::Response response;
-        SetApiHeaders(response, exchange.format);
-        lists_.WritePage(Session(exchange), query_of, now, exchange.format.format, response.body);
-        return response;
-      }
-      MadeBookingsAnswer answer;
-      try {
-        answer = ListMadeBookings(ReadSession(exchange), query_of, now);
-      } catch (const StoreUnavailable& unavailable) {
-        if (read_replica_ == nullptr) throw;
-        // A replica that cannot answer must not fail the request while the primary can.
-        spdlog::warn("read replica unavailable, reading from the primary: {}", unavailable.what());
-        DropReadSession(exchange);
-        answer = ListMadeBookings(Session(exchange), query_of, now);
-      }
       http::Response response;
       SetApiHeaders(response, exchange.format);
-      response.body.reserve(256 + answer.rows.size() * 1280);
-      WriteMadeBookings(response.body, answer.page, exchange.format.format);
+      lists_.WritePage(Session(exchange), version, query_of, now, exchange.format.format, response.body);
       return response;
     }
     case RouteAction::kVerifyCredentials:

@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "http/server.hpp"
 #include "service/lookup_cache.hpp"
-#include "service/made_bookings_cache.hpp"
+#include "service/made_bookings_reader.hpp"
 #include "service/service_clock.hpp"
 #include "storage/session_pool.hpp"
 #include "storage/store.hpp"
@@ -57,19 +57,12 @@ class ApiHandler final : public http::RequestHandler {
   struct Borrowed;
   // The primary's session for this request: the thread's own, or one borrowed from the pool for the request.
   StoreSession& Session(Exchange& exchange);
-  // The session the lists are read from: the replica's when there is one, else Session().
-  StoreSession& ReadSession(Exchange& exchange);
-  // Drops the replica's session after it failed; the next request opens or borrows another.
-  void DropReadSession(Exchange& exchange);
 
   const ApiContext& context_;
-  std::unique_ptr<StoreSession> session_;       // without pools: the thread's session of the primary
-  Store* read_replica_ = nullptr;               // this thread's replica, if any
-  std::unique_ptr<StoreSession> read_session_;  // without pools: opened on first use, dropped when the replica fails
-  std::unique_ptr<SessionPool> pool_;           // with pools: the primary's sessions
-  std::unique_ptr<SessionPool> read_pool_;      // with pools and a replica: the replica's sessions
-  LookupCache lookups_;       // used while the store reports versions
-  MadeBookingsCache lists_;   // used while the store reports versions and the lists are read from the primary
+  std::unique_ptr<StoreSession> session_;  // without pools: the thread's session of the primary
+  std::unique_ptr<SessionPool> pool_;      // with pools: the primary's sessions
+  LookupCache lookups_;                    // used while the store reports versions
+  MadeBookingsReader lists_;               // the lists: from the cache, the replica or the primary
 };
 
 // The scope every PhoneChat route needs.
