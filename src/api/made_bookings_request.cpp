@@ -25,9 +25,9 @@ std::optional<std::string_view> SingleValue(const QueryParameters& parameters, s
 
 std::string OrderByRule() {
   std::string rule = "OrderBy must be one of: ";
-  for (std::size_t i = 0; i < kBookingOrderNames.size(); ++i) {
+  for (std::size_t i = 0; i < kBookingOrders.size(); ++i) {
     if (i > 0) rule += ", ";
-    rule += kBookingOrderNames[i].first;
+    rule += kBookingOrders[i].name;
   }
   return rule + ".";
 }
@@ -55,15 +55,11 @@ Result<MadeBookingsRequest> ParseMadeBookingsRequest(const QueryParameters& para
     if (!query.created_from) errors.Add("StartDate", "StartDate must be a real calendar date in the format yyyy-mm-dd.");
   }
   if (auto text = SingleValue(parameters, "OrderBy", errors)) {
-    const std::string lower = AsciiLower(*text);
-    bool known = false;
-    for (const auto& [name, order] : kBookingOrderNames) {
-      if (lower == name) {
-        query.order = order;
-        known = true;
-      }
+    if (const auto order = BookingOrder::Find(AsciiLower(*text))) {
+      query.order = *order;
+    } else {
+      errors.Add("OrderBy", OrderByRule());
     }
-    if (!known) errors.Add("OrderBy", OrderByRule());
   }
   if (auto text = SingleValue(parameters, "BookingsPerPage", errors)) {
     if (auto value = ParseBoundedInteger(*text, 1, kMaxBookingsPerPage)) {

@@ -2,16 +2,11 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <boost/url/pct_string_view.hpp>
-#include <cerrno>
 #include <chrono>
 #include <optional>
 #include <spdlog/spdlog.h>
 #include <string>
-#include <sys/eventfd.h>
-#include <system_error>
-#include <unistd.h>
 
 #include "api/content_negotiation.hpp"
 #include "api/demo_page.hpp"
@@ -19,7 +14,6 @@
 #include "api/made_bookings_request.hpp"
 #include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
-#include "core/io_wait.hpp"
 #include "service/authentication.hpp"
 #include "service/made_bookings_service.hpp"
 #include "service/oauth_service.hpp"
@@ -156,121 +150,9 @@ const char* RefusalMessage(ErrorCode code) {
 
 }  // namespace
 
-// A borrower waiting for a session: woken through its own eventfd, which works both with a coroutine's IoWaiter and
-// with poll(), once a session has been handed to it or it may open one.
-struct SessionPool::Waiter {
-  int event_fd = -1;
-  std::unique_ptr<StoreSession> handed;
-  bool may_open = false;
-
-  void Wake() const {
-    // Cannot fail short of a bug: the counter is far from overflowing.
-    [[maybe_unused]] const int written = eventfd_write(event_fd, 1);
-  }
-};
-
-SessionPool::SessionPool(Store& store, std::size_t capacity, std::chrono::milliseconds wait)
-    : store_(store), capacity_(std::max<std::size_t>(capacity, 1)), wait_(wait) {
-  idle_.push_back(store_.OpenSession());
-  open_ = 1;
-}
-
-SessionPool::~SessionPool() = default;
-
-SessionPool::Lease SessionPool::OpenOne() {
-  try {
-    return Lease(*this, store_.OpenSession());
-  } catch (...) {
-    SlotFreed();
-    throw;
-  }
-}
-
-SessionPool::Lease SessionPool::Borrow() {
-  if (!idle_.empty()) {
-    // The most recently used session: its connection is the warmest.
-    Lease lease(*this, std::move(idle_.back()));
-    idle_.pop_back();
-    return lease;
-  }
-  if (open_ < capacity_) {
-    ++open_;
-    return OpenOne();
-  }
-  Waiter waiter;
-  waiter.event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (waiter.event_fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
-  waiters_.push_back(&waiter);
-  struct Leave {
-    SessionPool& pool;
-    Waiter& waiter;
-    ~Leave() {
-      if (const auto found = std::find(pool.waiters_.begin(), pool.waiters_.end(), &waiter);
-          found != pool.waiters_.end()) {
-        pool.waiters_.erase(found);
-      }
-      close(waiter.event_fd);
-    }
-  } leave{*this, waiter};
-  const auto deadline = std::chrono::steady_clock::now() + wait_;
-  while (!waiter.handed && !waiter.may_open) {
-    if (!WaitForIo(waiter.event_fd, IoEvent::kReadable, deadline)) break;
-  }
-  // Whatever came before the deadline is taken, even if the deadline has passed since.
-  if (waiter.handed) return Lease(*this, std::move(waiter.handed));
-  if (waiter.may_open) return OpenOne();
-  throw SessionsExhausted("all " + std::to_string(capacity_) + " database sessions of the serving thread stayed in " +
-                          "use for " + std::to_string(wait_.count()) + " ms");
-}
-
-void SessionPool::GiveBack(std::unique_ptr<StoreSession> session) {
-  if (waiters_.empty()) {
-    idle_.push_back(std::move(session));
-    return;
-  }
-  Waiter* first = waiters_.front();
-  waiters_.pop_front();
-  first->handed = std::move(session);
-  first->Wake();
-}
-
-void SessionPool::SlotFreed() {
-  if (waiters_.empty()) {
-    --open_;
-    return;
-  }
-  // The slot passes to the first waiter, which opens a session in it.
-  Waiter* first = waiters_.front();
-  waiters_.pop_front();
-  first->may_open = true;
-  first->Wake();
-}
-
-SessionPool::Lease& SessionPool::Lease::operator=(Lease&& other) noexcept {
-  if (this != &other) {
-    Return();
-    pool_ = std::exchange(other.pool_, nullptr);
-    session_ = std::move(other.session_);
-  }
-  return *this;
-}
-
-SessionPool::Lease::~Lease() { Return(); }
-
-void SessionPool::Lease::Return() {
-  if (session_) pool_->GiveBack(std::move(session_));
-}
-
-void SessionPool::Lease::Discard() {
-  if (!session_) return;
-  session_.reset();
-  pool_->SlotFreed();
-}
-
 // The sessions one request has borrowed; given back when it ends.
 struct ApiHandler::Borrowed {
   SessionPool::Lease primary;
-  SessionPool::Lease replica;
 };
 
 // Everything one request accumulates on its way through, for the answer and the access log.
@@ -287,45 +169,17 @@ struct ApiHandler::Exchange {
 ApiHandler::ApiHandler(const ApiContext& context)
     : context_(context),
       session_(context.session_pool_size == 0 ? context.store->OpenSession() : nullptr),
+      pool_(context.session_pool_size == 0
+                ? nullptr
+                : std::make_unique<SessionPool>(*context.store, context.session_pool_size, context.session_wait)),
       lookups_(kLookupCacheEntries),
-      lists_(context.list_cache_bytes) {
-  if (!context.read_replicas.empty()) {
-    // Serving threads are spread over the replicas in turn.
-    static std::atomic<std::size_t> next_replica{0};
-    read_replica_ = context.read_replicas[next_replica++ % context.read_replicas.size()];
-  }
-  if (context.session_pool_size != 0) {
-    pool_ = std::make_unique<SessionPool>(*context.store, context.session_pool_size, context.session_wait);
-    if (read_replica_ != nullptr) {
-      read_pool_ = std::make_unique<SessionPool>(*read_replica_, context.session_pool_size, context.session_wait);
-    }
-  }
-}
+      lists_(context.read_replicas, context.session_pool_size, context.session_wait, context.list_cache_bytes) {}
 
 StoreSession& ApiHandler::Session(Exchange& exchange) {
   if (!pool_) return *session_;
   SessionPool::Lease& lease = exchange.borrowed->primary;
   if (!lease) lease = pool_->Borrow();
   return *lease;
-}
-
-StoreSession& ApiHandler::ReadSession(Exchange& exchange) {
-  if (read_replica_ == nullptr) return Session(exchange);
-  if (read_pool_) {
-    SessionPool::Lease& lease = exchange.borrowed->replica;
-    if (!lease) lease = read_pool_->Borrow();
-    return *lease;
-  }
-  if (!read_session_) read_session_ = read_replica_->OpenSession();
-  return *read_session_;
-}
-
-void ApiHandler::DropReadSession(Exchange& exchange) {
-  if (read_pool_) {
-    exchange.borrowed->replica.Discard();
-  } else {
-    read_session_.reset();
-  }
 }
 
 ApiHandler::~ApiHandler() = default;
@@ -343,7 +197,6 @@ http::Response ApiHandler::Handle(const http::Request& request) {
     if (dynamic_cast<const SessionsExhausted*>(&unavailable) == nullptr) {
       // A session that failed is closed rather than lent again; the pool opens fresh ones as they are needed.
       borrowed.primary.Discard();
-      borrowed.replica.Discard();
     }
     response = RenderError(Error{ErrorCode::kUnavailable, "The service is temporarily unavailable.", {}, {}, false},
                            exchange.format);
@@ -441,10 +294,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   }
   // Read first, so that whatever the caches then load is at least as new as the version they are labelled with.
   const std::optional<StoreVersion> version = Session(exchange).Version();
-  if (version) {
-    lookups_.Sync(version->any);
-    lists_.Sync(version->bookings);
-  }
+  if (version) lookups_.Sync(version->any);
   CachingStoreSession cached_lookups(Session(exchange), lookups_);
   StoreSession& lookups = version ? static_cast<StoreSession&>(cached_lookups) : Session(exchange);
   Result<Principal> principal = Authenticate(lookups, credentials, ServiceClock::UnixSecondsNow());
@@ -473,26 +323,9 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
         if (!member) return RenderError(member.error(), exchange.format);
         query_of.client_user_id = *member;
       }
-      if (version && read_replica_ == nullptr) {
-        http::Response response;
-        SetApiHeaders(response, exchange.format);
-        lists_.WritePage(Session(exchange), query_of, now, exchange.format.format, response.body);
-        return response;
-      }
-      MadeBookingsAnswer answer;
-      try {
-        answer = ListMadeBookings(ReadSession(exchange), query_of, now);
-      } catch (const StoreUnavailable& unavailable) {
-        if (read_replica_ == nullptr) throw;
-        // A replica that cannot answer must not fail the request while the primary can.
-        spdlog::warn("read replica unavailable, reading from the primary: {}", unavailable.what());
-        DropReadSession(exchange);
-        answer = ListMadeBookings(Session(exchange), query_of, now);
-      }
       http::Response response;
       SetApiHeaders(response, exchange.format);
-      response.body.reserve(256 + answer.rows.size() * 1280);
-      WriteMadeBookings(response.body, answer.page, exchange.format.format);
+      lists_.WritePage(Session(exchange), version, query_of, now, exchange.format.format, response.body);
       return response;
     }
     case RouteAction::kVerifyCredentials:

@@ -1,28 +1,14 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "domain/booking.hpp"
+#include "domain/booking_order.hpp"
 
 namespace phonechat {
-
-// The six orders of the list; ties are always broken by BookingID in the same direction.
-enum class BookingOrder { kDateDesc, kDateAsc, kNicknameAsc, kNicknameDesc, kSessionDateAsc, kSessionDateDesc };
-
-// The API spelling of each order, in the order the documentation lists them.
-inline constexpr std::array<std::pair<std::string_view, BookingOrder>, 6> kBookingOrderNames{{
-    {"date-desc", BookingOrder::kDateDesc},
-    {"date-asc", BookingOrder::kDateAsc},
-    {"nickname-asc", BookingOrder::kNicknameAsc},
-    {"nickname-desc", BookingOrder::kNicknameDesc},
-    {"sessiondate-asc", BookingOrder::kSessionDateAsc},
-    {"sessiondate-desc", BookingOrder::kSessionDateDesc},
-}};
 
 inline constexpr std::int32_t kDefaultBookingsPerPage = 50;
 inline constexpr std::int32_t kMaxBookingsPerPage = 100;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "service/made_bookings_paging.hpp"
 #include "service/made_bookings_service.hpp"
 
 namespace phonechat {
@@ -80,6 +81,31 @@ struct Rendered {
   [[nodiscard]] bool ValidAt(LocalDateTime now) const { return written_at <= now && now < valid_until; }
 };
 
+// Sorts `order` (positions in `bookings`) by `key`, then by BookingID: the ascending direction of every order on
+// that key, exactly as the store sorts it.
+void SortAscending(SortKey key, const std::vector<StoredBooking>& bookings, std::vector<std::uint32_t>& order) {
+  const auto sort_by = [&](const auto& key_of) {
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      const auto by_key = key_of(a) <=> key_of(b);
+      return by_key != 0 ? by_key < 0 : bookings[a].booking_id < bookings[b].booking_id;
+    });
+  };
+  switch (key) {
+    case SortKey::kCreateDate:
+      sort_by([&](std::uint32_t at) -> const LocalDateTime& { return bookings[at].create_date; });
+      return;
+    case SortKey::kNickname: {
+      std::vector<std::string> folded(bookings.size());
+      for (std::size_t i = 0; i < bookings.size(); ++i) folded[i] = FoldNickname(bookings[i].candidate.nickname);
+      sort_by([&](std::uint32_t at) -> const std::string& { return folded[at]; });
+      return;
+    }
+    case SortKey::kSessionDate:
+      sort_by([&](std::uint32_t at) -> const LocalDateTime& { return bookings[at].session_date; });
+      return;
+  }
+}
+
 std::size_t HeapBytes(const std::string& text) { return text.capacity() > 15 ? text.capacity() + 1 : 0; }
 std::size_t HeapBytes(const std::optional<std::string>& text) { return text ? HeapBytes(*text) : 0; }
 
@@ -94,8 +120,8 @@ std::size_t BookingBytes(const StoredBooking& booking) {
 
 struct MadeBookingsCache::Client {
   std::vector<StoredBooking> bookings;  // CreateDate descending, then BookingID descending: the store's load order
-  OrderIndex by_nickname;               // folded nickname ascending, then BookingID ascending
-  OrderIndex by_session_date;           // SessionDate ascending, then BookingID ascending
+  // Each key's ascending order (SortAscending); CreateDate's is `bookings` itself, so its index stays empty.
+  std::array<OrderIndex, kSortKeyCount> by_key;
   std::array<std::vector<Rendered>, 2> rendered;  // [BodyFormat], indexed like `bookings`
   std::size_t bytes = 0;
 
@@ -114,20 +140,15 @@ struct MadeBookingsCache::Client {
     std::vector<std::uint32_t> page;
     page.reserve(static_cast<std::size_t>(count));
     const auto size = static_cast<std::int64_t>(bookings.size());
-    const OrderIndex* index = nullptr;
-    bool ascending = true;
-    switch (query.order) {
-      case BookingOrder::kDateDesc:
-        for (std::int64_t i = 0; i < count; ++i) page.push_back(static_cast<std::uint32_t>(offset + i));
-        return page;
-      case BookingOrder::kDateAsc:
-        for (std::int64_t i = 0; i < count; ++i) page.push_back(static_cast<std::uint32_t>(matching - 1 - offset - i));
-        return page;
-      case BookingOrder::kNicknameAsc: index = &by_nickname; break;
-      case BookingOrder::kNicknameDesc: index = &by_nickname, ascending = false; break;
-      case BookingOrder::kSessionDateAsc: index = &by_session_date; break;
-      case BookingOrder::kSessionDateDesc: index = &by_session_date, ascending = false; break;
+    const bool ascending = !query.order.Descending();
+    if (query.order.Key() == SortKey::kCreateDate) {
+      // The matching bookings are a prefix of `bookings`, which is in this key's descending order.
+      for (std::int64_t i = 0; i < count; ++i) {
+        page.push_back(static_cast<std::uint32_t>(ascending ? matching - 1 - offset - i : offset + i));
+      }
+      return page;
     }
+    const OrderIndex* index = &by_key[static_cast<std::size_t>(query.order.Key())];
     if (query.created_from) {
       index->SelectCreatedFrom(query.created_from->millis, offset, count, ascending, page);
       return page;
@@ -166,22 +187,15 @@ MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId c
 
   std::vector<std::uint32_t> order(bookings.size());
   std::iota(order.begin(), order.end(), 0U);
-  std::vector<std::string> folded(bookings.size());
-  for (std::size_t i = 0; i < bookings.size(); ++i) folded[i] = FoldNickname(bookings[i].candidate.nickname);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    const int by_key = folded[a].compare(folded[b]);
-    return by_key != 0 ? by_key < 0 : bookings[a].booking_id < bookings[b].booking_id;
-  });
-  client->by_nickname.Build(order, bookings);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    const auto& x = bookings[a];
-    const auto& y = bookings[b];
-    return x.session_date != y.session_date ? x.session_date < y.session_date : x.booking_id < y.booking_id;
-  });
-  client->by_session_date.Build(std::move(order), bookings);
+  std::size_t bytes = sizeof(Client);
+  for (std::size_t key = 0; key < kSortKeyCount; ++key) {
+    if (static_cast<SortKey>(key) == SortKey::kCreateDate) continue;
+    SortAscending(static_cast<SortKey>(key), bookings, order);
+    client->by_key[key].Build(order, bookings);
+    bytes += client->by_key[key].Bytes();
+  }
   for (auto& rendered : client->rendered) rendered.resize(bookings.size());
 
-  std::size_t bytes = sizeof(Client) + client->by_nickname.Bytes() + client->by_session_date.Bytes();
   for (const auto& booking : bookings) bytes += BookingBytes(booking) + 2 * sizeof(Rendered);
   client->bytes = bytes;
   bytes_held_ += bytes;
@@ -205,17 +219,14 @@ void MadeBookingsCache::WritePage(StoreSession& store, const MadeBookingsQuery& 
   }
 
   PrerenderedPage page;
-  MadeBookingsPage& totals = page.totals;
-  totals.page_number = query.page_number;
-  totals.bookings_per_page = query.bookings_per_page;
-  totals.bookings_total = client->CountCreatedFrom(query.created_from);
-  totals.page_count = (totals.bookings_total + query.bookings_per_page - 1) / query.bookings_per_page;
-  const std::int64_t offset = static_cast<std::int64_t>(query.page_number - 1) * query.bookings_per_page;
-  const std::int64_t count = std::clamp<std::int64_t>(totals.bookings_total - offset, 0, query.bookings_per_page);
+  const std::int64_t total = client->CountCreatedFrom(query.created_from);
+  page.totals = PageTotals(query, total);
+  const PageSpan span = PageSpan::Of(query);
+  const std::int64_t count = span.CountOf(total);
 
   auto& rendered = client->rendered[format == BodyFormat::kXml ? 1 : 0];
   page.bookings.reserve(static_cast<std::size_t>(count));
-  for (const std::uint32_t at : client->Select(query, totals.bookings_total, offset, count)) {
+  for (const std::uint32_t at : client->Select(query, total, span.offset, count)) {
     Rendered& piece = rendered[at];
     if (!piece.ValidAt(now)) {
       const StoredBooking& booking = client->bookings[at];

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "service/made_bookings_paging.hpp"
+
 namespace phonechat {
 
 MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now) {
@@ -61,17 +63,13 @@ LocalDateTime ViewValidUntil(const StoredBooking& booking, LocalDateTime now) {
 }
 
 MadeBookingsAnswer ListMadeBookings(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now) {
+  const PageSpan span = PageSpan::Of(query);
+  CountedPage counted = store.CountAndPage(query, span.offset, span.limit);
   MadeBookingsAnswer answer;
-  MadeBookingsPage& page = answer.page;
-  page.page_number = query.page_number;
-  page.bookings_per_page = query.bookings_per_page;
-  const std::int64_t offset = static_cast<std::int64_t>(query.page_number - 1) * query.bookings_per_page;
-  CountedPage counted = store.CountAndPage(query, offset, query.bookings_per_page);
-  page.bookings_total = counted.total;
-  page.page_count = (page.bookings_total + query.bookings_per_page - 1) / query.bookings_per_page;
+  answer.page = PageTotals(query, counted.total);
   answer.rows = std::move(counted.rows);
-  page.bookings.reserve(answer.rows.size());
-  for (const StoredBooking& row : answer.rows) page.bookings.push_back(ViewMadeBooking(row, now));
+  answer.page.bookings.reserve(answer.rows.size());
+  for (const StoredBooking& row : answer.rows) answer.page.bookings.push_back(ViewMadeBooking(row, now));
   return answer;
 }
 

@@ -41,17 +41,6 @@ constexpr std::int64_t kMinute = 60'000;
 constexpr std::int64_t kDay = 86'400'000;
 constexpr std::int64_t kJan2020 = 18'262 * kDay;  // 2020-01-01T00:00 as LocalDateTime::millis
 
-constexpr std::array<BookingOrder, 6> kAllOrders{BookingOrder::kDateDesc,       BookingOrder::kDateAsc,
-                                                 BookingOrder::kNicknameAsc,    BookingOrder::kNicknameDesc,
-                                                 BookingOrder::kSessionDateAsc, BookingOrder::kSessionDateDesc};
-
-std::string OrderName(BookingOrder order) {
-  for (const auto& [name, value] : kBookingOrderNames) {
-    if (value == order) return std::string(name);
-  }
-  return "?";
-}
-
 UserRecord User(UserId id, std::string nickname) {
   UserRecord user;
   user.user_id = id;
@@ -743,14 +732,14 @@ TEST_F(PostgresStoreTest, TheDemoDataReadsBackExactlyAsOnSqliteInEveryOrderAndPa
     for (const auto from :
          {std::optional<LocalDateTime>{}, std::optional<LocalDateTime>{LocalDateTime{now.millis - 30 * kDay}}}) {
       ASSERT_EQ(on_postgres->CountMadeBookings(client, from), on_sqlite->CountMadeBookings(client, from)) << client;
-      for (const auto order : kAllOrders) {
+      for (const auto order : AllOrders()) {
         const MadeBookingsQuery query{client, from, order};
         for (std::int64_t offset = 0; offset < 400; offset += 7) {
           const auto expected = on_sqlite->MadeBookingsPage(query, offset, 7);
           const auto got = on_postgres->MadeBookingsPage(query, offset, 7);
-          ASSERT_EQ(got.size(), expected.size()) << client << " " << OrderName(order) << " at " << offset;
+          ASSERT_EQ(got.size(), expected.size()) << client << " " << order.Name() << " at " << offset;
           for (std::size_t i = 0; i < got.size(); ++i) {
-            EXPECT_EQ(Describe(got[i]), Describe(expected[i])) << OrderName(order) << " at " << offset;
+            EXPECT_EQ(Describe(got[i]), Describe(expected[i])) << order.Name() << " at " << offset;
             ++compared;
           }
           if (expected.empty()) break;
@@ -813,9 +802,9 @@ TEST_F(PostgresStoreTest, EveryOrderPageAndCountScanAnIndexInOrderWithoutSortOrS
   };
   for (const std::string mode : {"auto", "force_generic_plan"}) {
     admin->Exec("SET plan_cache_mode = " + mode);
-    for (const auto order : kAllOrders) {
-      check(OrderName(order) + " (" + mode + ")", pg::MadeBookingsPageSql(order, false), client + ", 50, 300");
-      check(OrderName(order) + " from a start (" + mode + ")", pg::MadeBookingsPageSql(order, true),
+    for (const auto order : AllOrders()) {
+      check(std::string(order.Name()) + " (" + mode + ")", pg::MadeBookingsPageSql(order, false), client + ", 50, 300");
+      check(std::string(order.Name()) + " from a start (" + mode + ")", pg::MadeBookingsPageSql(order, true),
             client + ", 50, 100, " + start);
     }
     check("count (" + mode + ")", pg::CountMadeBookingsSql(false), client);

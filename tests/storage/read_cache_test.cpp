@@ -28,10 +28,6 @@ constexpr std::int64_t kJan2027 = 20'819 * kDay;  // 2027-01-01T00:00 as LocalDa
 constexpr UserId kClient = 100;
 constexpr UserId kOtherClient = 101;
 
-constexpr std::array<BookingOrder, 6> kAllOrders{BookingOrder::kDateDesc,       BookingOrder::kDateAsc,
-                                                 BookingOrder::kNicknameAsc,    BookingOrder::kNicknameDesc,
-                                                 BookingOrder::kSessionDateAsc, BookingOrder::kSessionDateDesc};
-
 UserRecord User(UserId id, std::string nickname) {
   UserRecord user;
   user.user_id = id;
@@ -139,7 +135,7 @@ class ReadCache : public ::testing::TestWithParam<Backend> {
     const std::vector<std::optional<LocalDateTime>> starts{
         std::nullopt, LocalDateTime{kJan2027 - 60 * kDay}, LocalDateTime{kJan2027 - 20 * kDay},
         LocalDateTime{kJan2027 - kDay}, LocalDateTime{kJan2027 + kDay}};
-    for (const BookingOrder order : kAllOrders) {
+    for (const BookingOrder order : AllOrders()) {
       for (const auto& start : starts) {
         for (const std::int32_t per_page : {1, 7, 50, 100}) {
           MadeBookingsQuery query;
@@ -154,7 +150,7 @@ class ReadCache : public ::testing::TestWithParam<Backend> {
             for (const BodyFormat format : {BodyFormat::kJson, BodyFormat::kXml}) {
               cache.Sync(BookingsVersion());
               ASSERT_EQ(Cached(cache, *session_, query, now, format), Uncached(*session_, query, now, format))
-                  << "order " << static_cast<int>(order) << ", start " << (start ? start->millis : -1) << ", "
+                  << "order " << order.Name() << ", start " << (start ? start->millis : -1) << ", "
                   << per_page << " per page, page " << page << ", xml " << (format == BodyFormat::kXml);
             }
           }

@@ -171,4 +171,10 @@ std::vector<Backend> AllBackends() {
   return backends;
 }
 
+std::vector<BookingOrder> AllOrders() {
+  std::vector<BookingOrder> orders;
+  for (const auto& [name, order] : kBookingOrderNames) orders.push_back(order);
+  return orders;
+}
+
 }  // namespace phonechat::testing

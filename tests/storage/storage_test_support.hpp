@@ -57,4 +57,7 @@ std::string TestPostgresServerUrl();
 // Throws std::runtime_error when PHONECHAT_TEST_PG_URL is unset or the server refuses.
 std::string CreateTestPostgresDatabase(TempDir& dir);
 
+// Every order of kBookingOrders, in table order, so that each suite covers an order as soon as it is added.
+std::vector<BookingOrder> AllOrders();
+
 }  // namespace phonechat::testing

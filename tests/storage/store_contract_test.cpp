@@ -19,17 +19,6 @@ constexpr std::int64_t kMinute = 60'000;
 constexpr std::int64_t kDay = 86'400'000;
 constexpr std::int64_t kJan2020 = 18'262 * kDay;  // 2020-01-01T00:00 as LocalDateTime::millis
 
-constexpr std::array<BookingOrder, 6> kAllOrders{BookingOrder::kDateDesc,       BookingOrder::kDateAsc,
-                                                 BookingOrder::kNicknameAsc,    BookingOrder::kNicknameDesc,
-                                                 BookingOrder::kSessionDateAsc, BookingOrder::kSessionDateDesc};
-
-std::string OrderName(BookingOrder order) {
-  for (const auto& [name, value] : kBookingOrderNames) {
-    if (value == order) return std::string(name);
-  }
-  return "?";
-}
-
 std::string Hash(char fill) { return std::string(32, fill); }
 
 UserRecord User(UserId id, std::string nickname) {
@@ -80,21 +69,17 @@ struct Expected {
 
 std::vector<BookingId> ExpectedOrder(std::vector<Expected> rows, BookingOrder order) {
   const auto key = [order](const Expected& e) {
-    switch (order) {
-      case BookingOrder::kDateDesc:
-      case BookingOrder::kDateAsc:
+    switch (order.Key()) {
+      case SortKey::kCreateDate:
         return std::make_tuple(e.create, std::string(), e.id);
-      case BookingOrder::kNicknameAsc:
-      case BookingOrder::kNicknameDesc:
+      case SortKey::kNickname:
         return std::make_tuple(std::int64_t{0}, Fold(e.nickname), e.id);
-      case BookingOrder::kSessionDateAsc:
-      case BookingOrder::kSessionDateDesc:
+      case SortKey::kSessionDate:
         return std::make_tuple(e.session, std::string(), e.id);
     }
     return std::make_tuple(std::int64_t{0}, std::string(), e.id);
   };
-  const bool descending = order == BookingOrder::kDateDesc || order == BookingOrder::kNicknameDesc ||
-                          order == BookingOrder::kSessionDateDesc;
+  const bool descending = order.Descending();
   std::sort(rows.begin(), rows.end(),
             [&](const Expected& a, const Expected& b) { return descending ? key(b) < key(a) : key(a) < key(b); });
   std::vector<BookingId> ids;
@@ -238,8 +223,8 @@ TEST_P(StoreContract, AbsentOptionalFieldsReadBackAbsent) {
 
 TEST_P(StoreContract, EveryOrderMatchesTheRulesWithTiesBrokenByBookingIdInTheSameDirection) {
   const auto expected = PutOrderFixture();
-  for (const auto order : kAllOrders) {
-    EXPECT_EQ(Ids(Query(1, order)), ExpectedOrder(expected, order)) << OrderName(order);
+  for (const auto order : AllOrders()) {
+    EXPECT_EQ(Ids(Query(1, order)), ExpectedOrder(expected, order)) << order.Name();
   }
 }
 
@@ -259,10 +244,10 @@ TEST_P(StoreContract, StartDateKeepsBookingsCreatedAtTheDaysMidnightAndDropsTheM
   Put({User(1, "Client"), User(2, "Cand")},
       {Booking(1, 1, 2, day - 1, day), Booking(2, 1, 2, day, day), Booking(3, 1, 2, day + 1, day),
        Booking(4, 1, 2, day - kDay, day), Booking(5, 1, 2, day + kDay, day)});
-  for (const auto order : kAllOrders) {
+  for (const auto order : AllOrders()) {
     auto ids = Ids(Query(1, order, LocalDateTime{day}));
     std::sort(ids.begin(), ids.end());
-    EXPECT_EQ(ids, (std::vector<BookingId>{2, 3, 5})) << OrderName(order);
+    EXPECT_EQ(ids, (std::vector<BookingId>{2, 3, 5})) << order.Name();
   }
   EXPECT_EQ(Session().CountMadeBookings(1, LocalDateTime{day}), 3);
   EXPECT_EQ(Session().CountMadeBookings(1, std::nullopt), 5);
@@ -276,8 +261,8 @@ TEST_P(StoreContract, StartDateFilterKeepsEachOrder) {
                [&](const Expected& e) { return e.create >= from; });
   ASSERT_FALSE(kept.empty());
   ASSERT_LT(kept.size(), expected.size());
-  for (const auto order : kAllOrders) {
-    EXPECT_EQ(Ids(Query(1, order, LocalDateTime{from})), ExpectedOrder(kept, order)) << OrderName(order);
+  for (const auto order : AllOrders()) {
+    EXPECT_EQ(Ids(Query(1, order, LocalDateTime{from})), ExpectedOrder(kept, order)) << order.Name();
   }
   EXPECT_EQ(Session().CountMadeBookings(1, LocalDateTime{from}), static_cast<std::int64_t>(kept.size()));
 }
@@ -285,7 +270,7 @@ TEST_P(StoreContract, StartDateFilterKeepsEachOrder) {
 TEST_P(StoreContract, CountAndPagesLeaveOutBookingsDeletedByTheClientAndOtherClients) {
   const auto expected = PutOrderFixture();
   EXPECT_EQ(Session().CountMadeBookings(1, std::nullopt), static_cast<std::int64_t>(expected.size()));
-  for (const auto order : kAllOrders) {
+  for (const auto order : AllOrders()) {
     const auto ids = Ids(Query(1, order));
     EXPECT_EQ(std::count(ids.begin(), ids.end(), 41), 0) << "deleted by the client";
     EXPECT_EQ(std::count(ids.begin(), ids.end(), 42), 0) << "another client's";
@@ -296,13 +281,13 @@ TEST_P(StoreContract, CountAndPagesLeaveOutBookingsDeletedByTheClientAndOtherCli
 
 TEST_P(StoreContract, PagesTileTheOrderWithoutOverlapAndAnOffsetPastTheEndIsEmpty) {
   const auto expected = PutOrderFixture();
-  for (const auto order : kAllOrders) {
+  for (const auto order : AllOrders()) {
     std::vector<BookingId> tiled;
     for (std::int64_t offset = 0; offset < 50; offset += 7) {
       const auto page = Ids(Query(1, order), offset, 7);
       tiled.insert(tiled.end(), page.begin(), page.end());
     }
-    EXPECT_EQ(tiled, ExpectedOrder(expected, order)) << OrderName(order);
+    EXPECT_EQ(tiled, ExpectedOrder(expected, order)) << order.Name();
     EXPECT_TRUE(Ids(Query(1, order), 40, 10).empty());
     EXPECT_TRUE(Ids(Query(1, order), 2'147'483'647LL * 100, 100).empty());
   }
@@ -311,15 +296,15 @@ TEST_P(StoreContract, PagesTileTheOrderWithoutOverlapAndAnOffsetPastTheEndIsEmpt
 TEST_P(StoreContract, CountAndPageAnswerAsCountAndPageDoSeparatelyForEveryOrderStartAndOffset) {
   const auto expected = PutOrderFixture();
   const std::optional<LocalDateTime> starts[] = {std::nullopt, LocalDateTime{kJan2020 + kDay}};
-  for (const auto order : kAllOrders) {
+  for (const auto order : AllOrders()) {
     for (const auto& start : starts) {
       const auto query = Query(1, order, start);
       for (const std::int64_t offset : {std::int64_t{0}, std::int64_t{3}, std::int64_t{5}, std::int64_t{1'000}}) {
         const CountedPage counted = Session().CountAndPage(query, offset, 4);
-        EXPECT_EQ(counted.total, Session().CountMadeBookings(1, start)) << OrderName(order);
+        EXPECT_EQ(counted.total, Session().CountMadeBookings(1, start)) << order.Name();
         std::vector<BookingId> ids;
         for (const auto& booking : counted.rows) ids.push_back(booking.booking_id);
-        EXPECT_EQ(ids, Ids(query, offset, 4)) << OrderName(order) << " offset " << offset;
+        EXPECT_EQ(ids, Ids(query, offset, 4)) << order.Name() << " offset " << offset;
       }
     }
   }

@@ -254,7 +254,7 @@ class PostgresSession final : public StoreSession {
   CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
     assert(offset >= 0 && limit >= 0);
     const bool with_start = query.created_from.has_value();
-    const auto slot = static_cast<std::size_t>(query.order) * 2 + (with_start ? 1 : 0);
+    const std::size_t slot = MadeBookingsPageQueryIndex(query.order, with_start);
     const IntText client(query.client_user_id);
     const IntText page_size(limit);
     const IntText skip(offset);
@@ -281,7 +281,7 @@ class PostgresSession final : public StoreSession {
                                               std::int32_t limit) override {
     assert(offset >= 0 && limit >= 0);
     const bool with_start = query.created_from.has_value();
-    const auto slot = static_cast<std::size_t>(query.order) * 2 + (with_start ? 1 : 0);
+    const std::size_t slot = MadeBookingsPageQueryIndex(query.order, with_start);
     const IntText client(query.client_user_id);
     const IntText page_size(limit);
     const IntText skip(offset);

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "domain/made_bookings_query.hpp"
+#include "storage/made_bookings_sql.hpp"
 
 namespace phonechat::sqlite {
 

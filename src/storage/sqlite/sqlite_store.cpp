@@ -219,8 +219,8 @@ class SqliteSession final : public StoreSession {
                                               std::int32_t limit) override {
     assert(offset >= 0 && limit >= 0);
     const bool with_start = query.created_from.has_value();
-    const auto slot = static_cast<std::size_t>(query.order) * 2 + (with_start ? 1 : 0);
-    auto& statement = Prepared(page_[slot], sqlite::MadeBookingsPageSql(query.order, with_start));
+    auto& statement = Prepared(page_[MadeBookingsPageQueryIndex(query.order, with_start)],
+                               sqlite::MadeBookingsPageSql(query.order, with_start));
     ScopedReset reset(statement);
     statement.BindInt(1, query.client_user_id);
     statement.BindInt(2, limit);
@@ -247,7 +247,7 @@ class SqliteSession final : public StoreSession {
   std::unique_ptr<Statement> is_manager_;
   std::unique_ptr<Statement> is_member_;
   std::array<std::unique_ptr<Statement>, 2> count_;
-  std::array<std::unique_ptr<Statement>, 12> page_;
+  std::array<std::unique_ptr<Statement>, kMadeBookingsPageQueryCount> page_;
 };
 
 // A write batch's page cache (KiB): rows inserted into a table that already holds bookings update every index at
