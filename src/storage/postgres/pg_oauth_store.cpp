@@ -738,18 +738,11 @@ class PostgresOAuthStore final : public OAuthStore {
 }  // namespace
 
 std::unique_ptr<OAuthStore> OpenPostgresOAuthStore(const std::string& uri) {
-  // At start-up every failure is the operator's to fix: one line, no password, through UsageError.
-  auto connection = std::make_unique<pg::Connection>(uri);  // UsageError naming the server when unreachable
-  try {
+  return pg::OpenDatabase("database", uri, [&]() -> std::unique_ptr<OAuthStore> {
+    auto connection = std::make_unique<pg::Connection>(uri);
     MigratePostgres(*connection);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const StoreUnavailable& e) {
-    throw UsageError(e.what());  // already names the server, password masked
-  } catch (const std::runtime_error& e) {
-    throw UsageError("cannot open database '" + connection->DisplayName() + "': " + e.what());
-  }
-  return std::make_unique<PostgresOAuthStore>(uri, std::move(connection));
+    return std::make_unique<PostgresOAuthStore>(uri, std::move(connection));
+  });
 }
 
 }  // namespace phonechat

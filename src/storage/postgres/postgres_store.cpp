@@ -720,28 +720,13 @@ class PostgresReadReplica final : public Store {
 }  // namespace
 
 std::unique_ptr<Store> OpenPostgresReadReplica(const std::string& uri) {
-  try {
-    return std::make_unique<PostgresReadReplica>(uri);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const StoreUnavailable& error) {
-    throw UsageError(error.what());
-  } catch (const std::runtime_error& error) {
-    throw UsageError("cannot open read replica '" + pg::MaskPassword(uri) + "': " + error.what());
-  }
+  return pg::OpenDatabase("read replica", uri,
+                          [&]() -> std::unique_ptr<Store> { return std::make_unique<PostgresReadReplica>(uri); });
 }
 
 std::unique_ptr<Store> OpenPostgresStore(const std::string& uri) {
-  // At start-up every failure is the operator's to fix: one line, no password, through UsageError.
-  try {
-    return std::make_unique<PostgresStore>(uri);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const StoreUnavailable& error) {
-    throw UsageError(error.what());
-  } catch (const std::runtime_error& error) {
-    throw UsageError("cannot open database '" + pg::MaskPassword(uri) + "': " + error.what());
-  }
+  return pg::OpenDatabase("database", uri,
+                          [&]() -> std::unique_ptr<Store> { return std::make_unique<PostgresStore>(uri); });
 }
 
 }  // namespace phonechat

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -636,22 +635,9 @@ class SqliteOAuthStore final : public OAuthStore {
 }  // namespace
 
 std::unique_ptr<OAuthStore> OpenSqliteOAuthStore(const std::string& path) {
-  std::string absolute;
-  try {
-    absolute = std::filesystem::absolute(path).string();
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  }
-  try {
+  return sqlite::OpenFile(path, [](const std::string& absolute) -> std::unique_ptr<OAuthStore> {
     return std::make_unique<SqliteOAuthStore>(absolute);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const sqlite::SqliteError& e) {
-    if ((e.Code() & 0xff) == SQLITE_NOTADB) throw UsageError("'" + path + "' is not a SQLite database");
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  } catch (const std::runtime_error& e) {
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  }
+  });
 }
 
 }  // namespace phonechat

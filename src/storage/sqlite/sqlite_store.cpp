@@ -2,7 +2,6 @@
 
 #include <cassert>
 #include <chrono>
-#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -721,24 +720,9 @@ class SqliteStore final : public Store {
 }  // namespace
 
 std::unique_ptr<Store> OpenSqliteStore(const std::string& path) {
-  // Sessions open their own connections later: an absolute path keeps them on the same file if the
-  // working directory changes.
-  std::string absolute;
-  try {
-    absolute = std::filesystem::absolute(path).string();
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  }
-  try {
+  return sqlite::OpenFile(path, [](const std::string& absolute) -> std::unique_ptr<Store> {
     return std::make_unique<SqliteStore>(absolute);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const sqlite::SqliteError& e) {
-    if ((e.Code() & 0xff) == SQLITE_NOTADB) throw UsageError("'" + path + "' is not a SQLite database");
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  } catch (const std::runtime_error& e) {
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  }
+  });
 }
 
 }  // namespace phonechat
