@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "storage/booking_row.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_queries.hpp"
 #include "storage/postgres/pg_schema.hpp"
@@ -94,7 +95,8 @@ constexpr Sql kUpsertProject{"batch_upsert_project",
 constexpr Sql kBookingStored{"batch_booking_stored", "SELECT 1 FROM bookings WHERE booking_id = $1 LIMIT 1"};
 
 // The batch's staging table: its bookings in the order they were put (`pos`, the record's position among the
-// batch's Put* calls), without the nickname key, which is taken from users when they move into bookings.
+// batch's records) and the columns of booking_row::kWriteColumns, without the nickname key, which is taken from users
+// when they move into bookings.
 constexpr const char* kCreateStaging =
     "CREATE TEMP TABLE import_bookings (pos bigint NOT NULL, replace boolean NOT NULL, booking_id bigint NOT NULL, "
     "client_user_id bigint NOT NULL, candidate_user_id bigint NOT NULL, duration_minutes integer NOT NULL, "
@@ -104,15 +106,12 @@ constexpr const char* kCreateStaging =
     "cancelled_date bigint, cancelled_reason text COLLATE \"C\", cancelled_by text COLLATE \"C\", "
     "rejected_reason text COLLATE \"C\", last_updated bigint, comments text COLLATE \"C\", "
     "deleted_by_client boolean NOT NULL) ON COMMIT DROP";
-constexpr const char* kCopyStaging =
-    "COPY import_bookings (pos, replace, booking_id, client_user_id, candidate_user_id, duration_minutes, credits, "
-    "status, method, phone_number, skype_name, create_date, session_date, accept_by, accepted_date, confirmed_date, "
-    "cancelled_date, cancelled_reason, cancelled_by, rejected_reason, last_updated, comments, deleted_by_client) "
-    "FROM STDIN";
-constexpr const char* kBookingColumns =
-    "booking_id, client_user_id, candidate_user_id, duration_minutes, credits, status, method, phone_number, "
-    "skype_name, create_date, session_date, accept_by, accepted_date, confirmed_date, cancelled_date, "
-    "cancelled_reason, cancelled_by, rejected_reason, last_updated, comments, deleted_by_client";
+// The COPY into the staging table: pos and replace, then the write row.
+const std::string& CopyStagingSql() {
+  static const std::string sql =
+      "COPY import_bookings (pos, replace, " + std::string(booking_row::kWriteColumns) + ") FROM STDIN";
+  return sql;
+}
 
 // The earliest staged booking after record $1 put without replace whose ID an earlier staged one already has.
 constexpr Sql kEarliestRepeatedId{
@@ -133,58 +132,17 @@ Param OptionalText(const std::optional<std::string>& text) { return text ? Param
 
 Param Bool(bool value) { return Param::Text(value ? "true" : "false"); }
 
-std::optional<std::string> OptionalString(const Rows& rows, int row, int column) {
-  if (rows.IsNull(row, column)) return std::nullopt;
-  return std::string(rows.Text(row, column));
-}
-
-std::optional<LocalDateTime> OptionalDate(const Rows& rows, int row, int column) {
-  if (rows.IsNull(row, column)) return std::nullopt;
-  return LocalDateTime{rows.Int(row, column)};
-}
-
 std::int32_t Int32(const Rows& rows, int row, int column) { return static_cast<std::int32_t>(rows.Int(row, column)); }
 
-StoredBooking ReadBooking(const Rows& rows, int row) {
-  using namespace pg;  // NOLINT(google-build-using-namespace): the PageColumn names
-  StoredBooking booking;
-  booking.booking_id = Int32(rows, row, kBookingId);
-  booking.client_user_id = Int32(rows, row, kClientUserId);
-  booking.duration_minutes = Int32(rows, row, kDurationMinutes);
-  booking.credits = Credits{rows.Int(row, kCredits)};
-  const auto status = ParseStatus(rows.Text(row, kStatus));
-  // The CHECK constraints admit only valid values: anything else is a damaged database.
-  if (!status) throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown status");
-  booking.status = *status;
-  booking.method = static_cast<ContactMethod>(rows.Int(row, kMethod));
-  booking.phone_number = OptionalString(rows, row, kPhoneNumber);
-  booking.skype_name = OptionalString(rows, row, kSkypeName);
-  booking.create_date = LocalDateTime{rows.Int(row, kCreateDate)};
-  booking.session_date = LocalDateTime{rows.Int(row, kSessionDate)};
-  booking.accept_by = LocalDateTime{rows.Int(row, kAcceptBy)};
-  booking.accepted_date = OptionalDate(rows, row, kAcceptedDate);
-  booking.confirmed_date = OptionalDate(rows, row, kConfirmedDate);
-  booking.cancelled_date = OptionalDate(rows, row, kCancelledDate);
-  booking.cancelled_reason = OptionalString(rows, row, kCancelledReason);
-  if (!rows.IsNull(row, kCancelledBy)) {
-    booking.cancelled_by = ParseCancelledBy(rows.Text(row, kCancelledBy));
-    if (!booking.cancelled_by) {
-      throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown CancelledBy");
-    }
-  }
-  booking.rejected_reason = OptionalString(rows, row, kRejectedReason);
-  booking.last_updated = OptionalDate(rows, row, kLastUpdated);
-  booking.comments = OptionalString(rows, row, kComments);
-  booking.candidate.user_id = Int32(rows, row, kCandidateUserId);
-  booking.candidate.nickname = rows.Text(row, kCandidateNickname);
-  booking.candidate.phonechat_number = OptionalString(rows, row, kCandidatePhonechatNumber);
-  booking.candidate.skype_name = OptionalString(rows, row, kCandidateSkypeName);
-  booking.candidate.positive = Int32(rows, row, kCandidatePositive);
-  booking.candidate.neutral = Int32(rows, row, kCandidateNeutral);
-  booking.candidate.negative = Int32(rows, row, kCandidateNegative);
-  booking.candidate.disputes = Int32(rows, row, kCandidateDisputes);
-  return booking;
-}
+// One row of a result, as booking_row::Read reads it.
+struct RowOf {
+  const Rows& rows;
+  int row;
+
+  [[nodiscard]] std::int64_t Int(int column) const { return rows.Int(row, column); }
+  [[nodiscard]] bool IsNull(int column) const { return rows.IsNull(row, column); }
+  [[nodiscard]] std::string_view Text(int column) const { return rows.Text(row, column); }
+};
 
 // Connects for a session or batch after start-up: the store opened fine, so a failure now is an outage.
 std::unique_ptr<Connection> ConnectNow(const std::string& uri, int statement_timeout_ms,
@@ -273,7 +231,7 @@ class PostgresSession final : public StoreSession {
     counted.total = results[0].Count() > 0 ? results[0].Int(0, 0) : 0;
     const Rows& rows = results[1];
     counted.rows.reserve(static_cast<std::size_t>(rows.Count()));
-    for (int row = 0; row < rows.Count(); ++row) counted.rows.push_back(ReadBooking(rows, row));
+    for (int row = 0; row < rows.Count(); ++row) counted.rows.push_back(booking_row::Read(RowOf{rows, row}));
     return counted;
   }
 
@@ -292,7 +250,7 @@ class PostgresSession final : public StoreSession {
                                         pg::MadeBookingsPageSql(query.order, with_start), params);
     std::vector<StoredBooking> page;
     page.reserve(static_cast<std::size_t>(rows.Count()));
-    for (int row = 0; row < rows.Count(); ++row) page.push_back(ReadBooking(rows, row));
+    for (int row = 0; row < rows.Count(); ++row) page.push_back(booking_row::Read(RowOf{rows, row}));
     return page;
   }
 
@@ -338,21 +296,34 @@ void AppendCopyInt(std::string& out, std::int64_t value) {
   out.append(text, result.ptr);
 }
 
-void AppendCopyOptionalText(std::string& out, const std::optional<std::string>& text) {
-  if (text) {
-    AppendCopyText(out, *text);
-  } else {
-    out += "\\N";
-  }
-}
+// One line of COPY text-format data: each value appended after a tab but the first (booking_row::Write's `Out`).
+struct CopyRow {
+  std::string& out;
+  bool first = true;
 
-void AppendCopyOptionalDate(std::string& out, const std::optional<LocalDateTime>& date) {
-  if (date) {
-    AppendCopyInt(out, date->millis);
-  } else {
+  void Int(std::int64_t value) {
+    Separate();
+    AppendCopyInt(out, value);
+  }
+  void Text(std::string_view value) {
+    Separate();
+    AppendCopyText(out, value);
+  }
+  void Bool(bool value) {
+    Separate();
+    out += value ? 't' : 'f';
+  }
+  void Null() {
+    Separate();
     out += "\\N";
   }
-}
+
+ private:
+  void Separate() {
+    if (!first) out += '\t';
+    first = false;
+  }
+};
 
 // One transaction on a connection of its own, holding the import lock from construction to destruction: create, use
 // and destroy it on one thread. Users, groups and projects are written at once with ordinary statements; bookings
@@ -485,9 +456,10 @@ class PostgresWriteBatch final : public WriteBatch {
         connection_->Exec("DELETE FROM bookings AS b USING import_bookings AS s WHERE b.booking_id = s.booking_id");
       }
       // A booking put twice (with replace) is stored as put last, as an upsert per record would leave it.
-      std::string move = std::string("INSERT INTO bookings (") + kBookingColumns + ", candidate_nickname_key) SELECT ";
+      std::string move = "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) +
+                         ", candidate_nickname_key) SELECT ";
       if (any_replace_) move += "DISTINCT ON (s.booking_id) ";
-      for (std::string_view columns = kBookingColumns; !columns.empty();) {
+      for (std::string_view columns = booking_row::kWriteColumns; !columns.empty();) {
         const auto comma = columns.find(", ");
         move += "s.";
         move += columns.substr(0, comma);
@@ -563,55 +535,13 @@ class PostgresWriteBatch final : public WriteBatch {
                           "Booking " + std::to_string(earliest->second) + " already exists (use --replace)");
   }
 
+  // Appends the booking to the COPY data of the staging table: its position and replace flag, then the write row.
   void Stage(const BookingRecord& record, bool replace) {
-    const StoredBooking& b = record.booking;
-    std::string& out = pending_;
-    AppendCopyInt(out, record_);
-    out += replace ? "\tt\t" : "\tf\t";
-    AppendCopyInt(out, b.booking_id);
-    out += '\t';
-    AppendCopyInt(out, b.client_user_id);
-    out += '\t';
-    AppendCopyInt(out, b.candidate.user_id);
-    out += '\t';
-    AppendCopyInt(out, b.duration_minutes);
-    out += '\t';
-    AppendCopyInt(out, b.credits.ten_thousandths);
-    out += '\t';
-    AppendCopyText(out, StatusName(b.status));
-    out += '\t';
-    AppendCopyInt(out, static_cast<std::int64_t>(b.method));
-    out += '\t';
-    AppendCopyOptionalText(out, b.phone_number);
-    out += '\t';
-    AppendCopyOptionalText(out, b.skype_name);
-    out += '\t';
-    AppendCopyInt(out, b.create_date.millis);
-    out += '\t';
-    AppendCopyInt(out, b.session_date.millis);
-    out += '\t';
-    AppendCopyInt(out, b.accept_by.millis);
-    out += '\t';
-    AppendCopyOptionalDate(out, b.accepted_date);
-    out += '\t';
-    AppendCopyOptionalDate(out, b.confirmed_date);
-    out += '\t';
-    AppendCopyOptionalDate(out, b.cancelled_date);
-    out += '\t';
-    AppendCopyOptionalText(out, b.cancelled_reason);
-    out += '\t';
-    if (b.cancelled_by) {
-      AppendCopyText(out, CancelledByName(*b.cancelled_by));
-    } else {
-      out += "\\N";
-    }
-    out += '\t';
-    AppendCopyOptionalText(out, b.rejected_reason);
-    out += '\t';
-    AppendCopyOptionalDate(out, b.last_updated);
-    out += '\t';
-    AppendCopyOptionalText(out, b.comments);
-    out += record.deleted_by_client ? "\tt\n" : "\tf\n";
+    CopyRow row{pending_};
+    row.Int(record_);
+    row.Bool(replace);
+    booking_row::Write(record, row);
+    pending_ += '\n';
     ++staged_;
     any_replace_ = any_replace_ || replace;
     if (pending_.size() >= kCopyChunkBytes) SendPending();
@@ -619,7 +549,7 @@ class PostgresWriteBatch final : public WriteBatch {
 
   void SendPending() {
     if (!copy_open_) {
-      connection_->BeginCopy(kCopyStaging);
+      connection_->BeginCopy(CopyStagingSql());
       copy_open_ = true;
     }
     connection_->CopyData(pending_);

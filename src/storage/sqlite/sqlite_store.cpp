@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "storage/booking_row.hpp"
 #include "storage/redirect_uris.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/queries.hpp"
@@ -75,58 +76,7 @@ bool UserExistsOn(Writer& writer, UserId user_id) {
   return statement.Step();
 }
 
-std::optional<std::int64_t> OptionalMillis(const std::optional<LocalDateTime>& value) {
-  if (!value) return std::nullopt;
-  return value->millis;
-}
-
-std::optional<LocalDateTime> OptionalDate(const Statement& row, int column) {
-  if (row.IsNull(column)) return std::nullopt;
-  return LocalDateTime{row.Int(column)};
-}
-
 std::int32_t Int32(const Statement& row, int column) { return static_cast<std::int32_t>(row.Int(column)); }
-
-StoredBooking ReadBooking(const Statement& row) {
-  using namespace sqlite;  // NOLINT(google-build-using-namespace): the PageColumn names
-  StoredBooking booking;
-  booking.booking_id = Int32(row, kBookingId);
-  booking.client_user_id = Int32(row, kClientUserId);
-  booking.duration_minutes = Int32(row, kDurationMinutes);
-  booking.credits = Credits{row.Int(kCredits)};
-  const auto status = ParseStatus(row.Text(kStatus));
-  // The CHECK constraints admit only valid values: anything else is a corrupt file.
-  if (!status) throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown status");
-  booking.status = *status;
-  booking.method = static_cast<ContactMethod>(row.Int(kMethod));
-  booking.phone_number = row.OptionalText(kPhoneNumber);
-  booking.skype_name = row.OptionalText(kSkypeName);
-  booking.create_date = LocalDateTime{row.Int(kCreateDate)};
-  booking.session_date = LocalDateTime{row.Int(kSessionDate)};
-  booking.accept_by = LocalDateTime{row.Int(kAcceptBy)};
-  booking.accepted_date = OptionalDate(row, kAcceptedDate);
-  booking.confirmed_date = OptionalDate(row, kConfirmedDate);
-  booking.cancelled_date = OptionalDate(row, kCancelledDate);
-  booking.cancelled_reason = row.OptionalText(kCancelledReason);
-  if (!row.IsNull(kCancelledBy)) {
-    booking.cancelled_by = ParseCancelledBy(row.Text(kCancelledBy));
-    if (!booking.cancelled_by) {
-      throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown CancelledBy");
-    }
-  }
-  booking.rejected_reason = row.OptionalText(kRejectedReason);
-  booking.last_updated = OptionalDate(row, kLastUpdated);
-  booking.comments = row.OptionalText(kComments);
-  booking.candidate.user_id = Int32(row, kCandidateUserId);
-  booking.candidate.nickname = row.Text(kCandidateNickname);
-  booking.candidate.phonechat_number = row.OptionalText(kCandidatePhonechatNumber);
-  booking.candidate.skype_name = row.OptionalText(kCandidateSkypeName);
-  booking.candidate.positive = Int32(row, kCandidatePositive);
-  booking.candidate.neutral = Int32(row, kCandidateNeutral);
-  booking.candidate.negative = Int32(row, kCandidateNegative);
-  booking.candidate.disputes = Int32(row, kCandidateDisputes);
-  return booking;
-}
 
 // Blocking: every read is one bounded index range scan on the session's own connection (tens of microseconds
 // for a first page, a few milliseconds for a count or a deep OFFSET over 50,000 bookings); in WAL mode readers
@@ -227,7 +177,7 @@ class SqliteSession final : public StoreSession {
     if (with_start) statement.BindInt(4, query.created_from->millis);
     std::vector<StoredBooking> page;
     page.reserve(static_cast<std::size_t>(limit));
-    while (statement.Step()) page.push_back(ReadBooking(statement));
+    while (statement.Step()) page.push_back(booking_row::Read(statement));
     return page;
   }
 
@@ -296,63 +246,62 @@ class KnownUsers {
   const std::string* last_ = nullptr;  // the entry of last_id_ (unordered_map entries stay put)
 };
 
-// The bookings insert; the upsert (replace) adds an ON CONFLICT clause to it.
-constexpr const char* kInsertBookingSql =
-    "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, "
-    "duration_minutes, credits, status, method, phone_number, skype_name, create_date, session_date, accept_by, "
-    "accepted_date, confirmed_date, cancelled_date, cancelled_reason, cancelled_by, rejected_reason, "
-    "last_updated, comments, deleted_by_client) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+// The bookings insert: the write row's columns, then candidate_nickname_key. The upsert (replace) adds an ON CONFLICT
+// clause that sets every column but the ID.
+std::string BookingInsertSql(bool upsert) {
+  std::string sql =
+      "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) + ", candidate_nickname_key) VALUES (";
+  for (int i = 1; i <= booking_row::kWriteColumnCount + 1; ++i) {
+    sql += i == 1 ? "?" : ", ?";
+    sql += std::to_string(i);
+  }
+  sql += ')';
+  if (!upsert) return sql;
+  sql += " ON CONFLICT (booking_id) DO UPDATE SET ";
+  std::string_view columns = booking_row::kWriteColumns;
+  columns.remove_prefix(columns.find(", ") + 2);  // booking_id
+  for (;;) {
+    const auto comma = columns.find(", ");
+    const auto column = columns.substr(0, comma);
+    sql.append(column).append(" = excluded.").append(column).append(", ");
+    if (comma == std::string_view::npos) break;
+    columns.remove_prefix(comma + 2);
+  }
+  return sql + "candidate_nickname_key = excluded.candidate_nickname_key";
+}
 
-const std::string& UpsertBookingSql() {
-  static const std::string sql =
-      std::string(kInsertBookingSql) +
-      " ON CONFLICT (booking_id) DO UPDATE SET client_user_id = excluded.client_user_id, "
-      "candidate_user_id = excluded.candidate_user_id, candidate_nickname_key = excluded.candidate_nickname_key, "
-      "duration_minutes = excluded.duration_minutes, credits = excluded.credits, status = excluded.status, "
-      "method = excluded.method, phone_number = excluded.phone_number, skype_name = excluded.skype_name, "
-      "create_date = excluded.create_date, session_date = excluded.session_date, accept_by = excluded.accept_by, "
-      "accepted_date = excluded.accepted_date, confirmed_date = excluded.confirmed_date, "
-      "cancelled_date = excluded.cancelled_date, cancelled_reason = excluded.cancelled_reason, "
-      "cancelled_by = excluded.cancelled_by, rejected_reason = excluded.rejected_reason, "
-      "last_updated = excluded.last_updated, comments = excluded.comments, "
-      "deleted_by_client = excluded.deleted_by_client";
+const std::string& InsertBookingSql() {
+  static const std::string sql = BookingInsertSql(false);
   return sql;
 }
 
-// Binds the columns of kInsertBookingSql. The CHECK constraints are not evaluated in a batch: the values they guard
+const std::string& UpsertBookingSql() {
+  static const std::string sql = BookingInsertSql(true);
+  return sql;
+}
+
+// Binds booking_row::Write's values to ?1, ?2, ... in order.
+struct BookingBinder {
+  Statement& statement;
+  int index = 1;
+
+  void Int(std::int64_t value) { statement.BindInt(index++, value); }
+  void Text(std::string_view value) { statement.BindText(index++, value); }
+  void Bool(bool value) { statement.BindInt(index++, value ? 1 : 0); }
+  void Null() { statement.BindNull(index++); }
+};
+
+// Binds the columns of BookingInsertSql. The CHECK constraints are not evaluated in a batch: the values they guard
 // must come out valid here.
 void BindBooking(Statement& statement, const BookingRecord& record, std::string_view nickname_key) {
-  const StoredBooking& booking = record.booking;
+  [[maybe_unused]] const StoredBooking& booking = record.booking;
   assert(!StatusName(booking.status).empty());
   assert(booking.method >= ContactMethod::kCandidateCalls && booking.method <= ContactMethod::kSkype);
   assert(!booking.cancelled_by || !CancelledByName(*booking.cancelled_by).empty());
-  statement.BindInt(1, booking.booking_id);
-  statement.BindInt(2, booking.client_user_id);
-  statement.BindInt(3, booking.candidate.user_id);
-  statement.BindText(4, nickname_key);
-  statement.BindInt(5, booking.duration_minutes);
-  statement.BindInt(6, booking.credits.ten_thousandths);
-  statement.BindText(7, StatusName(booking.status));
-  statement.BindInt(8, static_cast<std::int64_t>(booking.method));
-  statement.BindOptionalText(9, booking.phone_number);
-  statement.BindOptionalText(10, booking.skype_name);
-  statement.BindInt(11, booking.create_date.millis);
-  statement.BindInt(12, booking.session_date.millis);
-  statement.BindInt(13, booking.accept_by.millis);
-  statement.BindOptionalInt(14, OptionalMillis(booking.accepted_date));
-  statement.BindOptionalInt(15, OptionalMillis(booking.confirmed_date));
-  statement.BindOptionalInt(16, OptionalMillis(booking.cancelled_date));
-  statement.BindOptionalText(17, booking.cancelled_reason);
-  if (booking.cancelled_by) {
-    statement.BindText(18, CancelledByName(*booking.cancelled_by));
-  } else {
-    statement.BindNull(18);
-  }
-  statement.BindOptionalText(19, booking.rejected_reason);
-  statement.BindOptionalInt(20, OptionalMillis(booking.last_updated));
-  statement.BindOptionalText(21, booking.comments);
-  statement.BindInt(22, record.deleted_by_client ? 1 : 0);
+  BookingBinder binder{statement};
+  booking_row::Write(record, binder);
+  assert(binder.index == booking_row::kWriteColumnCount + 1);
+  statement.BindText(binder.index, nickname_key);
 }
 
 // Holds the writer (and SQLite's write lock) from construction to destruction: create, use and destroy it on
@@ -532,7 +481,7 @@ class SqliteWriteBatch final : public WriteBatch {
       return {};
     }
     // The insert itself finds a taken ID (and then changes nothing): no lookup before it.
-    auto& insert = Prepare(writer_->insert_booking, kInsertBookingSql);
+    auto& insert = Prepare(writer_->insert_booking, InsertBookingSql());
     ScopedReset reset(insert);
     BindBooking(insert, record, *nickname_key);
     const int rc = sqlite3_step(insert.Handle());
