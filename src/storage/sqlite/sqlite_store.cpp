@@ -6,7 +6,6 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -16,6 +15,7 @@
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/queries.hpp"
 #include "storage/sqlite/schema.hpp"
+#include "storage/write_batch_rules.hpp"
 
 namespace phonechat {
 
@@ -306,13 +306,13 @@ void BindBooking(Statement& statement, const BookingRecord& record, std::string_
 
 // Holds the writer (and SQLite's write lock) from construction to destruction: create, use and destroy it on
 // one thread, and keep it short outside imports.
-class SqliteWriteBatch final : public WriteBatch {
+class SqliteBatchWriter final : public BatchWriter {
  public:
-  explicit SqliteWriteBatch(std::shared_ptr<Writer> writer) : writer_(std::move(writer)), lock_(LockWriter(*writer_)) {
+  explicit SqliteBatchWriter(std::shared_ptr<Writer> writer) : writer_(std::move(writer)), lock_(LockWriter(*writer_)) {
     auto& connection = writer_->connection;
     try {
       // These three cannot change inside a transaction, hence before BEGIN; RestoreConnection() sets them back.
-      // The batch checks every reference it writes before writing it (users are never deleted), so SQLite's own
+      // The batch's rules check every reference before it is written (users are never deleted), so SQLite's own
       // foreign-key lookups would only repeat two of them for every booking.
       connection.Execute("PRAGMA foreign_keys = OFF");
       // Every value a CHECK constraint of the batch's tables guards is bound from an enum or a bool (BindBooking
@@ -332,20 +332,47 @@ class SqliteWriteBatch final : public WriteBatch {
     }
   }
 
-  ~SqliteWriteBatch() override { RestoreConnection(); }
+  ~SqliteBatchWriter() override { RestoreConnection(); }
 
-  SqliteWriteBatch(const SqliteWriteBatch&) = delete;
-  SqliteWriteBatch& operator=(const SqliteWriteBatch&) = delete;
+  SqliteBatchWriter(const SqliteBatchWriter&) = delete;
+  SqliteBatchWriter& operator=(const SqliteBatchWriter&) = delete;
 
   bool UserExists(UserId user_id) override { return NicknameKey(user_id) != nullptr; }
 
-  std::string PutUser(const UserRecord& user, bool replace) override {
+  bool GroupExists(GroupId group_id) override {
+    auto& statement = Prepare(writer_->group_exists, "SELECT 1 FROM user_groups WHERE group_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, group_id);
+    return statement.Step();
+  }
+
+  std::optional<GroupId> GroupOf(UserId user_id) override {
+    auto& statement = Prepare(writer_->group_of_member, "SELECT group_id FROM group_members WHERE user_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, user_id);
+    if (!statement.Step()) return std::nullopt;
+    return static_cast<GroupId>(statement.Int(0));
+  }
+
+  bool ProjectExists(std::string_view client_id) override {
+    auto& statement = Prepare(writer_->project_by_client_id, "SELECT project_id FROM projects WHERE client_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindText(1, client_id);
+    return statement.Step();
+  }
+
+  std::optional<std::string> ClientIdOfApiKey(std::string_view api_key) override {
+    auto& statement = Prepare(writer_->project_by_api_key, "SELECT client_id FROM projects WHERE api_key = ?1");
+    ScopedReset reset(statement);
+    statement.BindText(1, api_key);
+    if (!statement.Step()) return std::nullopt;
+    return std::string(statement.Text(0));
+  }
+
+  void WriteUser(const UserRecord& user) override {
     assert(!committed_);
-    if (!replace && UserExists(user.user_id)) {
-      return "User " + std::to_string(user.user_id) + " already exists (use --replace)";
-    }
     // The nickname trigger below updates the user's bookings by candidate: that needs the candidate index.
-    if (replace && indexes_ == Indexes::kDeferred && UserExists(user.user_id)) RestoreIndexes();
+    if (indexes_ == Indexes::kDeferred && UserExists(user.user_id)) RestoreIndexes();
     // On replace the nickname trigger refreshes candidate_nickname_key of the user's bookings.
     auto& statement = Prepare(writer_->upsert_user,
                               "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
@@ -369,27 +396,10 @@ class SqliteWriteBatch final : public WriteBatch {
     statement.BindInt(10, user.disputes);
     statement.Run();
     known_users_.Remember(user.user_id, FoldNickname(user.nickname));
-    return {};
   }
 
-  std::string PutGroup(const GroupRecord& group, bool replace) override {
+  void WriteGroup(const GroupRecord& group, bool exists) override {
     assert(!committed_);
-    // Every check comes before the first write, so that a refused record leaves the batch unchanged.
-    const bool exists = GroupExists(group.group_id);
-    if (exists && !replace) return "Group " + std::to_string(group.group_id) + " already exists (use --replace)";
-    if (!UserExists(group.manager_user_id)) {
-      return "Group.ManagerUserID " + std::to_string(group.manager_user_id) + " is not a known user";
-    }
-    std::unordered_set<UserId> seen;
-    for (const UserId member : group.member_user_ids) {
-      if (!seen.insert(member).second) return "Group.MemberUserIDs lists user " + std::to_string(member) + " twice";
-      if (!UserExists(member)) return "Group.MemberUserIDs: " + std::to_string(member) + " is not a known user";
-      const auto other = GroupOf(member);
-      if (other && *other != group.group_id) {
-        return "Group.MemberUserIDs: user " + std::to_string(member) + " already belongs to group " +
-               std::to_string(*other) + " (a user belongs to at most one group)";
-      }
-    }
     if (exists) {
       auto& remove = Prepare(writer_->delete_group_members, "DELETE FROM group_members WHERE group_id = ?1");
       ScopedReset reset(remove);
@@ -415,30 +425,10 @@ class SqliteWriteBatch final : public WriteBatch {
       insert.BindInt(2, group.group_id);
       insert.Run();
     }
-    return {};
   }
 
-  std::string PutProject(const ProjectRecord& project, bool replace) override {
+  void WriteProject(const ProjectRecord& project) override {
     assert(!committed_);
-    if (!UserExists(project.owner_user_id)) {
-      return "Project.OwnerUserID " + std::to_string(project.owner_user_id) + " is not a known user";
-    }
-    {
-      auto& by_client = Prepare(writer_->project_by_client_id, "SELECT project_id FROM projects WHERE client_id = ?1");
-      ScopedReset reset(by_client);
-      by_client.BindText(1, project.client_id);
-      if (by_client.Step() && !replace) {
-        return "Project with ClientID \"" + project.client_id + "\" already exists (use --replace)";
-      }
-    }
-    {
-      auto& by_key = Prepare(writer_->project_by_api_key, "SELECT client_id FROM projects WHERE api_key = ?1");
-      ScopedReset reset(by_key);
-      by_key.BindText(1, project.api_key);
-      if (by_key.Step() && by_key.Text(0) != project.client_id) {
-        return "Project.ApiKey is already used by another project";
-      }
-    }
     const std::string redirect_uris = RedirectUrisJson(project.redirect_uris);
     auto& upsert = Prepare(writer_->upsert_project,
                            "INSERT INTO projects (name, owner_user_id, api_key, client_id, client_secret_hash, "
@@ -458,39 +448,35 @@ class SqliteWriteBatch final : public WriteBatch {
     upsert.BindInt(7, project.implicit_grant ? 1 : 0);
     upsert.BindInt(8, project.active ? 1 : 0);
     upsert.Run();
-    return {};
   }
 
-  std::string PutBooking(const BookingRecord& record, bool replace) override {
+  BookingWrite WriteBooking(const BookingRecord& record, bool replace, std::int64_t /*position*/) override {
     assert(!committed_);
-    const StoredBooking& booking = record.booking;
-    const UserId candidate_id = booking.candidate.user_id;
-    if (!UserExists(booking.client_user_id)) {
-      return "Booking.ClientUserID " + std::to_string(booking.client_user_id) + " is not a known user";
-    }
-    const std::string* nickname_key = NicknameKey(candidate_id);
-    if (nickname_key == nullptr) {
-      return "Booking.CandidateUserID " + std::to_string(candidate_id) + " is not a known user";
-    }
+    // The candidate was just looked up (UserExists): this finds the cached entry.
+    const std::string* nickname_key = NicknameKey(record.booking.candidate.user_id);
+    if (nickname_key == nullptr) throw std::logic_error("a booking's candidate must exist before it is written");
     CountBulkBooking();
     if (replace) {
       auto& upsert = Prepare(writer_->upsert_booking, UpsertBookingSql());
       ScopedReset reset(upsert);
       BindBooking(upsert, record, *nickname_key);
       upsert.Run();
-      return {};
+      return BookingWrite::kWritten;
     }
     // The insert itself finds a taken ID (and then changes nothing): no lookup before it.
     auto& insert = Prepare(writer_->insert_booking, InsertBookingSql());
     ScopedReset reset(insert);
     BindBooking(insert, record, *nickname_key);
     const int rc = sqlite3_step(insert.Handle());
-    if (rc == SQLITE_DONE) return {};
+    if (rc == SQLITE_DONE) return BookingWrite::kWritten;
     if (sqlite3_extended_errcode(writer_->connection.Handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
-      return "Booking " + std::to_string(booking.booking_id) + " already exists (use --replace)";
+      return BookingWrite::kIdTaken;
     }
     sqlite::ThrowError(writer_->connection.Handle(), rc, "running a statement");
   }
+
+  // Every taken ID is found by the insert itself.
+  std::optional<TakenBookingId> CheckBookingIds() override { return std::nullopt; }
 
   void Commit() override {
     assert(!committed_);
@@ -502,21 +488,6 @@ class SqliteWriteBatch final : public WriteBatch {
 
  private:
   Statement& Prepare(std::unique_ptr<Statement>& slot, std::string_view sql) { return writer_->Prepared(slot, sql); }
-
-  bool GroupExists(GroupId group_id) {
-    auto& statement = Prepare(writer_->group_exists, "SELECT 1 FROM user_groups WHERE group_id = ?1");
-    ScopedReset reset(statement);
-    statement.BindInt(1, group_id);
-    return statement.Step();
-  }
-
-  std::optional<GroupId> GroupOf(UserId user_id) {
-    auto& statement = Prepare(writer_->group_of_member, "SELECT group_id FROM group_members WHERE user_id = ?1");
-    ScopedReset reset(statement);
-    statement.BindInt(1, user_id);
-    if (!statement.Step()) return std::nullopt;
-    return static_cast<GroupId>(statement.Int(0));
-  }
 
   // The user's folded nickname when the user exists, else nullptr; valid until the next lookup or PutUser.
   const std::string* NicknameKey(UserId user_id) {
@@ -616,7 +587,9 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<StoreSession> OpenSession() override { return std::make_unique<SqliteSession>(path_, writer_); }
 
-  std::unique_ptr<WriteBatch> BeginWriteBatch() override { return std::make_unique<SqliteWriteBatch>(writer_); }
+  std::unique_ptr<WriteBatch> BeginWriteBatch() override {
+    return WithWriteRules(std::make_unique<SqliteBatchWriter>(writer_));
+  }
 
   void InsertToken(const NewToken& token) override {
     auto lock = LockWriter(*writer_);
