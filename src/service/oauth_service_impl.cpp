@@ -15,6 +15,7 @@
 
 #include "auth/secrets.hpp"
 #include "domain/made_bookings_query.hpp"
+#include "service/refresh_rotation.hpp"
 
 namespace phonechat {
 
@@ -467,9 +468,9 @@ class OAuthServiceImpl final : public OAuthService {
     const std::string access = GenerateToken();
     const std::string refresh = GenerateToken();
     const RefreshRotation rotation =
-        store_->RotateRefreshToken(Sha256(request.refresh_token), project.project_id, now,
-                                   TokenToIssue{Sha256(access), now + lifetimes_.access_token.count()},
-                                   TokenToIssue{Sha256(refresh), now + lifetimes_.refresh_token.count()});
+        RotateRefreshToken(*store_, Sha256(request.refresh_token), project.project_id, now,
+                           TokenToIssue{Sha256(access), now + lifetimes_.access_token.count()},
+                           TokenToIssue{Sha256(refresh), now + lifetimes_.refresh_token.count()});
     switch (rotation.status) {
       case RefreshRotateStatus::kRotated:
         return Issued(access, refresh, rotation.token->scopes);

@@ -79,7 +79,7 @@ struct TokenToIssue {
   std::int64_t expires_at_unix = 0;
 };
 
-// A stored refresh token's identity, as rotation reports it.
+// A stored refresh token's identity.
 struct RefreshTokenRecord {
   TokenFamilyId family = 0;
   ProjectId project_id = 0;
@@ -88,20 +88,11 @@ struct RefreshTokenRecord {
   std::int64_t expires_at_unix = 0;
 };
 
-// What rotating a refresh token found.
-enum class RefreshRotateStatus {
-  kRotated,      // valid: marked rotated, the successor access and refresh tokens stored
-  kReplayed,     // already rotated: the whole family (access and refresh tokens) has just been revoked
-  kExpired,      // past its expiry; nothing changed
-  kRevoked,      // revoked (itself, its family or its grant); nothing changed
-  kWrongClient,  // issued to another project; nothing changed
-  kNotFound,
-};
-
-// The outcome of RotateRefreshToken.
-struct RefreshRotation {
-  RefreshRotateStatus status = RefreshRotateStatus::kNotFound;
-  std::optional<RefreshTokenRecord> token;  // the presented token, when found and kRotated or kExpired
+// A stored refresh token and whether it may still be rotated.
+struct RefreshTokenState {
+  RefreshTokenRecord token;
+  bool rotated = false;  // already exchanged for a successor
+  bool revoked = false;  // revoked: itself, its family or its grant
 };
 
 // What revoking a client's token (RFC 7009) did.
@@ -188,11 +179,13 @@ class OAuthStore {
   // `family`, in one transaction; false (nothing stored) when the family has been revoked meanwhile.
   virtual bool IssueTokens(TokenFamilyId family, const std::string& scopes, const TokenToIssue& access,
                            const std::optional<TokenToIssue>& refresh) = 0;
-  // Atomically rotates the refresh token with `token_hash` presented by `project_id` at `now_unix`: when valid,
-  // marks it rotated and stores `next_access` and `next_refresh` in its family (same user, project, scopes);
-  // when already rotated, revokes the whole family. See RefreshRotateStatus.
-  virtual RefreshRotation RotateRefreshToken(std::string_view token_hash, ProjectId project_id, std::int64_t now_unix,
-                                             const TokenToIssue& next_access, const TokenToIssue& next_refresh) = 0;
+  // The refresh token with `token_hash`, if stored, as one consistent reading.
+  virtual std::optional<RefreshTokenState> FindRefreshToken(std::string_view token_hash) = 0;
+  // Atomically, if the refresh token with `token_hash` is neither rotated nor revoked (itself or its family): marks
+  // it rotated and stores `next_access` and `next_refresh` in its family (same user, project and scopes); else
+  // changes nothing and returns false. Of concurrent calls on one token (any process), at most one returns true.
+  virtual bool RotateRefreshTokenIfLive(std::string_view token_hash, const TokenToIssue& next_access,
+                                        const TokenToIssue& next_refresh) = 0;
   // Revokes the token with `token_hash` if it belongs to `project_id` (RFC 7009): an access token alone, a
   // refresh token with its whole family.
   virtual TokenRevokeStatus RevokeToken(std::string_view token_hash, ProjectId project_id) = 0;

@@ -183,7 +183,8 @@ class RecordRejected : public std::runtime_error {
 // One all-or-nothing batch of writes (imports, demo data). Destroying it without Commit() rolls back.
 // It holds the store's writer: use and destroy it on the thread that began it.
 // Put* with replace=false fails (returns a reason) when the record's ID already exists. A backend may defer
-// checks to Commit(), which then throws RecordRejected naming the earliest record that fails them.
+// checks to Commit(), which then throws RecordRejected naming the earliest record that fails them. Every backend's
+// batch applies the same rules with the same reasons (storage/write_batch_rules.hpp).
 class WriteBatch {
  public:
   virtual ~WriteBatch() = default;

@@ -1,6 +1,7 @@
 // The Unified Login store's contract, on every backend, beside a Store open on the same database (as the
-// server runs them): atomic code redemption, token families, refresh rotation and replay, grants, sessions and
-// login failures. Hashes are stand-ins (32 bytes of one character): the store never sees a token in clear.
+// server runs them): atomic code redemption, token families, refresh rotation and replay (the rotation rule of
+// service/refresh_rotation over each store's atomic steps), grants, sessions and login failures. Hashes are
+// stand-ins (32 bytes of one character): the store never sees a token in clear.
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "service/refresh_rotation.hpp"
 #include "storage/oauth_store.hpp"
 #include "storage/store.hpp"
 #include "storage_test_support.hpp"
@@ -229,7 +231,7 @@ TEST_P(OAuthStoreContract, RedeemingACodeTwiceReportsReuseAndRevokesEveryTokenIs
   EXPECT_EQ(second.status, CodeRedeemStatus::kAlreadyUsed);
   EXPECT_FALSE(second.code.has_value());
   EXPECT_TRUE(AccessRevoked('a')) << "the API's FindToken sees the revocation";
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow, Token('b'), Token('s')).status,
             RefreshRotateStatus::kRevoked);
   EXPECT_FALSE(oauth_->IssueTokens(first.family, "s1", Token('d'), std::nullopt))
       << "a revoked family takes no new tokens";
@@ -261,24 +263,24 @@ TEST_P(OAuthStoreContract, RefreshRotationStoresTheSuccessorAndAReplayRevokesThe
   const TokenFamilyId family = RedeemedFamily('c');
   ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
 
-  const auto first = oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s'));
+  const auto first = RotateRefreshToken(*oauth_, Hash('r'), main_, kNow, Token('b'), Token('s'));
   ASSERT_EQ(first.status, RefreshRotateStatus::kRotated);
   EXPECT_EQ(first.token->user_id, kAlice);
   EXPECT_EQ(first.token->scopes, "s1");
   EXPECT_EQ(first.token->family, family);
   EXPECT_FALSE(AccessRevoked('b'));
   EXPECT_EQ(session_->FindToken(Hash('b'))->scopes, "s1");
-  ASSERT_EQ(oauth_->RotateRefreshToken(Hash('s'), main_, kNow, Token('e'), Token('t')).status,
+  ASSERT_EQ(RotateRefreshToken(*oauth_, Hash('s'), main_, kNow, Token('e'), Token('t')).status,
             RefreshRotateStatus::kRotated);
   EXPECT_FALSE(AccessRevoked('a')) << "rotation alone revokes no access token";
 
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('f'), Token('u')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow, Token('f'), Token('u')).status,
             RefreshRotateStatus::kReplayed);
   EXPECT_TRUE(AccessRevoked('a'));
   EXPECT_TRUE(AccessRevoked('b'));
   EXPECT_TRUE(AccessRevoked('e'));
   EXPECT_FALSE(session_->FindToken(Hash('f')).has_value()) << "a replay issues nothing";
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('t'), main_, kNow, Token('g'), Token('v')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('t'), main_, kNow, Token('g'), Token('v')).status,
             RefreshRotateStatus::kRevoked)
       << "the newest refresh token of the family dies with it";
 }
@@ -286,22 +288,74 @@ TEST_P(OAuthStoreContract, RefreshRotationStoresTheSuccessorAndAReplayRevokesThe
 TEST_P(OAuthStoreContract, RefreshRotationRefusesOtherClientsExpiredAndUnknownTokensWithoutChangingThem) {
   const TokenFamilyId family = RedeemedFamily('c');
   ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r', kNow + 100)));
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), other_, kNow, Token('b'), Token('s')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('r'), other_, kNow, Token('b'), Token('s')).status,
             RefreshRotateStatus::kWrongClient);
-  const auto expired = oauth_->RotateRefreshToken(Hash('r'), main_, kNow + 100, Token('b'), Token('s'));
+  const auto expired = RotateRefreshToken(*oauth_, Hash('r'), main_, kNow + 100, Token('b'), Token('s'));
   EXPECT_EQ(expired.status, RefreshRotateStatus::kExpired);
   EXPECT_FALSE(session_->FindToken(Hash('b')).has_value());
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('q'), main_, kNow, Token('b'), Token('s')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('q'), main_, kNow, Token('b'), Token('s')).status,
             RefreshRotateStatus::kNotFound);
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow + 99, Token('b'), Token('s')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow + 99, Token('b'), Token('s')).status,
             RefreshRotateStatus::kRotated)
       << "none of the refusals consumed the token";
+}
+
+TEST_P(OAuthStoreContract, ARefreshTokenIsReadAsStoredAndRotatesOnlyWhileNeitherRotatedNorRevoked) {
+  const TokenFamilyId family = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r', kNow + 100)));
+  const auto live = oauth_->FindRefreshToken(Hash('r'));
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->token.family, family);
+  EXPECT_EQ(live->token.project_id, main_);
+  EXPECT_EQ(live->token.user_id, kAlice);
+  EXPECT_EQ(live->token.scopes, "s1");
+  EXPECT_EQ(live->token.expires_at_unix, kNow + 100);
+  EXPECT_FALSE(live->rotated);
+  EXPECT_FALSE(live->revoked);
+  EXPECT_FALSE(oauth_->FindRefreshToken(Hash('q')).has_value());
+
+  ASSERT_TRUE(oauth_->RotateRefreshTokenIfLive(Hash('r'), Token('b'), Token('s')));
+  EXPECT_TRUE(oauth_->FindRefreshToken(Hash('r'))->rotated);
+  const auto successor = oauth_->FindRefreshToken(Hash('s'));
+  ASSERT_TRUE(successor.has_value());
+  EXPECT_EQ(successor->token.family, family);
+  EXPECT_EQ(successor->token.scopes, "s1");
+  EXPECT_EQ(session_->FindToken(Hash('b'))->scopes, "s1");
+  EXPECT_FALSE(oauth_->RotateRefreshTokenIfLive(Hash('r'), Token('e'), Token('t'))) << "rotated already";
+  EXPECT_FALSE(oauth_->RotateRefreshTokenIfLive(Hash('q'), Token('e'), Token('t'))) << "unknown";
+  EXPECT_FALSE(session_->FindToken(Hash('e')).has_value());
+
+  oauth_->RevokeTokenFamily(family);
+  EXPECT_TRUE(oauth_->FindRefreshToken(Hash('s'))->revoked) << "its family is revoked";
+  EXPECT_FALSE(oauth_->FindRefreshToken(Hash('s'))->rotated);
+  EXPECT_FALSE(oauth_->RotateRefreshTokenIfLive(Hash('s'), Token('e'), Token('t'))) << "revoked";
+  EXPECT_FALSE(session_->FindToken(Hash('e')).has_value());
+}
+
+TEST_P(OAuthStoreContract, ConcurrentRotationsOfOneRefreshTokenOnSeparateConnectionsSucceedOnce) {
+  const TokenFamilyId family = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
+  constexpr int kThreads = 6;
+  std::vector<std::unique_ptr<OAuthStore>> stores;
+  for (int i = 0; i < kThreads; ++i) stores.push_back(OpenOAuthStore(url_));
+  std::atomic<int> rotated{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      if (stores[static_cast<std::size_t>(i)]->RotateRefreshTokenIfLive(
+              Hash('r'), Token(static_cast<char>('d' + i)), Token(static_cast<char>('s' + i)))) {
+        ++rotated;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(rotated.load(), 1);
 }
 
 TEST_P(OAuthStoreContract, RevokingATokenRevokesAnAccessTokenAloneOrARefreshTokensFamily) {
   const TokenFamilyId family = RedeemedFamily('c');
   ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a'), Token('r')));
-  ASSERT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s')).status,
+  ASSERT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow, Token('b'), Token('s')).status,
             RefreshRotateStatus::kRotated);
 
   EXPECT_EQ(oauth_->RevokeToken(Hash('a'), other_), TokenRevokeStatus::kOtherProject);
@@ -314,7 +368,7 @@ TEST_P(OAuthStoreContract, RevokingATokenRevokesAnAccessTokenAloneOrARefreshToke
   EXPECT_FALSE(AccessRevoked('b'));
   EXPECT_EQ(oauth_->RevokeToken(Hash('s'), main_), TokenRevokeStatus::kRefreshFamilyRevoked);
   EXPECT_TRUE(AccessRevoked('b'));
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('s'), main_, kNow, Token('e'), Token('t')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('s'), main_, kNow, Token('e'), Token('t')).status,
             RefreshRotateStatus::kRevoked);
 }
 
@@ -334,12 +388,12 @@ TEST_P(OAuthStoreContract, RevokingAGrantRevokesTheUsersTokensCodesAndRefreshTok
   EXPECT_TRUE(AccessRevoked('a'));
   EXPECT_TRUE(AccessRevoked('i'));
   EXPECT_TRUE(AccessRevoked('k'));
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('r'), main_, kNow, Token('b'), Token('s')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow, Token('b'), Token('s')).status,
             RefreshRotateStatus::kRevoked);
   EXPECT_NE(oauth_->RedeemAuthorizationCode(Hash('d'), kNow).status, CodeRedeemStatus::kRedeemed)
       << "a code issued before the revocation yields nothing";
   EXPECT_FALSE(AccessRevoked('o')) << "another project's tokens are untouched";
-  EXPECT_EQ(oauth_->RotateRefreshToken(Hash('p'), other_, kNow, Token('b'), Token('s')).status,
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('p'), other_, kNow, Token('b'), Token('s')).status,
             RefreshRotateStatus::kRotated);
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "service/refresh_rotation.hpp"
 #include "storage/oauth_store.hpp"
 #include "storage/postgres/pg_connection.hpp"
 
@@ -189,7 +190,7 @@ TEST_F(PgOAuthStoreRaces, TwoProcessesRotatingOneRefreshTokenRotateItOnceAndTheR
     for (int i = 0; i < 2 * kThreadsPerStore; ++i) {
       bodies.emplace_back([&, i] {
         outcomes[static_cast<std::size_t>(i)] =
-            StoreOf(i).RotateRefreshToken(Hash('r', round), main_, kNow, Token('b', round, i), Token('s', round, i));
+            RotateRefreshToken(StoreOf(i), Hash('r', round), main_, kNow, Token('b', round, i), Token('s', round, i));
       });
     }
     RaceAll(bodies);

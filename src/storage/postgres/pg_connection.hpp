@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/io_wait.hpp"
+#include "storage/open_errors.hpp"
 
 struct pg_conn;
 struct pg_result;
@@ -193,5 +195,16 @@ class Transaction {
 
 // Masks the password of a libpq URI (`postgresql://user:***@host/db`); other text is returned as it is.
 std::string MaskPassword(std::string_view uri);
+
+// Returns what `open` returns; every failure becomes a UsageError naming `kind` ("database", "read replica") at
+// `uri`, password masked. A StoreUnavailable keeps its own line: it names the server so already.
+template <typename Open>
+auto OpenDatabase(std::string_view kind, const std::string& uri, Open&& open) -> decltype(open()) {
+  return OpenOrUsageError(std::string(kind) + " '" + MaskPassword(uri) + "'", std::forward<Open>(open),
+                          [](const std::runtime_error& error) -> std::optional<std::string> {
+                            if (dynamic_cast<const StoreUnavailable*>(&error) == nullptr) return std::nullopt;
+                            return error.what();
+                          });
+}
 
 }  // namespace phonechat::pg

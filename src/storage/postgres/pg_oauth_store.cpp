@@ -130,11 +130,14 @@ constexpr Sql kInsertRefresh{
     "VALUES ($1, $2, $3, $4, $5, $6)"};
 constexpr Sql kRefreshOwner{"oauth_refresh_owner",
                             "SELECT family_id, project_id FROM refresh_tokens WHERE token_hash = $1"};
-constexpr Sql kLockRefresh{
-    "oauth_lock_refresh",
-    "SELECT project_id, user_id, scopes, expires_at, rotated, revoked FROM refresh_tokens WHERE token_hash = $1 "
-    "FOR UPDATE"};
-constexpr Sql kMarkRotated{"oauth_mark_rotated", "UPDATE refresh_tokens SET rotated = true WHERE token_hash = $1"};
+constexpr Sql kFindRefresh{
+    "oauth_find_refresh",
+    "SELECT r.family_id, r.project_id, r.user_id, r.scopes, r.expires_at, r.rotated, r.revoked OR f.revoked "
+    "FROM refresh_tokens AS r JOIN token_families AS f ON f.family_id = r.family_id WHERE r.token_hash = $1"};
+// A concurrent rotation that committed first leaves the row rotated: the update re-reads it and changes nothing.
+constexpr Sql kRotateIfLive{"oauth_rotate_if_live",
+                            "UPDATE refresh_tokens SET rotated = true WHERE token_hash = $1 AND NOT rotated AND "
+                            "NOT revoked RETURNING project_id, user_id, scopes"};
 constexpr Sql kRevokeAccess{"oauth_revoke_access",
                             "UPDATE tokens SET revoked = true WHERE token_hash = $1 AND project_id = $2"};
 constexpr Sql kAccessExists{"oauth_access_exists", "SELECT 1 FROM tokens WHERE token_hash = $1"};
@@ -532,52 +535,35 @@ class PostgresOAuthStore final : public OAuthStore {
     });
   }
 
-  RefreshRotation RotateRefreshToken(std::string_view token_hash, ProjectId project_id, std::int64_t now_unix,
-                                     const TokenToIssue& next_access, const TokenToIssue& next_refresh) override {
+  std::optional<RefreshTokenState> FindRefreshToken(std::string_view token_hash) override {
+    return WithConnection([&](pg::Connection& connection) -> std::optional<RefreshTokenState> {
+      const auto rows = Run(connection, kFindRefresh, {pg::Param::Bytes(token_hash)});
+      if (rows.Count() == 0) return std::nullopt;
+      return RefreshTokenState{RefreshTokenRecord{rows.Int(0, 0), rows.Int(0, 1), static_cast<UserId>(rows.Int(0, 2)),
+                                                  std::string(rows.Text(0, 3)), rows.Int(0, 4)},
+                               rows.Bool(0, 5), rows.Bool(0, 6)};
+    });
+  }
+
+  bool RotateRefreshTokenIfLive(std::string_view token_hash, const TokenToIssue& next_access,
+                                const TokenToIssue& next_refresh) override {
     return WithConnection([&](pg::Connection& connection) {
       pg::Transaction transaction(connection);
-      RefreshRotation rotation;
       const auto owner = Run(connection, kRefreshOwner, {pg::Param::Bytes(token_hash)});
-      if (owner.Count() == 0) return rotation;  // kNotFound
-      RefreshTokenRecord token;
-      token.family = owner.Int(0, 0);
-      const pg::IntText family_text(token.family);
-      // The family row serialises every rotation and revocation in the family. Only after holding it is the
-      // token read, in a statement of its own, so that a rotation committed meanwhile is seen.
-      const bool family_revoked = Run(connection, kLockFamily, {family_text.AsParam()}).Bool(0, 0);
-      const auto row = Run(connection, kLockRefresh, {pg::Param::Bytes(token_hash)});
-      token.project_id = row.Int(0, 0);
-      token.user_id = static_cast<UserId>(row.Int(0, 1));
-      token.scopes = row.Text(0, 2);
-      token.expires_at_unix = row.Int(0, 3);
-      const bool rotated = row.Bool(0, 4);
-      const bool revoked = row.Bool(0, 5) || family_revoked;
-      if (token.project_id != project_id) {
-        rotation.status = RefreshRotateStatus::kWrongClient;
-        return rotation;
-      }
-      if (revoked) {
-        rotation.status = RefreshRotateStatus::kRevoked;
-        return rotation;
-      }
-      if (rotated) {
-        RevokeFamilyOn(connection, token.family);
-        transaction.Commit();
-        rotation.status = RefreshRotateStatus::kReplayed;
-        return rotation;
-      }
-      if (token.expires_at_unix <= now_unix) {
-        rotation.status = RefreshRotateStatus::kExpired;
-        rotation.token = std::move(token);
-        return rotation;
-      }
-      Run(connection, kMarkRotated, {pg::Param::Bytes(token_hash)});
-      InsertAccess(connection, token.family, token.user_id, token.project_id, token.scopes, next_access);
-      InsertRefresh(connection, token.family, token.user_id, token.project_id, token.scopes, next_refresh);
+      if (owner.Count() == 0) return false;
+      const TokenFamilyId family = owner.Int(0, 0);
+      const pg::IntText family_text(family);
+      // The family row serialises every rotation and revocation in the family (see the locking protocol above).
+      if (Run(connection, kLockFamily, {family_text.AsParam()}).Bool(0, 0)) return false;
+      const auto row = Run(connection, kRotateIfLive, {pg::Param::Bytes(token_hash)});
+      if (row.Count() == 0) return false;
+      const ProjectId project_id = row.Int(0, 0);
+      const auto user_id = static_cast<UserId>(row.Int(0, 1));
+      const std::string scopes(row.Text(0, 2));
+      InsertAccess(connection, family, user_id, project_id, scopes, next_access);
+      InsertRefresh(connection, family, user_id, project_id, scopes, next_refresh);
       transaction.Commit();
-      rotation.status = RefreshRotateStatus::kRotated;
-      rotation.token = std::move(token);
-      return rotation;
+      return true;
     });
   }
 
@@ -738,18 +724,11 @@ class PostgresOAuthStore final : public OAuthStore {
 }  // namespace
 
 std::unique_ptr<OAuthStore> OpenPostgresOAuthStore(const std::string& uri) {
-  // At start-up every failure is the operator's to fix: one line, no password, through UsageError.
-  auto connection = std::make_unique<pg::Connection>(uri);  // UsageError naming the server when unreachable
-  try {
+  return pg::OpenDatabase("database", uri, [&]() -> std::unique_ptr<OAuthStore> {
+    auto connection = std::make_unique<pg::Connection>(uri);
     MigratePostgres(*connection);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const StoreUnavailable& e) {
-    throw UsageError(e.what());  // already names the server, password masked
-  } catch (const std::runtime_error& e) {
-    throw UsageError("cannot open database '" + connection->DisplayName() + "': " + e.what());
-  }
-  return std::make_unique<PostgresOAuthStore>(uri, std::move(connection));
+    return std::make_unique<PostgresOAuthStore>(uri, std::move(connection));
+  });
 }
 
 }  // namespace phonechat

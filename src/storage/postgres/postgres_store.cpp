@@ -7,14 +7,15 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include "core/error.hpp"
+#include "storage/booking_row.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_queries.hpp"
 #include "storage/postgres/pg_schema.hpp"
 #include "storage/redirect_uris.hpp"
+#include "storage/write_batch_rules.hpp"
 
 namespace phonechat {
 
@@ -91,10 +92,10 @@ constexpr Sql kUpsertProject{"batch_upsert_project",
                              "client_secret_hash = excluded.client_secret_hash, "
                              "redirect_uris = excluded.redirect_uris, implicit_grant = excluded.implicit_grant, "
                              "active = excluded.active"};
-constexpr Sql kBookingStored{"batch_booking_stored", "SELECT 1 FROM bookings WHERE booking_id = $1 LIMIT 1"};
 
 // The batch's staging table: its bookings in the order they were put (`pos`, the record's position among the
-// batch's Put* calls), without the nickname key, which is taken from users when they move into bookings.
+// batch's records) and the columns of booking_row::kWriteColumns, without the nickname key, which is taken from users
+// when they move into bookings.
 constexpr const char* kCreateStaging =
     "CREATE TEMP TABLE import_bookings (pos bigint NOT NULL, replace boolean NOT NULL, booking_id bigint NOT NULL, "
     "client_user_id bigint NOT NULL, candidate_user_id bigint NOT NULL, duration_minutes integer NOT NULL, "
@@ -104,15 +105,12 @@ constexpr const char* kCreateStaging =
     "cancelled_date bigint, cancelled_reason text COLLATE \"C\", cancelled_by text COLLATE \"C\", "
     "rejected_reason text COLLATE \"C\", last_updated bigint, comments text COLLATE \"C\", "
     "deleted_by_client boolean NOT NULL) ON COMMIT DROP";
-constexpr const char* kCopyStaging =
-    "COPY import_bookings (pos, replace, booking_id, client_user_id, candidate_user_id, duration_minutes, credits, "
-    "status, method, phone_number, skype_name, create_date, session_date, accept_by, accepted_date, confirmed_date, "
-    "cancelled_date, cancelled_reason, cancelled_by, rejected_reason, last_updated, comments, deleted_by_client) "
-    "FROM STDIN";
-constexpr const char* kBookingColumns =
-    "booking_id, client_user_id, candidate_user_id, duration_minutes, credits, status, method, phone_number, "
-    "skype_name, create_date, session_date, accept_by, accepted_date, confirmed_date, cancelled_date, "
-    "cancelled_reason, cancelled_by, rejected_reason, last_updated, comments, deleted_by_client";
+// The COPY into the staging table: pos and replace, then the write row.
+const std::string& CopyStagingSql() {
+  static const std::string sql =
+      "COPY import_bookings (pos, replace, " + std::string(booking_row::kWriteColumns) + ") FROM STDIN";
+  return sql;
+}
 
 // The earliest staged booking after record $1 put without replace whose ID an earlier staged one already has.
 constexpr Sql kEarliestRepeatedId{
@@ -133,58 +131,17 @@ Param OptionalText(const std::optional<std::string>& text) { return text ? Param
 
 Param Bool(bool value) { return Param::Text(value ? "true" : "false"); }
 
-std::optional<std::string> OptionalString(const Rows& rows, int row, int column) {
-  if (rows.IsNull(row, column)) return std::nullopt;
-  return std::string(rows.Text(row, column));
-}
-
-std::optional<LocalDateTime> OptionalDate(const Rows& rows, int row, int column) {
-  if (rows.IsNull(row, column)) return std::nullopt;
-  return LocalDateTime{rows.Int(row, column)};
-}
-
 std::int32_t Int32(const Rows& rows, int row, int column) { return static_cast<std::int32_t>(rows.Int(row, column)); }
 
-StoredBooking ReadBooking(const Rows& rows, int row) {
-  using namespace pg;  // NOLINT(google-build-using-namespace): the PageColumn names
-  StoredBooking booking;
-  booking.booking_id = Int32(rows, row, kBookingId);
-  booking.client_user_id = Int32(rows, row, kClientUserId);
-  booking.duration_minutes = Int32(rows, row, kDurationMinutes);
-  booking.credits = Credits{rows.Int(row, kCredits)};
-  const auto status = ParseStatus(rows.Text(row, kStatus));
-  // The CHECK constraints admit only valid values: anything else is a damaged database.
-  if (!status) throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown status");
-  booking.status = *status;
-  booking.method = static_cast<ContactMethod>(rows.Int(row, kMethod));
-  booking.phone_number = OptionalString(rows, row, kPhoneNumber);
-  booking.skype_name = OptionalString(rows, row, kSkypeName);
-  booking.create_date = LocalDateTime{rows.Int(row, kCreateDate)};
-  booking.session_date = LocalDateTime{rows.Int(row, kSessionDate)};
-  booking.accept_by = LocalDateTime{rows.Int(row, kAcceptBy)};
-  booking.accepted_date = OptionalDate(rows, row, kAcceptedDate);
-  booking.confirmed_date = OptionalDate(rows, row, kConfirmedDate);
-  booking.cancelled_date = OptionalDate(rows, row, kCancelledDate);
-  booking.cancelled_reason = OptionalString(rows, row, kCancelledReason);
-  if (!rows.IsNull(row, kCancelledBy)) {
-    booking.cancelled_by = ParseCancelledBy(rows.Text(row, kCancelledBy));
-    if (!booking.cancelled_by) {
-      throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown CancelledBy");
-    }
-  }
-  booking.rejected_reason = OptionalString(rows, row, kRejectedReason);
-  booking.last_updated = OptionalDate(rows, row, kLastUpdated);
-  booking.comments = OptionalString(rows, row, kComments);
-  booking.candidate.user_id = Int32(rows, row, kCandidateUserId);
-  booking.candidate.nickname = rows.Text(row, kCandidateNickname);
-  booking.candidate.phonechat_number = OptionalString(rows, row, kCandidatePhonechatNumber);
-  booking.candidate.skype_name = OptionalString(rows, row, kCandidateSkypeName);
-  booking.candidate.positive = Int32(rows, row, kCandidatePositive);
-  booking.candidate.neutral = Int32(rows, row, kCandidateNeutral);
-  booking.candidate.negative = Int32(rows, row, kCandidateNegative);
-  booking.candidate.disputes = Int32(rows, row, kCandidateDisputes);
-  return booking;
-}
+// One row of a result, as booking_row::Read reads it.
+struct RowOf {
+  const Rows& rows;
+  int row;
+
+  [[nodiscard]] std::int64_t Int(int column) const { return rows.Int(row, column); }
+  [[nodiscard]] bool IsNull(int column) const { return rows.IsNull(row, column); }
+  [[nodiscard]] std::string_view Text(int column) const { return rows.Text(row, column); }
+};
 
 // Connects for a session or batch after start-up: the store opened fine, so a failure now is an outage.
 std::unique_ptr<Connection> ConnectNow(const std::string& uri, int statement_timeout_ms,
@@ -273,7 +230,7 @@ class PostgresSession final : public StoreSession {
     counted.total = results[0].Count() > 0 ? results[0].Int(0, 0) : 0;
     const Rows& rows = results[1];
     counted.rows.reserve(static_cast<std::size_t>(rows.Count()));
-    for (int row = 0; row < rows.Count(); ++row) counted.rows.push_back(ReadBooking(rows, row));
+    for (int row = 0; row < rows.Count(); ++row) counted.rows.push_back(booking_row::Read(RowOf{rows, row}));
     return counted;
   }
 
@@ -292,7 +249,7 @@ class PostgresSession final : public StoreSession {
                                         pg::MadeBookingsPageSql(query.order, with_start), params);
     std::vector<StoredBooking> page;
     page.reserve(static_cast<std::size_t>(rows.Count()));
-    for (int row = 0; row < rows.Count(); ++row) page.push_back(ReadBooking(rows, row));
+    for (int row = 0; row < rows.Count(); ++row) page.push_back(booking_row::Read(RowOf{rows, row}));
     return page;
   }
 
@@ -338,28 +295,41 @@ void AppendCopyInt(std::string& out, std::int64_t value) {
   out.append(text, result.ptr);
 }
 
-void AppendCopyOptionalText(std::string& out, const std::optional<std::string>& text) {
-  if (text) {
-    AppendCopyText(out, *text);
-  } else {
-    out += "\\N";
-  }
-}
+// One line of COPY text-format data: each value appended after a tab but the first (booking_row::Write's `Out`).
+struct CopyRow {
+  std::string& out;
+  bool first = true;
 
-void AppendCopyOptionalDate(std::string& out, const std::optional<LocalDateTime>& date) {
-  if (date) {
-    AppendCopyInt(out, date->millis);
-  } else {
+  void Int(std::int64_t value) {
+    Separate();
+    AppendCopyInt(out, value);
+  }
+  void Text(std::string_view value) {
+    Separate();
+    AppendCopyText(out, value);
+  }
+  void Bool(bool value) {
+    Separate();
+    out += value ? 't' : 'f';
+  }
+  void Null() {
+    Separate();
     out += "\\N";
   }
-}
+
+ private:
+  void Separate() {
+    if (!first) out += '\t';
+    first = false;
+  }
+};
 
 // One transaction on a connection of its own, holding the import lock from construction to destruction: create, use
 // and destroy it on one thread. Users, groups and projects are written at once with ordinary statements; bookings
 // are streamed with COPY into a staging table and moved into bookings by Commit(), in bulk.
-class PostgresWriteBatch final : public WriteBatch {
+class PostgresBatchWriter final : public BatchWriter {
  public:
-  explicit PostgresWriteBatch(const std::string& uri)
+  explicit PostgresBatchWriter(const std::string& uri)
       // No statement_timeout: an import is one long transaction; a lost server still ends it through keepalives.
       : connection_(ConnectNow(uri, 0)), transaction_(*connection_) {
     connection_->Exec(std::string("SET LOCAL lock_timeout = '") + kImportLockWait + "'");
@@ -372,18 +342,43 @@ class PostgresWriteBatch final : public WriteBatch {
     connection_->Exec(kCreateStaging);
   }
 
-  PostgresWriteBatch(const PostgresWriteBatch&) = delete;
-  PostgresWriteBatch& operator=(const PostgresWriteBatch&) = delete;
+  PostgresBatchWriter(const PostgresBatchWriter&) = delete;
+  PostgresBatchWriter& operator=(const PostgresBatchWriter&) = delete;
 
-  bool UserExists(UserId user_id) override { return IsKnownUser(user_id); }
+  bool UserExists(UserId user_id) override {
+    // Users are never deleted, so a cached answer stays right for the whole batch; WriteUser adds the new ones.
+    const auto found = known_users_.find(user_id);
+    if (found != known_users_.end()) return found->second;
+    const IntText id(user_id);
+    const bool known = Run(kUserExists, {id.AsParam()}).Count() > 0;
+    known_users_.emplace(user_id, known);
+    return known;
+  }
 
-  std::string PutUser(const UserRecord& user, bool replace) override {
+  bool GroupExists(GroupId group_id) override {
+    const IntText id(group_id);
+    return Run(kGroupExists, {id.AsParam()}).Count() > 0;
+  }
+
+  std::optional<GroupId> GroupOf(UserId user_id) override {
+    const IntText id(user_id);
+    const auto rows = Run(kGroupOf, {id.AsParam()});
+    if (rows.Count() == 0) return std::nullopt;
+    return static_cast<GroupId>(rows.Int(0, 0));
+  }
+
+  bool ProjectExists(std::string_view client_id) override {
+    return Run(kProjectByClientId, {Text(client_id)}).Count() > 0;
+  }
+
+  std::optional<std::string> ClientIdOfApiKey(std::string_view api_key) override {
+    const auto rows = Run(kProjectByApiKey, {Text(api_key)});
+    if (rows.Count() == 0) return std::nullopt;
+    return std::string(rows.Text(0, 0));
+  }
+
+  void WriteUser(const UserRecord& user) override {
     assert(!committed_);
-    ++record_;
-    if (rejected_) return {};
-    if (!replace && IsKnownUser(user.user_id)) {
-      return Refuse("User " + std::to_string(user.user_id) + " already exists (use --replace)");
-    }
     // On replace the nickname trigger refreshes candidate_nickname_key of the user's stored bookings; staged ones
     // take the nickname when they move into bookings.
     const IntText id(user.user_id);
@@ -396,37 +391,11 @@ class PostgresWriteBatch final : public WriteBatch {
          OptionalText(user.phonechat_number), OptionalText(user.skype_name), positive.AsParam(), neutral.AsParam(),
          negative.AsParam(), disputes.AsParam()});
     known_users_[user.user_id] = true;
-    return {};
   }
 
-  std::string PutGroup(const GroupRecord& group, bool replace) override {
+  void WriteGroup(const GroupRecord& group, bool exists) override {
     assert(!committed_);
-    ++record_;
-    if (rejected_) return {};
-    // Every check comes before the first write, so that a refused record leaves the batch unchanged.
     const IntText id(group.group_id);
-    const bool exists = Run(kGroupExists, {id.AsParam()}).Count() > 0;
-    if (exists && !replace) {
-      return Refuse("Group " + std::to_string(group.group_id) + " already exists (use --replace)");
-    }
-    if (!IsKnownUser(group.manager_user_id)) {
-      return Refuse("Group.ManagerUserID " + std::to_string(group.manager_user_id) + " is not a known user");
-    }
-    std::unordered_set<UserId> seen;
-    for (const UserId member : group.member_user_ids) {
-      if (!seen.insert(member).second) {
-        return Refuse("Group.MemberUserIDs lists user " + std::to_string(member) + " twice");
-      }
-      if (!IsKnownUser(member)) {
-        return Refuse("Group.MemberUserIDs: " + std::to_string(member) + " is not a known user");
-      }
-      const IntText member_id(member);
-      const auto other = Run(kGroupOf, {member_id.AsParam()});
-      if (other.Count() > 0 && other.Int(0, 0) != group.group_id) {
-        return Refuse("Group.MemberUserIDs: user " + std::to_string(member) + " already belongs to group " +
-                      std::to_string(other.Int(0, 0)) + " (a user belongs to at most one group)");
-      }
-    }
     if (exists) Run(kDeleteGroupMembers, {id.AsParam()});
     const IntText manager(group.manager_user_id);
     Run(kUpsertGroup, {id.AsParam(), Text(group.name), manager.AsParam()});
@@ -434,60 +403,57 @@ class PostgresWriteBatch final : public WriteBatch {
       const IntText member_id(member);
       Run(kInsertGroupMember, {member_id.AsParam(), id.AsParam()});
     }
-    return {};
   }
 
-  std::string PutProject(const ProjectRecord& project, bool replace) override {
+  void WriteProject(const ProjectRecord& project) override {
     assert(!committed_);
-    ++record_;
-    if (rejected_) return {};
-    if (!IsKnownUser(project.owner_user_id)) {
-      return Refuse("Project.OwnerUserID " + std::to_string(project.owner_user_id) + " is not a known user");
-    }
-    if (Run(kProjectByClientId, {Text(project.client_id)}).Count() > 0 && !replace) {
-      return Refuse("Project with ClientID \"" + project.client_id + "\" already exists (use --replace)");
-    }
-    const auto by_key = Run(kProjectByApiKey, {Text(project.api_key)});
-    if (by_key.Count() > 0 && by_key.Text(0, 0) != project.client_id) {
-      return Refuse("Project.ApiKey is already used by another project");
-    }
     const std::string redirect_uris = RedirectUrisJson(project.redirect_uris);
     const IntText owner(project.owner_user_id);
     Run(kUpsertProject, {Text(project.name), owner.AsParam(), Text(project.api_key), Text(project.client_id),
                          OptionalText(project.client_secret_hash), Text(redirect_uris), Bool(project.implicit_grant),
                          Bool(project.active)});
-    return {};
   }
 
-  std::string PutBooking(const BookingRecord& record, bool replace) override {
+  BookingWrite WriteBooking(const BookingRecord& record, bool replace, std::int64_t position) override {
     assert(!committed_);
-    ++record_;
-    if (rejected_) return {};
-    const StoredBooking& booking = record.booking;
-    if (!IsKnownUser(booking.client_user_id)) {
-      return Refuse("Booking.ClientUserID " + std::to_string(booking.client_user_id) + " is not a known user");
-    }
-    if (!IsKnownUser(booking.candidate.user_id)) {
-      return Refuse("Booking.CandidateUserID " + std::to_string(booking.candidate.user_id) + " is not a known user");
-    }
-    // Whether its ID is already taken is checked in bulk at Commit(), or before a later record is refused.
+    // Whether its ID is already taken is checked in bulk, by CheckBookingIds.
     unchecked_ = true;
-    Stage(record, replace);
-    return {};
+    Stage(record, replace, position);
+    return BookingWrite::kWritten;
+  }
+
+  // The bookings staged since the last check, in two statements over the staging table: the earliest whose ID the
+  // database or an earlier staged booking already has (unless put with replace).
+  std::optional<TakenBookingId> CheckBookingIds() override {
+    CloseCopy();
+    if (!unchecked_) return std::nullopt;
+    connection_->Exec("ANALYZE import_bookings");
+    const IntText after(checked_through_);
+    std::optional<TakenBookingId> earliest;
+    for (const Sql* check : {&kEarliestRepeatedId, &kEarliestStoredId}) {
+      const auto rows = connection_->ExecPrepared(check->name, check->text, {after.AsParam()});
+      if (rows.Count() > 0 && (!earliest || rows.Int(0, 0) < earliest->position)) {
+        earliest = TakenBookingId{rows.Int(0, 0), static_cast<BookingId>(rows.Int(0, 1))};
+      }
+    }
+    unchecked_ = false;
+    checked_through_ = staged_through_;
+    return earliest;
   }
 
   void Commit() override {
     assert(!committed_);
-    if (rejected_) throw RecordRejected(rejected_->first, rejected_->second);
-    if (const auto rejection = RunDeferredChecks()) throw RecordRejected(rejection->first, rejection->second);
+    if (unchecked_) throw std::logic_error("a write batch commits only after CheckBookingIds");
+    CloseCopy();
     if (staged_ > 0) {
       if (any_replace_) {
         connection_->Exec("DELETE FROM bookings AS b USING import_bookings AS s WHERE b.booking_id = s.booking_id");
       }
       // A booking put twice (with replace) is stored as put last, as an upsert per record would leave it.
-      std::string move = std::string("INSERT INTO bookings (") + kBookingColumns + ", candidate_nickname_key) SELECT ";
+      std::string move = "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) +
+                         ", candidate_nickname_key) SELECT ";
       if (any_replace_) move += "DISTINCT ON (s.booking_id) ";
-      for (std::string_view columns = kBookingColumns; !columns.empty();) {
+      for (std::string_view columns = booking_row::kWriteColumns; !columns.empty();) {
         const auto comma = columns.find(", ");
         move += "s.";
         move += columns.substr(0, comma);
@@ -517,109 +483,22 @@ class PostgresWriteBatch final : public WriteBatch {
     return connection_->ExecPrepared(sql.name, sql.text, params);
   }
 
-  // Users are never deleted, so a cached answer stays right for the whole batch; PutUser adds the new ones.
-  bool IsKnownUser(UserId user_id) {
-    const auto found = known_users_.find(user_id);
-    if (found != known_users_.end()) return found->second;
-    const IntText id(user_id);
-    const bool known = Run(kUserExists, {id.AsParam()}).Count() > 0;
-    known_users_.emplace(user_id, known);
-    return known;
-  }
-
-  bool IsStoredBooking(BookingId booking_id) {
-    const IntText id(booking_id);
-    return Run(kBookingStored, {id.AsParam()}).Count() > 0;
-  }
-
-  // The reason a record is refused now, unless a booking staged before it and not yet checked fails its own check:
-  // that earlier record is the one to report, at Commit().
-  std::string Refuse(std::string reason) {
-    if (auto earlier = RunDeferredChecks()) {
-      rejected_ = std::move(earlier);
-      return {};
-    }
-    return reason;
-  }
-
-  // Checks in bulk the bookings staged since the last check: the earliest whose ID the database or an earlier
-  // staged booking already has (unless put with replace), as its position and reason.
-  std::optional<std::pair<std::int64_t, std::string>> RunDeferredChecks() {
-    CloseCopy();
-    if (!unchecked_) return std::nullopt;
-    connection_->Exec("ANALYZE import_bookings");
-    const IntText after(checked_through_);
-    std::optional<std::pair<std::int64_t, std::int64_t>> earliest;  // (position, booking id)
-    for (const Sql* check : {&kEarliestRepeatedId, &kEarliestStoredId}) {
-      const auto rows = connection_->ExecPrepared(check->name, check->text, {after.AsParam()});
-      if (rows.Count() > 0 && (!earliest || rows.Int(0, 0) < earliest->first)) {
-        earliest.emplace(rows.Int(0, 0), rows.Int(0, 1));
-      }
-    }
-    unchecked_ = false;
-    checked_through_ = record_;
-    if (!earliest) return std::nullopt;
-    return std::make_pair(earliest->first,
-                          "Booking " + std::to_string(earliest->second) + " already exists (use --replace)");
-  }
-
-  void Stage(const BookingRecord& record, bool replace) {
-    const StoredBooking& b = record.booking;
-    std::string& out = pending_;
-    AppendCopyInt(out, record_);
-    out += replace ? "\tt\t" : "\tf\t";
-    AppendCopyInt(out, b.booking_id);
-    out += '\t';
-    AppendCopyInt(out, b.client_user_id);
-    out += '\t';
-    AppendCopyInt(out, b.candidate.user_id);
-    out += '\t';
-    AppendCopyInt(out, b.duration_minutes);
-    out += '\t';
-    AppendCopyInt(out, b.credits.ten_thousandths);
-    out += '\t';
-    AppendCopyText(out, StatusName(b.status));
-    out += '\t';
-    AppendCopyInt(out, static_cast<std::int64_t>(b.method));
-    out += '\t';
-    AppendCopyOptionalText(out, b.phone_number);
-    out += '\t';
-    AppendCopyOptionalText(out, b.skype_name);
-    out += '\t';
-    AppendCopyInt(out, b.create_date.millis);
-    out += '\t';
-    AppendCopyInt(out, b.session_date.millis);
-    out += '\t';
-    AppendCopyInt(out, b.accept_by.millis);
-    out += '\t';
-    AppendCopyOptionalDate(out, b.accepted_date);
-    out += '\t';
-    AppendCopyOptionalDate(out, b.confirmed_date);
-    out += '\t';
-    AppendCopyOptionalDate(out, b.cancelled_date);
-    out += '\t';
-    AppendCopyOptionalText(out, b.cancelled_reason);
-    out += '\t';
-    if (b.cancelled_by) {
-      AppendCopyText(out, CancelledByName(*b.cancelled_by));
-    } else {
-      out += "\\N";
-    }
-    out += '\t';
-    AppendCopyOptionalText(out, b.rejected_reason);
-    out += '\t';
-    AppendCopyOptionalDate(out, b.last_updated);
-    out += '\t';
-    AppendCopyOptionalText(out, b.comments);
-    out += record.deleted_by_client ? "\tt\n" : "\tf\n";
+  // Appends the booking to the COPY data of the staging table: its position and replace flag, then the write row.
+  void Stage(const BookingRecord& record, bool replace, std::int64_t position) {
+    CopyRow row{pending_};
+    row.Int(position);
+    row.Bool(replace);
+    booking_row::Write(record, row);
+    pending_ += '\n';
     ++staged_;
+    staged_through_ = position;
     any_replace_ = any_replace_ || replace;
     if (pending_.size() >= kCopyChunkBytes) SendPending();
   }
 
   void SendPending() {
     if (!copy_open_) {
-      connection_->BeginCopy(kCopyStaging);
+      connection_->BeginCopy(CopyStagingSql());
       copy_open_ = true;
     }
     connection_->CopyData(pending_);
@@ -637,16 +516,15 @@ class PostgresWriteBatch final : public WriteBatch {
 
   std::unique_ptr<Connection> connection_;
   pg::Transaction transaction_;
-  std::int64_t record_ = 0;           // Put* calls so far: the position of the latest record
   std::int64_t staged_ = 0;           // bookings staged
-  std::int64_t checked_through_ = 0;  // every booking staged at or before this record has passed its checks
+  std::int64_t staged_through_ = 0;   // the position of the latest booking staged
+  std::int64_t checked_through_ = 0;  // every booking staged at or before this position has passed its checks
   bool unchecked_ = false;            // bookings staged after checked_through_
   bool any_replace_ = false;
   bool copy_open_ = false;
   bool committed_ = false;
   std::string pending_;  // COPY data not sent yet
   std::unordered_map<UserId, bool> known_users_;
-  std::optional<std::pair<std::int64_t, std::string>> rejected_;  // the earliest refused record, for Commit()
 };
 
 class PostgresStore final : public Store {
@@ -657,7 +535,9 @@ class PostgresStore final : public Store {
 
   std::unique_ptr<StoreSession> OpenSession() override { return std::make_unique<PostgresSession>(uri_); }
 
-  std::unique_ptr<WriteBatch> BeginWriteBatch() override { return std::make_unique<PostgresWriteBatch>(uri_); }
+  std::unique_ptr<WriteBatch> BeginWriteBatch() override {
+    return WithWriteRules(std::make_unique<PostgresBatchWriter>(uri_));
+  }
 
   void InsertToken(const NewToken& token) override {
     const std::lock_guard lock(mutex_);
@@ -720,28 +600,13 @@ class PostgresReadReplica final : public Store {
 }  // namespace
 
 std::unique_ptr<Store> OpenPostgresReadReplica(const std::string& uri) {
-  try {
-    return std::make_unique<PostgresReadReplica>(uri);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const StoreUnavailable& error) {
-    throw UsageError(error.what());
-  } catch (const std::runtime_error& error) {
-    throw UsageError("cannot open read replica '" + pg::MaskPassword(uri) + "': " + error.what());
-  }
+  return pg::OpenDatabase("read replica", uri,
+                          [&]() -> std::unique_ptr<Store> { return std::make_unique<PostgresReadReplica>(uri); });
 }
 
 std::unique_ptr<Store> OpenPostgresStore(const std::string& uri) {
-  // At start-up every failure is the operator's to fix: one line, no password, through UsageError.
-  try {
-    return std::make_unique<PostgresStore>(uri);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const StoreUnavailable& error) {
-    throw UsageError(error.what());
-  } catch (const std::runtime_error& error) {
-    throw UsageError("cannot open database '" + pg::MaskPassword(uri) + "': " + error.what());
-  }
+  return pg::OpenDatabase("database", uri,
+                          [&]() -> std::unique_ptr<Store> { return std::make_unique<PostgresStore>(uri); });
 }
 
 }  // namespace phonechat

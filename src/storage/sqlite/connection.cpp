@@ -24,6 +24,14 @@ void ThrowError(sqlite3* db, int rc, std::string_view doing) {
   }
 }
 
+std::optional<std::string> OpenFailureLine(const std::string& path, const std::runtime_error& error) {
+  const auto* sqlite_error = dynamic_cast<const SqliteError*>(&error);
+  if (sqlite_error != nullptr && (sqlite_error->Code() & 0xff) == SQLITE_NOTADB) {
+    return "'" + path + "' is not a SQLite database";
+  }
+  return std::nullopt;
+}
+
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   const int rc =
       sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);

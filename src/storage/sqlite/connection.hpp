@@ -3,10 +3,13 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "storage/open_errors.hpp"
 
 namespace phonechat::sqlite {
 
@@ -28,6 +31,19 @@ class SqliteError : public std::runtime_error {
 // Throws StoreUnavailable for the codes that mean "not now" (busy, locked, I/O, cannot open, full),
 // else SqliteError; `doing` says what was attempted. Messages are for logs, never for clients.
 [[noreturn]] void ThrowError(sqlite3* db, int rc, std::string_view doing);
+
+// What `error`, thrown while opening the file at `path`, means when SQLite's code says more than "cannot open"
+// (the file is not a SQLite database); nullopt otherwise.
+std::optional<std::string> OpenFailureLine(const std::string& path, const std::runtime_error& error);
+
+// Returns make(the absolute form of `path`), so that connections opened later stay on the same file if the working
+// directory changes. Every failure, a path without an absolute form included, becomes a UsageError naming `path`.
+template <typename Make>
+auto OpenFile(const std::string& path, Make&& make) -> decltype(make(path)) {
+  return OpenOrUsageError(
+      "database '" + path + "'", [&] { return make(std::filesystem::absolute(path).string()); },
+      [&](const std::runtime_error& error) { return OpenFailureLine(path, error); });
+}
 
 // One prepared statement, prepared once and reused: bind, step, then Reset() (or let a ScopedReset do it).
 class Statement {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -374,44 +373,34 @@ class SqliteOAuthStore final : public OAuthStore {
     return true;
   }
 
-  RefreshRotation RotateRefreshToken(std::string_view token_hash, ProjectId project_id, std::int64_t now_unix,
-                                     const TokenToIssue& next_access, const TokenToIssue& next_refresh) override {
+  std::optional<RefreshTokenState> FindRefreshToken(std::string_view token_hash) override {
+    auto lock = Lock();
+    auto& select = Prepared(
+        "SELECT r.family_id, r.project_id, r.user_id, r.scopes, r.expires_at, r.rotated, r.revoked OR f.revoked "
+        "FROM refresh_tokens AS r JOIN token_families AS f ON f.family_id = r.family_id WHERE r.token_hash = ?1");
+    ScopedReset reset(select);
+    select.BindBlob(1, token_hash);
+    if (!select.Step()) return std::nullopt;
+    return RefreshTokenState{RefreshTokenRecord{select.Int(0), select.Int(1), static_cast<UserId>(select.Int(2)),
+                                                std::string(select.Text(3)), select.Int(4)},
+                             select.Int(5) != 0, select.Int(6) != 0};
+  }
+
+  bool RotateRefreshTokenIfLive(std::string_view token_hash, const TokenToIssue& next_access,
+                                const TokenToIssue& next_refresh) override {
     auto lock = Lock();
     Transaction transaction(connection_);
-    RefreshRotation rotation;
     RefreshTokenRecord token;
-    bool rotated = false;
-    bool revoked = false;
     {
       auto& select = Prepared(
-          "SELECT r.family_id, r.project_id, r.user_id, r.scopes, r.expires_at, r.rotated, r.revoked OR f.revoked "
-          "FROM refresh_tokens AS r JOIN token_families AS f ON f.family_id = r.family_id WHERE r.token_hash = ?1");
+          "SELECT r.family_id, r.project_id, r.user_id, r.scopes FROM refresh_tokens AS r "
+          "JOIN token_families AS f ON f.family_id = r.family_id "
+          "WHERE r.token_hash = ?1 AND r.rotated = 0 AND r.revoked = 0 AND f.revoked = 0");
       ScopedReset reset(select);
       select.BindBlob(1, token_hash);
-      if (!select.Step()) return rotation;  // kNotFound
+      if (!select.Step()) return false;
       token = RefreshTokenRecord{select.Int(0), select.Int(1), static_cast<UserId>(select.Int(2)),
-                                 std::string(select.Text(3)), select.Int(4)};
-      rotated = select.Int(5) != 0;
-      revoked = select.Int(6) != 0;
-    }
-    if (token.project_id != project_id) {
-      rotation.status = RefreshRotateStatus::kWrongClient;
-      return rotation;
-    }
-    if (revoked) {
-      rotation.status = RefreshRotateStatus::kRevoked;
-      return rotation;
-    }
-    if (rotated) {
-      RevokeFamilyLocked(token.family);
-      transaction.Commit();
-      rotation.status = RefreshRotateStatus::kReplayed;
-      return rotation;
-    }
-    if (token.expires_at_unix <= now_unix) {
-      rotation.status = RefreshRotateStatus::kExpired;
-      rotation.token = std::move(token);
-      return rotation;
+                                 std::string(select.Text(3)), 0};
     }
     {
       auto& mark = Prepared("UPDATE refresh_tokens SET rotated = 1 WHERE token_hash = ?1");
@@ -422,9 +411,7 @@ class SqliteOAuthStore final : public OAuthStore {
     InsertAccessLocked(token.family, token.user_id, token.project_id, token.scopes, next_access);
     InsertRefreshLocked(token.family, token.user_id, token.project_id, token.scopes, next_refresh);
     transaction.Commit();
-    rotation.status = RefreshRotateStatus::kRotated;
-    rotation.token = std::move(token);
-    return rotation;
+    return true;
   }
 
   TokenRevokeStatus RevokeToken(std::string_view token_hash, ProjectId project_id) override {
@@ -636,22 +623,9 @@ class SqliteOAuthStore final : public OAuthStore {
 }  // namespace
 
 std::unique_ptr<OAuthStore> OpenSqliteOAuthStore(const std::string& path) {
-  std::string absolute;
-  try {
-    absolute = std::filesystem::absolute(path).string();
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  }
-  try {
+  return sqlite::OpenFile(path, [](const std::string& absolute) -> std::unique_ptr<OAuthStore> {
     return std::make_unique<SqliteOAuthStore>(absolute);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const sqlite::SqliteError& e) {
-    if ((e.Code() & 0xff) == SQLITE_NOTADB) throw UsageError("'" + path + "' is not a SQLite database");
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  } catch (const std::runtime_error& e) {
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  }
+  });
 }
 
 }  // namespace phonechat

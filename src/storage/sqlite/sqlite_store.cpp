@@ -2,20 +2,20 @@
 
 #include <cassert>
 #include <chrono>
-#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "core/error.hpp"
+#include "storage/booking_row.hpp"
 #include "storage/redirect_uris.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/queries.hpp"
 #include "storage/sqlite/schema.hpp"
+#include "storage/write_batch_rules.hpp"
 
 namespace phonechat {
 
@@ -76,58 +76,7 @@ bool UserExistsOn(Writer& writer, UserId user_id) {
   return statement.Step();
 }
 
-std::optional<std::int64_t> OptionalMillis(const std::optional<LocalDateTime>& value) {
-  if (!value) return std::nullopt;
-  return value->millis;
-}
-
-std::optional<LocalDateTime> OptionalDate(const Statement& row, int column) {
-  if (row.IsNull(column)) return std::nullopt;
-  return LocalDateTime{row.Int(column)};
-}
-
 std::int32_t Int32(const Statement& row, int column) { return static_cast<std::int32_t>(row.Int(column)); }
-
-StoredBooking ReadBooking(const Statement& row) {
-  using namespace sqlite;  // NOLINT(google-build-using-namespace): the PageColumn names
-  StoredBooking booking;
-  booking.booking_id = Int32(row, kBookingId);
-  booking.client_user_id = Int32(row, kClientUserId);
-  booking.duration_minutes = Int32(row, kDurationMinutes);
-  booking.credits = Credits{row.Int(kCredits)};
-  const auto status = ParseStatus(row.Text(kStatus));
-  // The CHECK constraints admit only valid values: anything else is a corrupt file.
-  if (!status) throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown status");
-  booking.status = *status;
-  booking.method = static_cast<ContactMethod>(row.Int(kMethod));
-  booking.phone_number = row.OptionalText(kPhoneNumber);
-  booking.skype_name = row.OptionalText(kSkypeName);
-  booking.create_date = LocalDateTime{row.Int(kCreateDate)};
-  booking.session_date = LocalDateTime{row.Int(kSessionDate)};
-  booking.accept_by = LocalDateTime{row.Int(kAcceptBy)};
-  booking.accepted_date = OptionalDate(row, kAcceptedDate);
-  booking.confirmed_date = OptionalDate(row, kConfirmedDate);
-  booking.cancelled_date = OptionalDate(row, kCancelledDate);
-  booking.cancelled_reason = row.OptionalText(kCancelledReason);
-  if (!row.IsNull(kCancelledBy)) {
-    booking.cancelled_by = ParseCancelledBy(row.Text(kCancelledBy));
-    if (!booking.cancelled_by) {
-      throw std::runtime_error("booking " + std::to_string(booking.booking_id) + " has an unknown CancelledBy");
-    }
-  }
-  booking.rejected_reason = row.OptionalText(kRejectedReason);
-  booking.last_updated = OptionalDate(row, kLastUpdated);
-  booking.comments = row.OptionalText(kComments);
-  booking.candidate.user_id = Int32(row, kCandidateUserId);
-  booking.candidate.nickname = row.Text(kCandidateNickname);
-  booking.candidate.phonechat_number = row.OptionalText(kCandidatePhonechatNumber);
-  booking.candidate.skype_name = row.OptionalText(kCandidateSkypeName);
-  booking.candidate.positive = Int32(row, kCandidatePositive);
-  booking.candidate.neutral = Int32(row, kCandidateNeutral);
-  booking.candidate.negative = Int32(row, kCandidateNegative);
-  booking.candidate.disputes = Int32(row, kCandidateDisputes);
-  return booking;
-}
 
 // Blocking: every read is one bounded index range scan on the session's own connection (tens of microseconds
 // for a first page, a few milliseconds for a count or a deep OFFSET over 50,000 bookings); in WAL mode readers
@@ -228,7 +177,7 @@ class SqliteSession final : public StoreSession {
     if (with_start) statement.BindInt(4, query.created_from->millis);
     std::vector<StoredBooking> page;
     page.reserve(static_cast<std::size_t>(limit));
-    while (statement.Step()) page.push_back(ReadBooking(statement));
+    while (statement.Step()) page.push_back(booking_row::Read(statement));
     return page;
   }
 
@@ -297,74 +246,73 @@ class KnownUsers {
   const std::string* last_ = nullptr;  // the entry of last_id_ (unordered_map entries stay put)
 };
 
-// The bookings insert; the upsert (replace) adds an ON CONFLICT clause to it.
-constexpr const char* kInsertBookingSql =
-    "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, "
-    "duration_minutes, credits, status, method, phone_number, skype_name, create_date, session_date, accept_by, "
-    "accepted_date, confirmed_date, cancelled_date, cancelled_reason, cancelled_by, rejected_reason, "
-    "last_updated, comments, deleted_by_client) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)";
+// The bookings insert: the write row's columns, then candidate_nickname_key. The upsert (replace) adds an ON CONFLICT
+// clause that sets every column but the ID.
+std::string BookingInsertSql(bool upsert) {
+  std::string sql =
+      "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) + ", candidate_nickname_key) VALUES (";
+  for (int i = 1; i <= booking_row::kWriteColumnCount + 1; ++i) {
+    sql += i == 1 ? "?" : ", ?";
+    sql += std::to_string(i);
+  }
+  sql += ')';
+  if (!upsert) return sql;
+  sql += " ON CONFLICT (booking_id) DO UPDATE SET ";
+  std::string_view columns = booking_row::kWriteColumns;
+  columns.remove_prefix(columns.find(", ") + 2);  // booking_id
+  for (;;) {
+    const auto comma = columns.find(", ");
+    const auto column = columns.substr(0, comma);
+    sql.append(column).append(" = excluded.").append(column).append(", ");
+    if (comma == std::string_view::npos) break;
+    columns.remove_prefix(comma + 2);
+  }
+  return sql + "candidate_nickname_key = excluded.candidate_nickname_key";
+}
 
-const std::string& UpsertBookingSql() {
-  static const std::string sql =
-      std::string(kInsertBookingSql) +
-      " ON CONFLICT (booking_id) DO UPDATE SET client_user_id = excluded.client_user_id, "
-      "candidate_user_id = excluded.candidate_user_id, candidate_nickname_key = excluded.candidate_nickname_key, "
-      "duration_minutes = excluded.duration_minutes, credits = excluded.credits, status = excluded.status, "
-      "method = excluded.method, phone_number = excluded.phone_number, skype_name = excluded.skype_name, "
-      "create_date = excluded.create_date, session_date = excluded.session_date, accept_by = excluded.accept_by, "
-      "accepted_date = excluded.accepted_date, confirmed_date = excluded.confirmed_date, "
-      "cancelled_date = excluded.cancelled_date, cancelled_reason = excluded.cancelled_reason, "
-      "cancelled_by = excluded.cancelled_by, rejected_reason = excluded.rejected_reason, "
-      "last_updated = excluded.last_updated, comments = excluded.comments, "
-      "deleted_by_client = excluded.deleted_by_client";
+const std::string& InsertBookingSql() {
+  static const std::string sql = BookingInsertSql(false);
   return sql;
 }
 
-// Binds the columns of kInsertBookingSql. The CHECK constraints are not evaluated in a batch: the values they guard
+const std::string& UpsertBookingSql() {
+  static const std::string sql = BookingInsertSql(true);
+  return sql;
+}
+
+// Binds booking_row::Write's values to ?1, ?2, ... in order.
+struct BookingBinder {
+  Statement& statement;
+  int index = 1;
+
+  void Int(std::int64_t value) { statement.BindInt(index++, value); }
+  void Text(std::string_view value) { statement.BindText(index++, value); }
+  void Bool(bool value) { statement.BindInt(index++, value ? 1 : 0); }
+  void Null() { statement.BindNull(index++); }
+};
+
+// Binds the columns of BookingInsertSql. The CHECK constraints are not evaluated in a batch: the values they guard
 // must come out valid here.
 void BindBooking(Statement& statement, const BookingRecord& record, std::string_view nickname_key) {
-  const StoredBooking& booking = record.booking;
+  [[maybe_unused]] const StoredBooking& booking = record.booking;
   assert(!StatusName(booking.status).empty());
   assert(booking.method >= ContactMethod::kCandidateCalls && booking.method <= ContactMethod::kSkype);
   assert(!booking.cancelled_by || !CancelledByName(*booking.cancelled_by).empty());
-  statement.BindInt(1, booking.booking_id);
-  statement.BindInt(2, booking.client_user_id);
-  statement.BindInt(3, booking.candidate.user_id);
-  statement.BindText(4, nickname_key);
-  statement.BindInt(5, booking.duration_minutes);
-  statement.BindInt(6, booking.credits.ten_thousandths);
-  statement.BindText(7, StatusName(booking.status));
-  statement.BindInt(8, static_cast<std::int64_t>(booking.method));
-  statement.BindOptionalText(9, booking.phone_number);
-  statement.BindOptionalText(10, booking.skype_name);
-  statement.BindInt(11, booking.create_date.millis);
-  statement.BindInt(12, booking.session_date.millis);
-  statement.BindInt(13, booking.accept_by.millis);
-  statement.BindOptionalInt(14, OptionalMillis(booking.accepted_date));
-  statement.BindOptionalInt(15, OptionalMillis(booking.confirmed_date));
-  statement.BindOptionalInt(16, OptionalMillis(booking.cancelled_date));
-  statement.BindOptionalText(17, booking.cancelled_reason);
-  if (booking.cancelled_by) {
-    statement.BindText(18, CancelledByName(*booking.cancelled_by));
-  } else {
-    statement.BindNull(18);
-  }
-  statement.BindOptionalText(19, booking.rejected_reason);
-  statement.BindOptionalInt(20, OptionalMillis(booking.last_updated));
-  statement.BindOptionalText(21, booking.comments);
-  statement.BindInt(22, record.deleted_by_client ? 1 : 0);
+  BookingBinder binder{statement};
+  booking_row::Write(record, binder);
+  assert(binder.index == booking_row::kWriteColumnCount + 1);
+  statement.BindText(binder.index, nickname_key);
 }
 
 // Holds the writer (and SQLite's write lock) from construction to destruction: create, use and destroy it on
 // one thread, and keep it short outside imports.
-class SqliteWriteBatch final : public WriteBatch {
+class SqliteBatchWriter final : public BatchWriter {
  public:
-  explicit SqliteWriteBatch(std::shared_ptr<Writer> writer) : writer_(std::move(writer)), lock_(LockWriter(*writer_)) {
+  explicit SqliteBatchWriter(std::shared_ptr<Writer> writer) : writer_(std::move(writer)), lock_(LockWriter(*writer_)) {
     auto& connection = writer_->connection;
     try {
       // These three cannot change inside a transaction, hence before BEGIN; RestoreConnection() sets them back.
-      // The batch checks every reference it writes before writing it (users are never deleted), so SQLite's own
+      // The batch's rules check every reference before it is written (users are never deleted), so SQLite's own
       // foreign-key lookups would only repeat two of them for every booking.
       connection.Execute("PRAGMA foreign_keys = OFF");
       // Every value a CHECK constraint of the batch's tables guards is bound from an enum or a bool (BindBooking
@@ -384,20 +332,47 @@ class SqliteWriteBatch final : public WriteBatch {
     }
   }
 
-  ~SqliteWriteBatch() override { RestoreConnection(); }
+  ~SqliteBatchWriter() override { RestoreConnection(); }
 
-  SqliteWriteBatch(const SqliteWriteBatch&) = delete;
-  SqliteWriteBatch& operator=(const SqliteWriteBatch&) = delete;
+  SqliteBatchWriter(const SqliteBatchWriter&) = delete;
+  SqliteBatchWriter& operator=(const SqliteBatchWriter&) = delete;
 
   bool UserExists(UserId user_id) override { return NicknameKey(user_id) != nullptr; }
 
-  std::string PutUser(const UserRecord& user, bool replace) override {
+  bool GroupExists(GroupId group_id) override {
+    auto& statement = Prepare(writer_->group_exists, "SELECT 1 FROM user_groups WHERE group_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, group_id);
+    return statement.Step();
+  }
+
+  std::optional<GroupId> GroupOf(UserId user_id) override {
+    auto& statement = Prepare(writer_->group_of_member, "SELECT group_id FROM group_members WHERE user_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, user_id);
+    if (!statement.Step()) return std::nullopt;
+    return static_cast<GroupId>(statement.Int(0));
+  }
+
+  bool ProjectExists(std::string_view client_id) override {
+    auto& statement = Prepare(writer_->project_by_client_id, "SELECT project_id FROM projects WHERE client_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindText(1, client_id);
+    return statement.Step();
+  }
+
+  std::optional<std::string> ClientIdOfApiKey(std::string_view api_key) override {
+    auto& statement = Prepare(writer_->project_by_api_key, "SELECT client_id FROM projects WHERE api_key = ?1");
+    ScopedReset reset(statement);
+    statement.BindText(1, api_key);
+    if (!statement.Step()) return std::nullopt;
+    return std::string(statement.Text(0));
+  }
+
+  void WriteUser(const UserRecord& user) override {
     assert(!committed_);
-    if (!replace && UserExists(user.user_id)) {
-      return "User " + std::to_string(user.user_id) + " already exists (use --replace)";
-    }
     // The nickname trigger below updates the user's bookings by candidate: that needs the candidate index.
-    if (replace && indexes_ == Indexes::kDeferred && UserExists(user.user_id)) RestoreIndexes();
+    if (indexes_ == Indexes::kDeferred && UserExists(user.user_id)) RestoreIndexes();
     // On replace the nickname trigger refreshes candidate_nickname_key of the user's bookings.
     auto& statement = Prepare(writer_->upsert_user,
                               "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
@@ -421,27 +396,10 @@ class SqliteWriteBatch final : public WriteBatch {
     statement.BindInt(10, user.disputes);
     statement.Run();
     known_users_.Remember(user.user_id, FoldNickname(user.nickname));
-    return {};
   }
 
-  std::string PutGroup(const GroupRecord& group, bool replace) override {
+  void WriteGroup(const GroupRecord& group, bool exists) override {
     assert(!committed_);
-    // Every check comes before the first write, so that a refused record leaves the batch unchanged.
-    const bool exists = GroupExists(group.group_id);
-    if (exists && !replace) return "Group " + std::to_string(group.group_id) + " already exists (use --replace)";
-    if (!UserExists(group.manager_user_id)) {
-      return "Group.ManagerUserID " + std::to_string(group.manager_user_id) + " is not a known user";
-    }
-    std::unordered_set<UserId> seen;
-    for (const UserId member : group.member_user_ids) {
-      if (!seen.insert(member).second) return "Group.MemberUserIDs lists user " + std::to_string(member) + " twice";
-      if (!UserExists(member)) return "Group.MemberUserIDs: " + std::to_string(member) + " is not a known user";
-      const auto other = GroupOf(member);
-      if (other && *other != group.group_id) {
-        return "Group.MemberUserIDs: user " + std::to_string(member) + " already belongs to group " +
-               std::to_string(*other) + " (a user belongs to at most one group)";
-      }
-    }
     if (exists) {
       auto& remove = Prepare(writer_->delete_group_members, "DELETE FROM group_members WHERE group_id = ?1");
       ScopedReset reset(remove);
@@ -467,30 +425,10 @@ class SqliteWriteBatch final : public WriteBatch {
       insert.BindInt(2, group.group_id);
       insert.Run();
     }
-    return {};
   }
 
-  std::string PutProject(const ProjectRecord& project, bool replace) override {
+  void WriteProject(const ProjectRecord& project) override {
     assert(!committed_);
-    if (!UserExists(project.owner_user_id)) {
-      return "Project.OwnerUserID " + std::to_string(project.owner_user_id) + " is not a known user";
-    }
-    {
-      auto& by_client = Prepare(writer_->project_by_client_id, "SELECT project_id FROM projects WHERE client_id = ?1");
-      ScopedReset reset(by_client);
-      by_client.BindText(1, project.client_id);
-      if (by_client.Step() && !replace) {
-        return "Project with ClientID \"" + project.client_id + "\" already exists (use --replace)";
-      }
-    }
-    {
-      auto& by_key = Prepare(writer_->project_by_api_key, "SELECT client_id FROM projects WHERE api_key = ?1");
-      ScopedReset reset(by_key);
-      by_key.BindText(1, project.api_key);
-      if (by_key.Step() && by_key.Text(0) != project.client_id) {
-        return "Project.ApiKey is already used by another project";
-      }
-    }
     const std::string redirect_uris = RedirectUrisJson(project.redirect_uris);
     auto& upsert = Prepare(writer_->upsert_project,
                            "INSERT INTO projects (name, owner_user_id, api_key, client_id, client_secret_hash, "
@@ -510,39 +448,35 @@ class SqliteWriteBatch final : public WriteBatch {
     upsert.BindInt(7, project.implicit_grant ? 1 : 0);
     upsert.BindInt(8, project.active ? 1 : 0);
     upsert.Run();
-    return {};
   }
 
-  std::string PutBooking(const BookingRecord& record, bool replace) override {
+  BookingWrite WriteBooking(const BookingRecord& record, bool replace, std::int64_t /*position*/) override {
     assert(!committed_);
-    const StoredBooking& booking = record.booking;
-    const UserId candidate_id = booking.candidate.user_id;
-    if (!UserExists(booking.client_user_id)) {
-      return "Booking.ClientUserID " + std::to_string(booking.client_user_id) + " is not a known user";
-    }
-    const std::string* nickname_key = NicknameKey(candidate_id);
-    if (nickname_key == nullptr) {
-      return "Booking.CandidateUserID " + std::to_string(candidate_id) + " is not a known user";
-    }
+    // The candidate was just looked up (UserExists): this finds the cached entry.
+    const std::string* nickname_key = NicknameKey(record.booking.candidate.user_id);
+    if (nickname_key == nullptr) throw std::logic_error("a booking's candidate must exist before it is written");
     CountBulkBooking();
     if (replace) {
       auto& upsert = Prepare(writer_->upsert_booking, UpsertBookingSql());
       ScopedReset reset(upsert);
       BindBooking(upsert, record, *nickname_key);
       upsert.Run();
-      return {};
+      return BookingWrite::kWritten;
     }
     // The insert itself finds a taken ID (and then changes nothing): no lookup before it.
-    auto& insert = Prepare(writer_->insert_booking, kInsertBookingSql);
+    auto& insert = Prepare(writer_->insert_booking, InsertBookingSql());
     ScopedReset reset(insert);
     BindBooking(insert, record, *nickname_key);
     const int rc = sqlite3_step(insert.Handle());
-    if (rc == SQLITE_DONE) return {};
+    if (rc == SQLITE_DONE) return BookingWrite::kWritten;
     if (sqlite3_extended_errcode(writer_->connection.Handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
-      return "Booking " + std::to_string(booking.booking_id) + " already exists (use --replace)";
+      return BookingWrite::kIdTaken;
     }
     sqlite::ThrowError(writer_->connection.Handle(), rc, "running a statement");
   }
+
+  // Every taken ID is found by the insert itself.
+  std::optional<TakenBookingId> CheckBookingIds() override { return std::nullopt; }
 
   void Commit() override {
     assert(!committed_);
@@ -554,21 +488,6 @@ class SqliteWriteBatch final : public WriteBatch {
 
  private:
   Statement& Prepare(std::unique_ptr<Statement>& slot, std::string_view sql) { return writer_->Prepared(slot, sql); }
-
-  bool GroupExists(GroupId group_id) {
-    auto& statement = Prepare(writer_->group_exists, "SELECT 1 FROM user_groups WHERE group_id = ?1");
-    ScopedReset reset(statement);
-    statement.BindInt(1, group_id);
-    return statement.Step();
-  }
-
-  std::optional<GroupId> GroupOf(UserId user_id) {
-    auto& statement = Prepare(writer_->group_of_member, "SELECT group_id FROM group_members WHERE user_id = ?1");
-    ScopedReset reset(statement);
-    statement.BindInt(1, user_id);
-    if (!statement.Step()) return std::nullopt;
-    return static_cast<GroupId>(statement.Int(0));
-  }
 
   // The user's folded nickname when the user exists, else nullptr; valid until the next lookup or PutUser.
   const std::string* NicknameKey(UserId user_id) {
@@ -668,7 +587,9 @@ class SqliteStore final : public Store {
 
   std::unique_ptr<StoreSession> OpenSession() override { return std::make_unique<SqliteSession>(path_, writer_); }
 
-  std::unique_ptr<WriteBatch> BeginWriteBatch() override { return std::make_unique<SqliteWriteBatch>(writer_); }
+  std::unique_ptr<WriteBatch> BeginWriteBatch() override {
+    return WithWriteRules(std::make_unique<SqliteBatchWriter>(writer_));
+  }
 
   void InsertToken(const NewToken& token) override {
     auto lock = LockWriter(*writer_);
@@ -721,24 +642,9 @@ class SqliteStore final : public Store {
 }  // namespace
 
 std::unique_ptr<Store> OpenSqliteStore(const std::string& path) {
-  // Sessions open their own connections later: an absolute path keeps them on the same file if the
-  // working directory changes.
-  std::string absolute;
-  try {
-    absolute = std::filesystem::absolute(path).string();
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  }
-  try {
+  return sqlite::OpenFile(path, [](const std::string& absolute) -> std::unique_ptr<Store> {
     return std::make_unique<SqliteStore>(absolute);
-  } catch (const UsageError&) {
-    throw;
-  } catch (const sqlite::SqliteError& e) {
-    if ((e.Code() & 0xff) == SQLITE_NOTADB) throw UsageError("'" + path + "' is not a SQLite database");
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  } catch (const std::runtime_error& e) {
-    throw UsageError("cannot open database '" + path + "': " + e.what());
-  }
+  });
 }
 
 }  // namespace phonechat

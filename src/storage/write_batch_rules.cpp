@@ -1,0 +1,131 @@
+// The referential and uniqueness rules of a write batch, with their reasons, over any backend's BatchWriter.
+
+#include "storage/write_batch_rules.hpp"
+
+#include <cassert>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+namespace phonechat {
+
+namespace {
+
+std::string Taken(BookingId booking_id) {
+  return "Booking " + std::to_string(booking_id) + " already exists (use --replace)";
+}
+
+class RuledWriteBatch final : public WriteBatch {
+ public:
+  explicit RuledWriteBatch(std::unique_ptr<BatchWriter> writer) : writer_(std::move(writer)) {}
+
+  bool UserExists(UserId user_id) override { return writer_->UserExists(user_id); }
+
+  std::string PutUser(const UserRecord& user, bool replace) override {
+    if (!Next()) return {};
+    if (!replace && writer_->UserExists(user.user_id)) {
+      return Refuse("User " + std::to_string(user.user_id) + " already exists (use --replace)");
+    }
+    writer_->WriteUser(user);
+    return {};
+  }
+
+  std::string PutGroup(const GroupRecord& group, bool replace) override {
+    if (!Next()) return {};
+    // Every check comes before the first write, so that a refused record leaves the batch unchanged.
+    const bool exists = writer_->GroupExists(group.group_id);
+    if (exists && !replace) {
+      return Refuse("Group " + std::to_string(group.group_id) + " already exists (use --replace)");
+    }
+    if (!writer_->UserExists(group.manager_user_id)) {
+      return Refuse("Group.ManagerUserID " + std::to_string(group.manager_user_id) + " is not a known user");
+    }
+    std::unordered_set<UserId> seen;
+    for (const UserId member : group.member_user_ids) {
+      if (!seen.insert(member).second) {
+        return Refuse("Group.MemberUserIDs lists user " + std::to_string(member) + " twice");
+      }
+      if (!writer_->UserExists(member)) {
+        return Refuse("Group.MemberUserIDs: " + std::to_string(member) + " is not a known user");
+      }
+      const auto other = writer_->GroupOf(member);
+      if (other && *other != group.group_id) {
+        return Refuse("Group.MemberUserIDs: user " + std::to_string(member) + " already belongs to group " +
+                      std::to_string(*other) + " (a user belongs to at most one group)");
+      }
+    }
+    writer_->WriteGroup(group, exists);
+    return {};
+  }
+
+  std::string PutProject(const ProjectRecord& project, bool replace) override {
+    if (!Next()) return {};
+    if (!writer_->UserExists(project.owner_user_id)) {
+      return Refuse("Project.OwnerUserID " + std::to_string(project.owner_user_id) + " is not a known user");
+    }
+    if (!replace && writer_->ProjectExists(project.client_id)) {
+      return Refuse("Project with ClientID \"" + project.client_id + "\" already exists (use --replace)");
+    }
+    const auto key_owner = writer_->ClientIdOfApiKey(project.api_key);
+    if (key_owner && *key_owner != project.client_id) {
+      return Refuse("Project.ApiKey is already used by another project");
+    }
+    writer_->WriteProject(project);
+    return {};
+  }
+
+  std::string PutBooking(const BookingRecord& record, bool replace) override {
+    if (!Next()) return {};
+    const StoredBooking& booking = record.booking;
+    if (!writer_->UserExists(booking.client_user_id)) {
+      return Refuse("Booking.ClientUserID " + std::to_string(booking.client_user_id) + " is not a known user");
+    }
+    if (!writer_->UserExists(booking.candidate.user_id)) {
+      return Refuse("Booking.CandidateUserID " + std::to_string(booking.candidate.user_id) + " is not a known user");
+    }
+    if (writer_->WriteBooking(record, replace, position_) == BookingWrite::kIdTaken) {
+      return Refuse(Taken(booking.booking_id));
+    }
+    return {};
+  }
+
+  void Commit() override {
+    assert(!committed_);
+    if (rejected_) throw RecordRejected(rejected_->first, rejected_->second);
+    if (const auto taken = writer_->CheckBookingIds()) throw RecordRejected(taken->position, Taken(taken->booking_id));
+    writer_->Commit();
+    committed_ = true;
+  }
+
+ private:
+  // Counts the record; false when an earlier one was already rejected (the batch will not commit: nothing more
+  // needs checking or writing).
+  bool Next() {
+    assert(!committed_);
+    ++position_;
+    return !rejected_;
+  }
+
+  // The reason the current record is refused, unless a booking written before it fails its deferred ID check: that
+  // earlier record is the one to report, at Commit(), and this one is accepted meanwhile.
+  std::string Refuse(std::string reason) {
+    if (const auto taken = writer_->CheckBookingIds()) {
+      rejected_.emplace(taken->position, Taken(taken->booking_id));
+      return {};
+    }
+    return reason;
+  }
+
+  std::unique_ptr<BatchWriter> writer_;
+  std::int64_t position_ = 0;  // Put* calls so far: the position of the current record
+  bool committed_ = false;
+  std::optional<std::pair<std::int64_t, std::string>> rejected_;  // the earliest refused record, for Commit()
+};
+
+}  // namespace
+
+std::unique_ptr<WriteBatch> WithWriteRules(std::unique_ptr<BatchWriter> writer) {
+  return std::make_unique<RuledWriteBatch>(std::move(writer));
+}
+
+}  // namespace phonechat
