@@ -7,6 +7,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <cassert>
 #include <charconv>
 #include <exception>
 #include <memory>
@@ -60,18 +61,28 @@ http::Response JsonAnswer(int status, const boost::json::object& body) {
   return response;
 }
 
-http::Response TokenError(int status, std::string_view error, std::string_view description, bool basic_challenge) {
+// The token endpoint's one way of answering an error (RFC 6749 §5.2): the status and `error` name from the table,
+// the message as `error_description`. A client that failed to authenticate with Basic is challenged (§5.2).
+http::Response TokenError(const Error& error, bool client_used_basic) {
+  const ErrorWire wire = WireOf(error.code);
+  assert(!wire.oauth_error.empty() && "the token endpoint answers only with codes that have an OAuth name");
   boost::json::object body;
-  body["error"] = error;
-  if (!description.empty()) body["error_description"] = description;
-  http::Response response = JsonAnswer(status, body);
-  if (basic_challenge) response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="oauth")");
+  body["error"] = wire.oauth_error;
+  if (!error.message.empty()) body["error_description"] = error.message;
+  http::Response response = JsonAnswer(wire.status, body);
+  if (error.code == ErrorCode::kInvalidClient && client_used_basic) {
+    response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="oauth")");
+  }
   return response;
 }
 
+http::Response TokenRequestError(ErrorCode code, std::string message, bool client_used_basic = false) {
+  return TokenError(Error{code, std::move(message), {}, {}, false}, client_used_basic);
+}
+
 http::Response TokenFailure(bool unavailable) {
-  return unavailable ? TokenError(503, "temporarily_unavailable", "The service is temporarily unavailable.", false)
-                     : TokenError(500, "server_error", "An error has occurred.", false);
+  return unavailable ? TokenRequestError(ErrorCode::kUnavailable, "The service is temporarily unavailable.")
+                     : TokenRequestError(ErrorCode::kInternal, "An error has occurred.");
 }
 
 // Runs `body` and turns an escaping exception into `on_failure`'s answer (503 for an unavailable store).
@@ -294,13 +305,9 @@ LoginPlace GrantsLoginPlace() { return LoginPlace{std::string(kGrantsPath), {}, 
 // ------------------------------------------------------------------------------------------------ token endpoint
 
 http::Response TokenAnswer(const TokenResponse& answer, bool revoke, bool client_used_basic) {
-  if (!answer.error.empty()) {
-    return TokenError(answer.status, answer.error, answer.error_description,
-                      answer.client_authentication_failed && client_used_basic);
-  }
+  if (answer.error) return TokenError(*answer.error, client_used_basic);
   if (revoke) {
     http::Response response;
-    response.status = answer.status;
     response.headers.emplace_back("Cache-Control", "no-store");
     response.headers.emplace_back("Pragma", "no-cache");
     return response;
@@ -311,22 +318,21 @@ http::Response TokenAnswer(const TokenResponse& answer, bool revoke, bool client
   body["expires_in"] = answer.expires_in;
   if (!answer.refresh_token.empty()) body["refresh_token"] = answer.refresh_token;
   body["scope"] = answer.scope;
-  return JsonAnswer(answer.status, body);
+  return JsonAnswer(200, body);
 }
 
 http::Response TokenEndpoint(OAuthService& service, const http::Request& request, bool revoke) {
   return Guarded(
       [&]() -> http::Response {
         if (!IsFormContentType(request.Header("Content-Type"))) {
-          return TokenError(400, "invalid_request", "The body must be application/x-www-form-urlencoded.", false);
+          return TokenRequestError(ErrorCode::kInvalidRequest, "The body must be application/x-www-form-urlencoded.");
         }
         const QueryParameters form = QueryParameters::Parse(request.Body());
         for (const std::string_view field : kTokenFields) {
           if (FieldIsAmbiguous(form, field)) {
-            return TokenError(
-                400, "invalid_request",
-                "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.",
-                false);
+            return TokenRequestError(
+                ErrorCode::kInvalidRequest,
+                "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.");
           }
         }
         TokenRequest token_request;
@@ -343,18 +349,19 @@ http::Response TokenEndpoint(OAuthService& service, const http::Request& request
         const BasicAuthorization basic = ParseBasicAuthorization(request.Header("Authorization"));
         if (basic.present) {
           if (basic.malformed) {
-            return TokenError(401, "invalid_client",
-                              "The Basic credentials are not base64 of the form-encoded client_id:client_secret.",
-                              true);
+            return TokenRequestError(
+                ErrorCode::kInvalidClient,
+                "The Basic credentials are not base64 of the form-encoded client_id:client_secret.",
+                /*client_used_basic=*/true);
           }
           // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
           if (!token_request.client_secret.empty()) {
-            return TokenError(400, "invalid_request",
-                              "The client authenticated twice: use HTTP Basic or client_secret, not both.", false);
+            return TokenRequestError(ErrorCode::kInvalidRequest,
+                                     "The client authenticated twice: use HTTP Basic or client_secret, not both.");
           }
           if (!token_request.client_id.empty() && token_request.client_id != basic.credentials.client_id) {
-            return TokenError(400, "invalid_request", "The client_id differs from the one in the Basic credentials.",
-                              false);
+            return TokenRequestError(ErrorCode::kInvalidRequest,
+                                     "The client_id differs from the one in the Basic credentials.");
           }
           token_request.client_id = basic.credentials.client_id;
           token_request.client_secret = basic.credentials.client_secret;

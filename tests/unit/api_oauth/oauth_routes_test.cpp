@@ -358,9 +358,7 @@ TEST_F(OAuthRoutesTest, TokenWithoutRefreshTokenOmitsIt) {
 }
 
 TEST_F(OAuthRoutesTest, TokenErrorsAreRfc6749JsonWithTheServicesStatus) {
-  service_.token_response.status = 400;
-  service_.token_response.error = "invalid_grant";
-  service_.token_response.error_description = "The code was already used.";
+  service_.token_response.error = Error{ErrorCode::kInvalidGrant, "The code was already used.", {}, {}, false};
   const http::Response answer = Complete(TokenPost(service_, TokenRequestOf("grant_type=authorization_code&code=x")));
   EXPECT_EQ(answer.status, 400);
   ExpectTokenHeaders(answer);
@@ -370,8 +368,7 @@ TEST_F(OAuthRoutesTest, TokenErrorsAreRfc6749JsonWithTheServicesStatus) {
 }
 
 TEST_F(OAuthRoutesTest, AnExpiredRefreshTokenIsTheDocumented401WithoutAChallenge) {
-  service_.token_response.status = 401;
-  service_.token_response.error = "refresh_token_has_expired";
+  service_.token_response.error = Error{ErrorCode::kRefreshTokenExpired, "", {}, {}, false};
   const http::Response answer =
       Complete(TokenPost(service_, TokenRequestOf("grant_type=refresh_token&refresh_token=r",
                                                   {{"Authorization", "Basic ZGVtby1hcHA6ZGVtby1zZWNyZXQ="}})));
@@ -390,9 +387,7 @@ TEST_F(OAuthRoutesTest, TokenTakesClientCredentialsFromHttpBasic) {
 }
 
 TEST_F(OAuthRoutesTest, AFailedBasicClientAuthenticationIs401WithABasicChallenge) {
-  service_.token_response.status = 401;
-  service_.token_response.error = "invalid_client";
-  service_.token_response.client_authentication_failed = true;
+  service_.token_response.error = Error{ErrorCode::kInvalidClient, "", {}, {}, false};
   const http::Response answer =
       Complete(TokenPost(service_, TokenRequestOf("grant_type=refresh_token&refresh_token=r",
                                                   {{"Authorization", "Basic ZGVtby1hcHA6ZGVtby1zZWNyZXQ="}})));
@@ -401,9 +396,7 @@ TEST_F(OAuthRoutesTest, AFailedBasicClientAuthenticationIs401WithABasicChallenge
 }
 
 TEST_F(OAuthRoutesTest, AFailedFormClientAuthenticationIs401WithoutAChallenge) {
-  service_.token_response.status = 401;
-  service_.token_response.error = "invalid_client";
-  service_.token_response.client_authentication_failed = true;
+  service_.token_response.error = Error{ErrorCode::kInvalidClient, "", {}, {}, false};
   const http::Response answer =
       Complete(TokenPost(service_, TokenRequestOf("grant_type=refresh_token&client_id=demo-app&client_secret=bad")));
   EXPECT_EQ(answer.status, 401);
@@ -486,9 +479,7 @@ TEST_F(OAuthRoutesTest, RevokePassesTokenAndHintDeferredAndAnswers200WithNoBody)
 }
 
 TEST_F(OAuthRoutesTest, RevokeErrorsAreJson) {
-  service_.token_response.status = 401;
-  service_.token_response.error = "invalid_client";
-  service_.token_response.client_authentication_failed = true;
+  service_.token_response.error = Error{ErrorCode::kInvalidClient, "", {}, {}, false};
   const http::Response answer = Complete(
       RevokePost(service_, TokenRequestOf("token=t", {{"Authorization", "Basic ZGVtby1hcHA6ZGVtby1zZWNyZXQ="}})));
   EXPECT_EQ(answer.status, 401);
@@ -510,9 +501,7 @@ TEST_F(OAuthRoutesTest, TokenEndpointAnswersAreExactlyTheseBytes) {
                          R"("refresh_token":"refresh-1","scope":"account_phonechat_bookings"})");
 
   service_.token_response = TokenResponse{};
-  service_.token_response.status = 400;
-  service_.token_response.error = "invalid_grant";
-  service_.token_response.error_description = "The code was \"already\" used.";
+  service_.token_response.error = Error{ErrorCode::kInvalidGrant, "The code was \"already\" used.", {}, {}, false};
   answer = Complete(TokenPost(service_, TokenRequestOf("grant_type=authorization_code&code=c")));
   EXPECT_EQ(answer.status, 400);
   EXPECT_EQ(answer.body, R"({"error":"invalid_grant","error_description":"The code was \"already\" used."})");
@@ -730,7 +719,7 @@ TEST_F(OAuthRoutesTest, AccountBodiesAreExactlyTheseBytes) {
        R"({"UserID":2001,"Nickname":"DemoClient","GroupID":null,"GroupName":null,"IsGroupManager":false})",
        R"(<GroupID i:nil="true"/><GroupName i:nil="true"/><IsGroupManager>false</IsGroupManager>)"
        "<Nickname>DemoClient</Nickname><UserID>2001</UserID></AccountCredentials>"},
-      {{2147483647, "tab\there\nline\rcr\x01" "end", true, 0, "", false},
+      {{2147483647, "tab\there\nline\rcr\001end", true, 0, "", false},
        "account_information",
        "{\"UserID\":2147483647,\"Nickname\":\"tab\\there\\nline\\rcr\\u0001end\",\"GroupID\":0,\"GroupName\":\"\","
        "\"IsGroupManager\":false}",
