@@ -1,5 +1,7 @@
 #include "api/error_response.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 namespace phonechat {
@@ -31,6 +33,15 @@ ErrorWire WireOf(ErrorCode code) {
 }
 
 int StatusOf(ErrorCode code) { return WireOf(code).status; }
+
+Error ErrorFromException(const std::exception& failure) {
+  if (dynamic_cast<const StoreUnavailable*>(&failure) != nullptr) {
+    spdlog::warn("store unavailable: {}", failure.what());
+    return Error{ErrorCode::kUnavailable, "The service is temporarily unavailable.", {}, {}, false};
+  }
+  spdlog::error("request failed: {}", failure.what());
+  return Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false};
+}
 
 void SetApiHeaders(http::Response& response, const NegotiatedFormat& format) {
   response.content_type.assign(format.media_type).append("; charset=utf-8");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <exception>
 #include <string_view>
 
 #include "api/content_negotiation.hpp"
@@ -21,6 +22,11 @@ ErrorWire WireOf(ErrorCode code);
 
 // The HTTP status of `code`: WireOf(code).status.
 int StatusOf(ErrorCode code);
+
+// The error a request ends in when `failure` escaped it, logged as today: kUnavailable ("The service is temporarily
+// unavailable.", a warning) for StoreUnavailable, else kInternal ("An error has occurred.", an error). Every place
+// that turns an exception into an answer goes through it.
+Error ErrorFromException(const std::exception& failure);
 
 // The one place an error becomes a /v1 response: status, headers (WWW-Authenticate, Connection: close for
 // refused requests), and the body in the negotiated format.

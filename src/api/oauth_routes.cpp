@@ -1,7 +1,5 @@
 #include "api/oauth_routes.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
@@ -46,9 +44,13 @@ std::string_view QueryOf(std::string_view target) {
 
 // ------------------------------------------------------------------------------------------------ failures
 
-http::Response PageFailure(bool unavailable) {
-  return unavailable ? ErrorPage(503, "Temporarily unavailable", "The service is temporarily unavailable. Try again.")
-                     : ErrorPage(500, "Something went wrong", "An error has occurred.");
+// The page of a request that failed (ErrorFromException): the status from the table, words for a person.
+http::Response PageFailure(const Error& error) {
+  if (error.code == ErrorCode::kUnavailable) {
+    return ErrorPage(StatusOf(error.code), "Temporarily unavailable",
+                     "The service is temporarily unavailable. Try again.");
+  }
+  return ErrorPage(StatusOf(error.code), "Something went wrong", error.message);
 }
 
 http::Response JsonAnswer(int status, const boost::json::object& body) {
@@ -80,29 +82,23 @@ http::Response TokenRequestError(ErrorCode code, std::string message, bool clien
   return TokenError(Error{code, std::move(message), {}, {}, false}, client_used_basic);
 }
 
-http::Response TokenFailure(bool unavailable) {
-  return unavailable ? TokenRequestError(ErrorCode::kUnavailable, "The service is temporarily unavailable.")
-                     : TokenRequestError(ErrorCode::kInternal, "An error has occurred.");
-}
+// The token endpoint's answer to a request that failed (ErrorFromException).
+http::Response TokenFailure(const Error& error) { return TokenError(error, false); }
 
-// Runs `body` and turns an escaping exception into `on_failure`'s answer (503 for an unavailable store).
+// Runs `body`; an escaping exception becomes its Error (ErrorFromException), answered by `on_failure`.
 template <typename Body>
-http::Response Guarded(const Body& body, http::Response (*on_failure)(bool unavailable)) {
+http::Response Guarded(const Body& body, http::Response (*on_failure)(const Error& error)) {
   try {
     return body();
-  } catch (const StoreUnavailable& unavailable) {
-    spdlog::warn("store unavailable: {}", unavailable.what());
-    return on_failure(true);
-  } catch (const std::exception& fault) {
-    spdlog::error("request failed: {}", fault.what());
-    return on_failure(false);
+  } catch (const std::exception& failure) {
+    return on_failure(ErrorFromException(failure));
   }
 }
 
 // Answers with deferred work: `slow` (a SLOW service call) runs on the server's blocking pool, then `then` builds
 // the response from its outcome on the serving thread. Both capture copies only: the request is gone by then.
 template <typename Outcome, typename Slow, typename Then>
-http::Response Defer(Slow slow, Then then, http::Response (*on_failure)(bool unavailable)) {
+http::Response Defer(Slow slow, Then then, http::Response (*on_failure)(const Error& error)) {
   struct State {
     std::optional<Outcome> outcome;
     std::exception_ptr failure;

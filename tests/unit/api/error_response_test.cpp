@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 namespace phonechat {
 namespace {
 
@@ -43,6 +45,16 @@ TEST(ErrorResponse, TheTokenEndpointsCodesHaveTheirRfc6749Names) {
   EXPECT_EQ(WireOf(ErrorCode::kUnavailable).oauth_error, "temporarily_unavailable");
   EXPECT_EQ(WireOf(ErrorCode::kInternal).oauth_error, "server_error");
   EXPECT_TRUE(WireOf(ErrorCode::kNotFound).oauth_error.empty());
+}
+
+TEST(ErrorResponse, AnUnavailableStoreIs503AndAnyOtherExceptionA500ThatHidesWhatHappened) {
+  const Error unavailable = ErrorFromException(StoreUnavailable("database is locked"));
+  EXPECT_EQ(unavailable.code, ErrorCode::kUnavailable);
+  EXPECT_EQ(unavailable.message, "The service is temporarily unavailable.");
+  const Error internal = ErrorFromException(std::runtime_error("secret detail"));
+  EXPECT_EQ(internal.code, ErrorCode::kInternal);
+  EXPECT_EQ(internal.message, "An error has occurred.");
+  EXPECT_EQ(RenderError(internal, NegotiatedFormat{}).body, R"({"Message":"An error has occurred."})");
 }
 
 TEST(ErrorResponse, UnauthenticatedSaysWhetherTheSentTokenWasInvalid) {
