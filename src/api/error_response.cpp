@@ -21,6 +21,9 @@ ErrorWire WireOf(ErrorCode code) {
     case ErrorCode::kUnsupportedGrantType: return {400, "unsupported_grant_type"};
     // docs/api.md (Unified Login, Refresh): the documented answer, where RFC 6749 would say 400 invalid_grant.
     case ErrorCode::kRefreshTokenExpired: return {401, "refresh_token_has_expired"};
+    case ErrorCode::kCsrfMismatch: return {403, {}};
+    case ErrorCode::kLoginFailed: return {401, {}};
+    case ErrorCode::kLoginThrottled: return {429, {}};
     case ErrorCode::kUriTooLong: return {414, {}};
     case ErrorCode::kHeadersTooLarge: return {431, {}};
     case ErrorCode::kBodyTooLarge: return {413, {}};

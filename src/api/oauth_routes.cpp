@@ -47,10 +47,9 @@ std::string_view QueryOf(std::string_view target) {
 // The page of a request that failed (ErrorFromException): the status from the table, words for a person.
 http::Response PageFailure(const Error& error) {
   if (error.code == ErrorCode::kUnavailable) {
-    return ErrorPage(StatusOf(error.code), "Temporarily unavailable",
-                     "The service is temporarily unavailable. Try again.");
+    return ErrorPage(error.code, "Temporarily unavailable", "The service is temporarily unavailable. Try again.");
   }
-  return ErrorPage(StatusOf(error.code), "Something went wrong", error.message);
+  return ErrorPage(error.code, "Something went wrong", error.message);
 }
 
 http::Response JsonAnswer(int status, const boost::json::object& body) {
@@ -184,12 +183,13 @@ struct PostedForm {
 PostedForm ReadCheckedForm(const http::Request& request) {
   PostedForm form;
   if (!IsFormContentType(request.Header("Content-Type"))) {
-    form.refusal = ErrorPage(400, "Invalid request", "The form was not sent as application/x-www-form-urlencoded.");
+    form.refusal = ErrorPage(ErrorCode::kInvalidRequest, "Invalid request",
+                             "The form was not sent as application/x-www-form-urlencoded.");
     return form;
   }
   form.fields = QueryParameters::Parse(request.Body());
   if (!CsrfMatches(FindCookie(request.Header("Cookie"), kCsrfCookie), FieldValue(form.fields, "csrf"))) {
-    form.refusal = ErrorPage(403, "Request refused",
+    form.refusal = ErrorPage(ErrorCode::kCsrfMismatch, "Request refused",
                              "This form has expired or was not sent from this site. Go back, reload the page and "
                              "try again.");
   }
@@ -224,7 +224,7 @@ http::Response DeferLogin(OAuthService& service, const http::Request& request, c
     LoginPageView view = LoginView(place, std::move(csrf));
     view.login = std::move(login);
     view.error = kLoginMissing;
-    return LoginPage(401, view);
+    return LoginPage(view, ErrorCode::kLoginFailed);
   }
   // The peer address is not part of http::Request, so the back-off keys on the first X-Forwarded-For entry.
   // Operators who run the server behind a load balancer or reverse proxy must make it set (overwrite) that
@@ -245,7 +245,8 @@ http::Response DeferLogin(OAuthService& service, const http::Request& request, c
                                LoginPageView view = LoginView(place, csrf);
                                view.login = login;
                                view.error = outcome.throttled ? kLoginThrottled : kLoginFailed;
-                               http::Response response = LoginPage(outcome.throttled ? 429 : 401, view);
+                               http::Response response = LoginPage(
+                                   view, outcome.throttled ? ErrorCode::kLoginThrottled : ErrorCode::kLoginFailed);
                                if (outcome.throttled) {
                                  const auto seconds = std::max<std::int64_t>(1, outcome.retry_after.count());
                                  response.headers.emplace_back("Retry-After", std::to_string(seconds));
@@ -268,7 +269,7 @@ AuthorizeStep ValidateAuthorizeQuery(OAuthService& service, std::string_view tar
     if (!FieldIsAmbiguous(query, field)) continue;
     // Not redirected: with a repeated client_id or redirect_uri there is no trustworthy place to send it.
     step.refusal = ErrorPage(
-        400, "Invalid request",
+        ErrorCode::kInvalidRequest, "Invalid request",
         "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.");
     return step;
   }
@@ -285,7 +286,7 @@ AuthorizeStep ValidateAuthorizeQuery(OAuthService& service, std::string_view tar
   } else if (validation.error_redirect) {
     step.refusal = Redirect(redirect_status, std::move(validation.error_redirect->location));
   } else {
-    step.refusal = ErrorPage(400, "Cannot sign in",
+    step.refusal = ErrorPage(ErrorCode::kInvalidRequest, "Cannot sign in",
                              validation.error_page ? validation.error_page->message
                                                    : std::string("The authorization request is not valid."));
   }
@@ -384,8 +385,8 @@ http::Response AuthorizeGet(OAuthService& service, const http::Request& request)
         const CsrfCookie csrf = CsrfFor(request);
         const std::optional<LoginSession> session = CurrentSession(service, request);
         if (!session) {
-          return WithCsrfCookie(
-              LoginPage(200, LoginView(AuthorizeLoginPlace(request.Target(), *step.request), csrf.value)), csrf);
+          return WithCsrfCookie(LoginPage(LoginView(AuthorizeLoginPlace(request.Target(), *step.request), csrf.value)),
+                                csrf);
         }
         if (service.HasGrant(session->user_id, *step.request)) {
           return Redirect(302, service.Approve(session->user_id, *step.request).location);
@@ -420,7 +421,8 @@ http::Response AuthorizePost(OAuthService& service, const http::Request& request
           if (!session) return Redirect(303, std::string(request.Target()));
           return Redirect(303, service.Approve(session->user_id, *step.request).location);
         }
-        return ErrorPage(400, "Invalid request", "The form's action is not one this page offers.");
+        return ErrorPage(ErrorCode::kInvalidRequest, "Invalid request",
+                         "The form's action is not one this page offers.");
       },
       PageFailure);
 }
@@ -461,7 +463,7 @@ http::Response GrantsGet(OAuthService& service, const http::Request& request) {
       [&]() -> http::Response {
         const CsrfCookie csrf = CsrfFor(request);
         const std::optional<LoginSession> session = CurrentSession(service, request);
-        if (!session) return WithCsrfCookie(LoginPage(200, LoginView(GrantsLoginPlace(), csrf.value)), csrf);
+        if (!session) return WithCsrfCookie(LoginPage(LoginView(GrantsLoginPlace(), csrf.value)), csrf);
         GrantsPageView view;
         view.csrf = csrf.value;
         view.nickname = session->nickname;
@@ -482,14 +484,16 @@ http::Response GrantsPost(OAuthService& service, const http::Request& request) {
         const std::string action = FieldValue(form.fields, "action");
         if (action == "login") return DeferLogin(service, request, form.fields, GrantsLoginPlace());
         if (action != "revoke")
-          return ErrorPage(400, "Invalid request", "The form's action is not one this page offers.");
+          return ErrorPage(ErrorCode::kInvalidRequest, "Invalid request",
+                           "The form's action is not one this page offers.");
         const std::optional<LoginSession> session = CurrentSession(service, request);
         if (!session) return Redirect(303, std::string(kGrantsPath));
         const std::string project = FieldValue(form.fields, "project_id");
         ProjectId project_id = 0;
         const auto [end, failure] = std::from_chars(project.data(), project.data() + project.size(), project_id);
         if (failure != std::errc{} || end != project.data() + project.size() || project_id <= 0) {
-          return ErrorPage(400, "Invalid request", "The project to revoke is not named correctly.");
+          return ErrorPage(ErrorCode::kInvalidRequest, "Invalid request",
+                           "The project to revoke is not named correctly.");
         }
         service.RevokeGrant(session->user_id, project_id);
         return Redirect(303, std::string(kGrantsPath));

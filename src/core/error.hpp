@@ -22,6 +22,9 @@ enum class ErrorCode {
   kInvalidGrant,          // the code or refresh token is unknown, used, revoked, expired or another client's
   kUnsupportedGrantType,  // a grant type the token endpoint does not issue for
   kRefreshTokenExpired,   // the refresh token was valid once and has expired
+  kCsrfMismatch,          // a form whose CSRF field does not match its cookie (not sent from this site's page)
+  kLoginFailed,           // the login name or password is missing or wrong
+  kLoginThrottled,        // too many recent failed logins: refused without checking
   kUriTooLong,
   kHeadersTooLarge,
   kBodyTooLarge,

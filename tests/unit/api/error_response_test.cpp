@@ -27,6 +27,9 @@ TEST(ErrorResponse, StatusTableMatchesTheContract) {
   EXPECT_EQ(StatusOf(ErrorCode::kInvalidGrant), 400);
   EXPECT_EQ(StatusOf(ErrorCode::kUnsupportedGrantType), 400);
   EXPECT_EQ(StatusOf(ErrorCode::kRefreshTokenExpired), 401);
+  EXPECT_EQ(StatusOf(ErrorCode::kCsrfMismatch), 403);
+  EXPECT_EQ(StatusOf(ErrorCode::kLoginFailed), 401);
+  EXPECT_EQ(StatusOf(ErrorCode::kLoginThrottled), 429);
   EXPECT_EQ(StatusOf(ErrorCode::kUriTooLong), 414);
   EXPECT_EQ(StatusOf(ErrorCode::kHeadersTooLarge), 431);
   EXPECT_EQ(StatusOf(ErrorCode::kBodyTooLarge), 413);
