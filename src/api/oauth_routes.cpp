@@ -33,10 +33,6 @@ constexpr std::array<std::string_view, 10> kTokenFields{
     "grant_type", "code",          "redirect_uri", "code_verifier",   "refresh_token",
     "client_id",  "client_secret", "token",        "token_type_hint", "scope"};
 
-constexpr std::string_view kXmlInstanceNamespace = R"( xmlns:i="http://www.w3.org/2001/XMLSchema-instance")";
-constexpr std::string_view kXmlAccountNamespace =
-    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account")";
-
 std::string_view QueryOf(std::string_view target) {
   const auto question = target.find('?');
   return question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
@@ -519,40 +515,7 @@ http::Response VerifyCredentials(OAuthService& service, const Principal& princip
   const AccountCredentials account = service.VerifyCredentials(principal);
   http::Response response;
   SetApiHeaders(response, format);
-  if (format.format == BodyFormat::kJson) {
-    boost::json::object body;
-    body["UserID"] = account.user_id;
-    body["Nickname"] = account.nickname;
-    if (account.with_group) {
-      body["GroupID"] = account.group_id ? boost::json::value(*account.group_id) : boost::json::value(nullptr);
-      body["GroupName"] = account.group_name ? boost::json::value(*account.group_name) : boost::json::value(nullptr);
-      body["IsGroupManager"] = account.is_group_manager;
-    }
-    response.body = boost::json::serialize(body);
-    return response;
-  }
-  // DataContract shape: root AccountCredentials in namespace API.Models.Account, members in alphabetical order,
-  // nulls as i:nil; the group members only with account_information, as in JSON.
-  std::string& out = response.body;
-  out.append("<AccountCredentials").append(kXmlInstanceNamespace).append(kXmlAccountNamespace).append(">");
-  if (account.with_group) {
-    if (account.group_id) {
-      out.append("<GroupID>").append(std::to_string(*account.group_id)).append("</GroupID>");
-    } else {
-      out.append(R"(<GroupID i:nil="true"/>)");
-    }
-    if (account.group_name) {
-      out.append("<GroupName>");
-      AppendXmlText(out, *account.group_name);
-      out.append("</GroupName>");
-    } else {
-      out.append(R"(<GroupName i:nil="true"/>)");
-    }
-    out.append("<IsGroupManager>").append(account.is_group_manager ? "true" : "false").append("</IsGroupManager>");
-  }
-  out.append("<Nickname>");
-  AppendXmlText(out, account.nickname);
-  out.append("</Nickname><UserID>").append(std::to_string(account.user_id)).append("</UserID></AccountCredentials>");
+  WriteAccountCredentials(response.body, account, format.format);
   return response;
 }
 
@@ -567,31 +530,7 @@ http::Response GetPermissions(const Principal& principal, const NegotiatedFormat
   }
   http::Response response;
   SetApiHeaders(response, format);
-  if (format.format == BodyFormat::kJson) {
-    boost::json::array permissions;
-    for (const std::string_view scope : scopes) {
-      permissions.push_back(boost::json::object{{"Permission", scope}, {"Status", "granted"}});
-    }
-    response.body = boost::json::serialize(boost::json::object{{"Permissions", std::move(permissions)}});
-    return response;
-  }
-  // DataContract shape: root PermissionsResult in namespace API.Models.Account holding `Permissions`, a list of
-  // `PermissionStatus` items (the item type's name, as DataContract names collection items), each with
-  // `Permission` and `Status` in alphabetical order; an empty list is `<Permissions/>`.
-  std::string& out = response.body;
-  out.append("<PermissionsResult").append(kXmlInstanceNamespace).append(kXmlAccountNamespace).append(">");
-  if (scopes.empty()) {
-    out.append("<Permissions/>");
-  } else {
-    out.append("<Permissions>");
-    for (const std::string_view scope : scopes) {
-      out.append("<PermissionStatus><Permission>");
-      AppendXmlText(out, scope);
-      out.append("</Permission><Status>granted</Status></PermissionStatus>");
-    }
-    out.append("</Permissions>");
-  }
-  out.append("</PermissionsResult>");
+  WritePermissions(response.body, scopes, format.format);
   return response;
 }
 

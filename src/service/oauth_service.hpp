@@ -12,6 +12,7 @@
 #include "core/result.hpp"
 #include "domain/booking.hpp"
 #include "domain/principal.hpp"
+#include "serialization/body_writer.hpp"  // AccountCredentials, which the account route writes from its field table
 
 namespace phonechat {
 
@@ -125,16 +126,6 @@ struct TokenResponse {
   std::int64_t expires_in = 0;
   std::string refresh_token;             // empty for none
   std::string scope;                     // space-separated
-};
-
-// The user behind a token, for `GET /v1/Account/VerifyCredentials`.
-struct AccountCredentials {
-  UserId user_id = 0;
-  std::string nickname;
-  bool with_group = false;  // the token has account_information: the group fields below are shown
-  std::optional<GroupId> group_id;
-  std::optional<std::string> group_name;
-  bool is_group_manager = false;
 };
 
 // The Unified Login's rules (unified-login.md): authorize validation, login with back-off, consent memory,
