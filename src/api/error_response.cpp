@@ -1,28 +1,49 @@
 #include "api/error_response.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 namespace phonechat {
 
-int StatusOf(ErrorCode code) {
+ErrorWire WireOf(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kNotFound: return 404;
-    case ErrorCode::kMethodNotAllowed: return 405;
-    case ErrorCode::kUnauthenticated: return 401;
-    case ErrorCode::kBadApiKey: return 401;
-    case ErrorCode::kInsufficientScope: return 403;
-    case ErrorCode::kInvalidRequest: return 400;
-    case ErrorCode::kNotGroupManager: return 403;
-    case ErrorCode::kNotGroupMember: return 403;
-    case ErrorCode::kUriTooLong: return 414;
-    case ErrorCode::kHeadersTooLarge: return 431;
-    case ErrorCode::kBodyTooLarge: return 413;
-    case ErrorCode::kMalformedHttp: return 400;
-    case ErrorCode::kNotImplemented: return 501;
-    case ErrorCode::kUnavailable: return 503;
-    case ErrorCode::kInternal: return 500;
+    case ErrorCode::kNotFound: return {404, {}};
+    case ErrorCode::kMethodNotAllowed: return {405, {}};
+    case ErrorCode::kUnauthenticated: return {401, {}};
+    case ErrorCode::kBadApiKey: return {401, {}};
+    case ErrorCode::kInsufficientScope: return {403, {}};
+    case ErrorCode::kInvalidRequest: return {400, "invalid_request"};
+    case ErrorCode::kNotGroupManager: return {403, {}};
+    case ErrorCode::kNotGroupMember: return {403, {}};
+    case ErrorCode::kInvalidClient: return {401, "invalid_client"};
+    case ErrorCode::kInvalidGrant: return {400, "invalid_grant"};
+    case ErrorCode::kUnsupportedGrantType: return {400, "unsupported_grant_type"};
+    // docs/api.md (Unified Login, Refresh): the documented answer, where RFC 6749 would say 400 invalid_grant.
+    case ErrorCode::kRefreshTokenExpired: return {401, "refresh_token_has_expired"};
+    case ErrorCode::kCsrfMismatch: return {403, {}};
+    case ErrorCode::kLoginFailed: return {401, {}};
+    case ErrorCode::kLoginThrottled: return {429, {}};
+    case ErrorCode::kUriTooLong: return {414, {}};
+    case ErrorCode::kHeadersTooLarge: return {431, {}};
+    case ErrorCode::kBodyTooLarge: return {413, {}};
+    case ErrorCode::kMalformedHttp: return {400, {}};
+    case ErrorCode::kNotImplemented: return {501, {}};
+    case ErrorCode::kUnavailable: return {503, "temporarily_unavailable"};
+    case ErrorCode::kInternal: return {500, "server_error"};
   }
-  return 500;
+  return {500, "server_error"};
+}
+
+int StatusOf(ErrorCode code) { return WireOf(code).status; }
+
+Error ErrorFromException(const std::exception& failure) {
+  if (dynamic_cast<const StoreUnavailable*>(&failure) != nullptr) {
+    spdlog::warn("store unavailable: {}", failure.what());
+    return Error{ErrorCode::kUnavailable, "The service is temporarily unavailable.", {}, {}, false};
+  }
+  spdlog::error("request failed: {}", failure.what());
+  return Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false};
 }
 
 void SetApiHeaders(http::Response& response, const NegotiatedFormat& format) {

@@ -3,6 +3,8 @@
 #include <cassert>
 #include <kainjow/mustache.hpp>
 
+#include "api/error_response.hpp"
+
 namespace phonechat {
 namespace {
 
@@ -195,7 +197,7 @@ void SetPageHeaders(http::Response& response, FormTargets form_targets) {
   response.headers.emplace_back("X-Content-Type-Options", "nosniff");
 }
 
-http::Response LoginPage(int status, const LoginPageView& view) {
+http::Response LoginPage(const LoginPageView& view, std::optional<ErrorCode> refusal) {
   mustache::data data;
   data.set("title", "Sign in");
   data.set("form_action", view.form_action);
@@ -206,7 +208,7 @@ http::Response LoginPage(int status, const LoginPageView& view) {
   data.set("has_error", !view.error.empty());
   data.set("error", view.error);
   data.set("cancellable", view.cancellable);
-  return Render(status, LoginTemplate(), data, view.form_targets);
+  return Render(refusal ? StatusOf(*refusal) : 200, LoginTemplate(), data, view.form_targets);
 }
 
 http::Response ConsentPage(const ConsentPageView& view) {
@@ -241,11 +243,11 @@ http::Response GrantsPage(const GrantsPageView& view) {
   return Render(200, GrantsTemplate(), data, FormTargets::kSelfOnly);
 }
 
-http::Response ErrorPage(int status, std::string_view title, std::string_view message) {
+http::Response ErrorPage(ErrorCode code, std::string_view title, std::string_view message) {
   mustache::data data;
   data.set("title", std::string(title));
   data.set("message", std::string(message));
-  return Render(status, ErrorTemplate(), data, FormTargets::kSelfOnly);
+  return Render(StatusOf(code), ErrorTemplate(), data, FormTargets::kSelfOnly);
 }
 
 }  // namespace phonechat

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
 #include "http/server.hpp"
 
 namespace phonechat {
@@ -37,8 +39,9 @@ struct LoginPageView {
 };
 
 // The login page: `#login-form` with `login`, `password`, hidden `csrf`, `#login-submit` and, when cancellable,
-// `#login-cancel`; `#login-error` when `error` is set.
-http::Response LoginPage(int status, const LoginPageView& view);
+// `#login-cancel`; `#login-error` when `error` is set. Status 200, or StatusOf(`refusal`) when it answers a refused
+// attempt (kLoginFailed, kLoginThrottled).
+http::Response LoginPage(const LoginPageView& view, std::optional<ErrorCode> refusal = std::nullopt);
 
 // What the consent page shows.
 struct ConsentPageView {
@@ -73,7 +76,7 @@ struct GrantsPageView {
 // (`button.grant-revoke`), or `#no-grants`; a sign-out form posting to /OAuth/Logout.
 http::Response GrantsPage(const GrantsPageView& view);
 
-// An error page with `status`, a heading and `#error-message`.
-http::Response ErrorPage(int status, std::string_view title, std::string_view message);
+// An error page: status StatusOf(`code`), the heading `title` and `message` in `#error-message`.
+http::Response ErrorPage(ErrorCode code, std::string_view title, std::string_view message);
 
 }  // namespace phonechat

@@ -1,12 +1,11 @@
 #include "api/oauth_routes.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <cassert>
 #include <charconv>
 #include <exception>
 #include <memory>
@@ -34,10 +33,6 @@ constexpr std::array<std::string_view, 10> kTokenFields{
     "grant_type", "code",          "redirect_uri", "code_verifier",   "refresh_token",
     "client_id",  "client_secret", "token",        "token_type_hint", "scope"};
 
-constexpr std::string_view kXmlInstanceNamespace = R"( xmlns:i="http://www.w3.org/2001/XMLSchema-instance")";
-constexpr std::string_view kXmlAccountNamespace =
-    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account")";
-
 std::string_view QueryOf(std::string_view target) {
   const auto question = target.find('?');
   return question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
@@ -45,9 +40,12 @@ std::string_view QueryOf(std::string_view target) {
 
 // ------------------------------------------------------------------------------------------------ failures
 
-http::Response PageFailure(bool unavailable) {
-  return unavailable ? ErrorPage(503, "Temporarily unavailable", "The service is temporarily unavailable. Try again.")
-                     : ErrorPage(500, "Something went wrong", "An error has occurred.");
+// The page of a request that failed (ErrorFromException): the status from the table, words for a person.
+http::Response PageFailure(const Error& error) {
+  if (error.code == ErrorCode::kUnavailable) {
+    return ErrorPage(error.code, "Temporarily unavailable", "The service is temporarily unavailable. Try again.");
+  }
+  return ErrorPage(error.code, "Something went wrong", error.message);
 }
 
 http::Response JsonAnswer(int status, const boost::json::object& body) {
@@ -60,38 +58,42 @@ http::Response JsonAnswer(int status, const boost::json::object& body) {
   return response;
 }
 
-http::Response TokenError(int status, std::string_view error, std::string_view description, bool basic_challenge) {
+// The token endpoint's one way of answering an error (RFC 6749 §5.2): the status and `error` name from the table,
+// the message as `error_description`. A client that failed to authenticate with Basic is challenged (§5.2).
+http::Response TokenError(const Error& error, bool client_used_basic) {
+  const ErrorWire wire = WireOf(error.code);
+  assert(!wire.oauth_error.empty() && "the token endpoint answers only with codes that have an OAuth name");
   boost::json::object body;
-  body["error"] = error;
-  if (!description.empty()) body["error_description"] = description;
-  http::Response response = JsonAnswer(status, body);
-  if (basic_challenge) response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="oauth")");
+  body["error"] = wire.oauth_error;
+  if (!error.message.empty()) body["error_description"] = error.message;
+  http::Response response = JsonAnswer(wire.status, body);
+  if (error.code == ErrorCode::kInvalidClient && client_used_basic) {
+    response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="oauth")");
+  }
   return response;
 }
 
-http::Response TokenFailure(bool unavailable) {
-  return unavailable ? TokenError(503, "temporarily_unavailable", "The service is temporarily unavailable.", false)
-                     : TokenError(500, "server_error", "An error has occurred.", false);
+http::Response TokenRequestError(ErrorCode code, std::string message, bool client_used_basic = false) {
+  return TokenError(Error{code, std::move(message), {}, {}, false}, client_used_basic);
 }
 
-// Runs `body` and turns an escaping exception into `on_failure`'s answer (503 for an unavailable store).
+// The token endpoint's answer to a request that failed (ErrorFromException).
+http::Response TokenFailure(const Error& error) { return TokenError(error, false); }
+
+// Runs `body`; an escaping exception becomes its Error (ErrorFromException), answered by `on_failure`.
 template <typename Body>
-http::Response Guarded(const Body& body, http::Response (*on_failure)(bool unavailable)) {
+http::Response Guarded(const Body& body, http::Response (*on_failure)(const Error& error)) {
   try {
     return body();
-  } catch (const StoreUnavailable& unavailable) {
-    spdlog::warn("store unavailable: {}", unavailable.what());
-    return on_failure(true);
-  } catch (const std::exception& fault) {
-    spdlog::error("request failed: {}", fault.what());
-    return on_failure(false);
+  } catch (const std::exception& failure) {
+    return on_failure(ErrorFromException(failure));
   }
 }
 
 // Answers with deferred work: `slow` (a SLOW service call) runs on the server's blocking pool, then `then` builds
 // the response from its outcome on the serving thread. Both capture copies only: the request is gone by then.
 template <typename Outcome, typename Slow, typename Then>
-http::Response Defer(Slow slow, Then then, http::Response (*on_failure)(bool unavailable)) {
+http::Response Defer(Slow slow, Then then, http::Response (*on_failure)(const Error& error)) {
   struct State {
     std::optional<Outcome> outcome;
     std::exception_ptr failure;
@@ -177,12 +179,13 @@ struct PostedForm {
 PostedForm ReadCheckedForm(const http::Request& request) {
   PostedForm form;
   if (!IsFormContentType(request.Header("Content-Type"))) {
-    form.refusal = ErrorPage(400, "Invalid request", "The form was not sent as application/x-www-form-urlencoded.");
+    form.refusal = ErrorPage(ErrorCode::kInvalidRequest, "Invalid request",
+                             "The form was not sent as application/x-www-form-urlencoded.");
     return form;
   }
   form.fields = QueryParameters::Parse(request.Body());
   if (!CsrfMatches(FindCookie(request.Header("Cookie"), kCsrfCookie), FieldValue(form.fields, "csrf"))) {
-    form.refusal = ErrorPage(403, "Request refused",
+    form.refusal = ErrorPage(ErrorCode::kCsrfMismatch, "Request refused",
                              "This form has expired or was not sent from this site. Go back, reload the page and "
                              "try again.");
   }
@@ -217,7 +220,7 @@ http::Response DeferLogin(OAuthService& service, const http::Request& request, c
     LoginPageView view = LoginView(place, std::move(csrf));
     view.login = std::move(login);
     view.error = kLoginMissing;
-    return LoginPage(401, view);
+    return LoginPage(view, ErrorCode::kLoginFailed);
   }
   // The peer address is not part of http::Request, so the back-off keys on the first X-Forwarded-For entry.
   // Operators who run the server behind a load balancer or reverse proxy must make it set (overwrite) that
@@ -238,7 +241,8 @@ http::Response DeferLogin(OAuthService& service, const http::Request& request, c
                                LoginPageView view = LoginView(place, csrf);
                                view.login = login;
                                view.error = outcome.throttled ? kLoginThrottled : kLoginFailed;
-                               http::Response response = LoginPage(outcome.throttled ? 429 : 401, view);
+                               http::Response response = LoginPage(
+                                   view, outcome.throttled ? ErrorCode::kLoginThrottled : ErrorCode::kLoginFailed);
                                if (outcome.throttled) {
                                  const auto seconds = std::max<std::int64_t>(1, outcome.retry_after.count());
                                  response.headers.emplace_back("Retry-After", std::to_string(seconds));
@@ -261,7 +265,7 @@ AuthorizeStep ValidateAuthorizeQuery(OAuthService& service, std::string_view tar
     if (!FieldIsAmbiguous(query, field)) continue;
     // Not redirected: with a repeated client_id or redirect_uri there is no trustworthy place to send it.
     step.refusal = ErrorPage(
-        400, "Invalid request",
+        ErrorCode::kInvalidRequest, "Invalid request",
         "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.");
     return step;
   }
@@ -278,7 +282,7 @@ AuthorizeStep ValidateAuthorizeQuery(OAuthService& service, std::string_view tar
   } else if (validation.error_redirect) {
     step.refusal = Redirect(redirect_status, std::move(validation.error_redirect->location));
   } else {
-    step.refusal = ErrorPage(400, "Cannot sign in",
+    step.refusal = ErrorPage(ErrorCode::kInvalidRequest, "Cannot sign in",
                              validation.error_page ? validation.error_page->message
                                                    : std::string("The authorization request is not valid."));
   }
@@ -294,13 +298,9 @@ LoginPlace GrantsLoginPlace() { return LoginPlace{std::string(kGrantsPath), {}, 
 // ------------------------------------------------------------------------------------------------ token endpoint
 
 http::Response TokenAnswer(const TokenResponse& answer, bool revoke, bool client_used_basic) {
-  if (!answer.error.empty()) {
-    return TokenError(answer.status, answer.error, answer.error_description,
-                      answer.client_authentication_failed && client_used_basic);
-  }
+  if (answer.error) return TokenError(*answer.error, client_used_basic);
   if (revoke) {
     http::Response response;
-    response.status = answer.status;
     response.headers.emplace_back("Cache-Control", "no-store");
     response.headers.emplace_back("Pragma", "no-cache");
     return response;
@@ -311,22 +311,21 @@ http::Response TokenAnswer(const TokenResponse& answer, bool revoke, bool client
   body["expires_in"] = answer.expires_in;
   if (!answer.refresh_token.empty()) body["refresh_token"] = answer.refresh_token;
   body["scope"] = answer.scope;
-  return JsonAnswer(answer.status, body);
+  return JsonAnswer(200, body);
 }
 
 http::Response TokenEndpoint(OAuthService& service, const http::Request& request, bool revoke) {
   return Guarded(
       [&]() -> http::Response {
         if (!IsFormContentType(request.Header("Content-Type"))) {
-          return TokenError(400, "invalid_request", "The body must be application/x-www-form-urlencoded.", false);
+          return TokenRequestError(ErrorCode::kInvalidRequest, "The body must be application/x-www-form-urlencoded.");
         }
         const QueryParameters form = QueryParameters::Parse(request.Body());
         for (const std::string_view field : kTokenFields) {
           if (FieldIsAmbiguous(form, field)) {
-            return TokenError(
-                400, "invalid_request",
-                "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.",
-                false);
+            return TokenRequestError(
+                ErrorCode::kInvalidRequest,
+                "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.");
           }
         }
         TokenRequest token_request;
@@ -343,18 +342,19 @@ http::Response TokenEndpoint(OAuthService& service, const http::Request& request
         const BasicAuthorization basic = ParseBasicAuthorization(request.Header("Authorization"));
         if (basic.present) {
           if (basic.malformed) {
-            return TokenError(401, "invalid_client",
-                              "The Basic credentials are not base64 of the form-encoded client_id:client_secret.",
-                              true);
+            return TokenRequestError(
+                ErrorCode::kInvalidClient,
+                "The Basic credentials are not base64 of the form-encoded client_id:client_secret.",
+                /*client_used_basic=*/true);
           }
           // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
           if (!token_request.client_secret.empty()) {
-            return TokenError(400, "invalid_request",
-                              "The client authenticated twice: use HTTP Basic or client_secret, not both.", false);
+            return TokenRequestError(ErrorCode::kInvalidRequest,
+                                     "The client authenticated twice: use HTTP Basic or client_secret, not both.");
           }
           if (!token_request.client_id.empty() && token_request.client_id != basic.credentials.client_id) {
-            return TokenError(400, "invalid_request", "The client_id differs from the one in the Basic credentials.",
-                              false);
+            return TokenRequestError(ErrorCode::kInvalidRequest,
+                                     "The client_id differs from the one in the Basic credentials.");
           }
           token_request.client_id = basic.credentials.client_id;
           token_request.client_secret = basic.credentials.client_secret;
@@ -381,8 +381,8 @@ http::Response AuthorizeGet(OAuthService& service, const http::Request& request)
         const CsrfCookie csrf = CsrfFor(request);
         const std::optional<LoginSession> session = CurrentSession(service, request);
         if (!session) {
-          return WithCsrfCookie(
-              LoginPage(200, LoginView(AuthorizeLoginPlace(request.Target(), *step.request), csrf.value)), csrf);
+          return WithCsrfCookie(LoginPage(LoginView(AuthorizeLoginPlace(request.Target(), *step.request), csrf.value)),
+                                csrf);
         }
         if (service.HasGrant(session->user_id, *step.request)) {
           return Redirect(302, service.Approve(session->user_id, *step.request).location);
@@ -417,7 +417,8 @@ http::Response AuthorizePost(OAuthService& service, const http::Request& request
           if (!session) return Redirect(303, std::string(request.Target()));
           return Redirect(303, service.Approve(session->user_id, *step.request).location);
         }
-        return ErrorPage(400, "Invalid request", "The form's action is not one this page offers.");
+        return ErrorPage(ErrorCode::kInvalidRequest, "Invalid request",
+                         "The form's action is not one this page offers.");
       },
       PageFailure);
 }
@@ -458,7 +459,7 @@ http::Response GrantsGet(OAuthService& service, const http::Request& request) {
       [&]() -> http::Response {
         const CsrfCookie csrf = CsrfFor(request);
         const std::optional<LoginSession> session = CurrentSession(service, request);
-        if (!session) return WithCsrfCookie(LoginPage(200, LoginView(GrantsLoginPlace(), csrf.value)), csrf);
+        if (!session) return WithCsrfCookie(LoginPage(LoginView(GrantsLoginPlace(), csrf.value)), csrf);
         GrantsPageView view;
         view.csrf = csrf.value;
         view.nickname = session->nickname;
@@ -479,14 +480,16 @@ http::Response GrantsPost(OAuthService& service, const http::Request& request) {
         const std::string action = FieldValue(form.fields, "action");
         if (action == "login") return DeferLogin(service, request, form.fields, GrantsLoginPlace());
         if (action != "revoke")
-          return ErrorPage(400, "Invalid request", "The form's action is not one this page offers.");
+          return ErrorPage(ErrorCode::kInvalidRequest, "Invalid request",
+                           "The form's action is not one this page offers.");
         const std::optional<LoginSession> session = CurrentSession(service, request);
         if (!session) return Redirect(303, std::string(kGrantsPath));
         const std::string project = FieldValue(form.fields, "project_id");
         ProjectId project_id = 0;
         const auto [end, failure] = std::from_chars(project.data(), project.data() + project.size(), project_id);
         if (failure != std::errc{} || end != project.data() + project.size() || project_id <= 0) {
-          return ErrorPage(400, "Invalid request", "The project to revoke is not named correctly.");
+          return ErrorPage(ErrorCode::kInvalidRequest, "Invalid request",
+                           "The project to revoke is not named correctly.");
         }
         service.RevokeGrant(session->user_id, project_id);
         return Redirect(303, std::string(kGrantsPath));
@@ -512,40 +515,7 @@ http::Response VerifyCredentials(OAuthService& service, const Principal& princip
   const AccountCredentials account = service.VerifyCredentials(principal);
   http::Response response;
   SetApiHeaders(response, format);
-  if (format.format == BodyFormat::kJson) {
-    boost::json::object body;
-    body["UserID"] = account.user_id;
-    body["Nickname"] = account.nickname;
-    if (account.with_group) {
-      body["GroupID"] = account.group_id ? boost::json::value(*account.group_id) : boost::json::value(nullptr);
-      body["GroupName"] = account.group_name ? boost::json::value(*account.group_name) : boost::json::value(nullptr);
-      body["IsGroupManager"] = account.is_group_manager;
-    }
-    response.body = boost::json::serialize(body);
-    return response;
-  }
-  // DataContract shape: root AccountCredentials in namespace API.Models.Account, members in alphabetical order,
-  // nulls as i:nil; the group members only with account_information, as in JSON.
-  std::string& out = response.body;
-  out.append("<AccountCredentials").append(kXmlInstanceNamespace).append(kXmlAccountNamespace).append(">");
-  if (account.with_group) {
-    if (account.group_id) {
-      out.append("<GroupID>").append(std::to_string(*account.group_id)).append("</GroupID>");
-    } else {
-      out.append(R"(<GroupID i:nil="true"/>)");
-    }
-    if (account.group_name) {
-      out.append("<GroupName>");
-      AppendXmlText(out, *account.group_name);
-      out.append("</GroupName>");
-    } else {
-      out.append(R"(<GroupName i:nil="true"/>)");
-    }
-    out.append("<IsGroupManager>").append(account.is_group_manager ? "true" : "false").append("</IsGroupManager>");
-  }
-  out.append("<Nickname>");
-  AppendXmlText(out, account.nickname);
-  out.append("</Nickname><UserID>").append(std::to_string(account.user_id)).append("</UserID></AccountCredentials>");
+  WriteAccountCredentials(response.body, account, format.format);
   return response;
 }
 
@@ -560,31 +530,7 @@ http::Response GetPermissions(const Principal& principal, const NegotiatedFormat
   }
   http::Response response;
   SetApiHeaders(response, format);
-  if (format.format == BodyFormat::kJson) {
-    boost::json::array permissions;
-    for (const std::string_view scope : scopes) {
-      permissions.push_back(boost::json::object{{"Permission", scope}, {"Status", "granted"}});
-    }
-    response.body = boost::json::serialize(boost::json::object{{"Permissions", std::move(permissions)}});
-    return response;
-  }
-  // DataContract shape: root PermissionsResult in namespace API.Models.Account holding `Permissions`, a list of
-  // `PermissionStatus` items (the item type's name, as DataContract names collection items), each with
-  // `Permission` and `Status` in alphabetical order; an empty list is `<Permissions/>`.
-  std::string& out = response.body;
-  out.append("<PermissionsResult").append(kXmlInstanceNamespace).append(kXmlAccountNamespace).append(">");
-  if (scopes.empty()) {
-    out.append("<Permissions/>");
-  } else {
-    out.append("<Permissions>");
-    for (const std::string_view scope : scopes) {
-      out.append("<PermissionStatus><Permission>");
-      AppendXmlText(out, scope);
-      out.append("</Permission><Status>granted</Status></PermissionStatus>");
-    }
-    out.append("</Permissions>");
-  }
-  out.append("</PermissionsResult>");
+  WritePermissions(response.body, scopes, format.format);
   return response;
 }
 

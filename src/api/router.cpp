@@ -192,17 +192,13 @@ http::Response ApiHandler::Handle(const http::Request& request) {
   http::Response response;
   try {
     response = Dispatch(request, exchange);
-  } catch (const StoreUnavailable& unavailable) {
-    spdlog::warn("store unavailable: {}", unavailable.what());
-    if (dynamic_cast<const SessionsExhausted*>(&unavailable) == nullptr) {
+  } catch (const std::exception& failure) {
+    const Error error = ErrorFromException(failure);
+    if (error.code == ErrorCode::kUnavailable && dynamic_cast<const SessionsExhausted*>(&failure) == nullptr) {
       // A session that failed is closed rather than lent again; the pool opens fresh ones as they are needed.
       borrowed.primary.Discard();
     }
-    response = RenderError(Error{ErrorCode::kUnavailable, "The service is temporarily unavailable.", {}, {}, false},
-                           exchange.format);
-  } catch (const std::exception& fault) {
-    spdlog::error("request failed: {}", fault.what());
-    response = RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, exchange.format);
+    response = RenderError(error, exchange.format);
   }
   if (response.deferred) {
     // The status is known only once the deferred work is finished: log then. The request's views are gone by
@@ -215,9 +211,8 @@ http::Response ApiHandler::Handle(const http::Request& request) {
       http::Response finished;
       try {
         finished = finish();
-      } catch (const std::exception& fault) {
-        spdlog::error("request failed: {}", fault.what());
-        finished = RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, logged.format);
+      } catch (const std::exception& failure) {
+        finished = RenderError(ErrorFromException(failure), logged.format);
       }
       LogAccess(context, method, logged, finished.status);
       return finished;

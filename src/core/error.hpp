@@ -7,7 +7,8 @@
 
 namespace phonechat {
 
-// Protocol-free classification of every failure a request can end in; api/error_status maps each to HTTP.
+// Protocol-free classification of every failure a request can end in; WireOf in api/error_response maps each to
+// its HTTP status (and OAuth error name), and nothing else does.
 enum class ErrorCode {
   kNotFound,
   kMethodNotAllowed,
@@ -17,6 +18,13 @@ enum class ErrorCode {
   kInvalidRequest,
   kNotGroupManager,
   kNotGroupMember,
+  kInvalidClient,         // the client behind a token or revoke request could not be authenticated
+  kInvalidGrant,          // the code or refresh token is unknown, used, revoked, expired or another client's
+  kUnsupportedGrantType,  // a grant type the token endpoint does not issue for
+  kRefreshTokenExpired,   // the refresh token was valid once and has expired
+  kCsrfMismatch,          // a form whose CSRF field does not match its cookie (not sent from this site's page)
+  kLoginFailed,           // the login name or password is missing or wrong
+  kLoginThrottled,        // too many recent failed logins: refused without checking
   kUriTooLong,
   kHeadersTooLarge,
   kBodyTooLarge,

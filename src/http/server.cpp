@@ -131,25 +131,6 @@ int EffectiveStatus(int status) { return status < 100 || status > 999 ? 500 : st
 // Statuses whose responses never carry a body (RFC 9110 §6.4.1).
 bool IsBodyless(int status) { return status < 200 || status == 204 || status == 304; }
 
-int FallbackStatus(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kUriTooLong:
-      return 414;
-    case ErrorCode::kHeadersTooLarge:
-      return 431;
-    case ErrorCode::kBodyTooLarge:
-      return 413;
-    case ErrorCode::kMalformedHttp:
-      return 400;
-    case ErrorCode::kNotImplemented:
-      return 501;
-    case ErrorCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 Response Refused(RequestHandler& handler, const Error& refusal, const Request* request) noexcept {
   try {
     return handler.HandleRefused(refusal, request);
@@ -158,8 +139,11 @@ Response Refused(RequestHandler& handler, const Error& refusal, const Request* r
   } catch (...) {
     spdlog::error("http: refusal handler threw a non-standard exception");
   }
+  // HandleRefused broke its contract: a fault of the server's own, whatever was refused. What each refusal's status
+  // is belongs to the handler, so this layer keeps no table of its own; like every refusal, the answer closes.
   Response fallback;
-  fallback.status = FallbackStatus(refusal.code);
+  fallback.status = 500;
+  fallback.close_connection = true;
   return fallback;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/serializer.hpp>
+#include <cassert>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -124,30 +125,39 @@ constexpr std::string_view kCandidateNamespaceDeclaration =
     R"( xmlns:d4p1="http://schemas.datacontract.org/2004/07/API.Models.PhoneChat.Bookings")";
 constexpr std::string_view kProfileNamespaceDeclaration =
     R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Profile")";
+constexpr std::string_view kAccountNamespaceDeclaration =
+    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account")";
 constexpr std::string_view kCandidatePrefix = "d4p1:";
 constexpr std::string_view kNil = R"( i:nil="true"/>)";
 
 // ---------------------------------------------------------------------------------------------- field tables
 
-enum class FieldKind { kInteger, kText, kDateTime, kCredits, kNested };
+enum class FieldKind { kInteger, kBoolean, kText, kDateTime, kCredits, kNested };
 
 // DataContract writes a base class's members before the derived class's own, each group alphabetically.
 enum class FieldGroup { kInherited, kOwn };
 
-// One field's value for a given source; `present` false is JSON null / XML i:nil.
+// One field's value for a given source; `present` false is JSON null / XML i:nil, `omitted` leaves the member out.
 struct FieldValue {
   bool present = false;
-  std::int64_t integer = 0;
+  std::int64_t integer = 0;  // kInteger, and kBoolean as 0 or 1
   std::string_view text;
   LocalDateTime date_time;
   Credits credits;
+  bool omitted = false;
 };
 
 constexpr FieldValue Null() { return {}; }
-constexpr FieldValue Integer(std::int64_t value) { return {true, value, {}, {}, {}}; }
-constexpr FieldValue Text(std::string_view value) { return {true, 0, value, {}, {}}; }
-constexpr FieldValue DateTime(LocalDateTime value) { return {true, 0, {}, value, {}}; }
-constexpr FieldValue CreditsValue(Credits value) { return {true, 0, {}, {}, value}; }
+constexpr FieldValue Omitted() { return {false, 0, {}, {}, {}, true}; }
+constexpr FieldValue Integer(std::int64_t value) { return {true, value, {}, {}, {}, false}; }
+constexpr FieldValue Boolean(bool value) { return {true, value ? 1 : 0, {}, {}, {}, false}; }
+constexpr FieldValue Text(std::string_view value) { return {true, 0, value, {}, {}, false}; }
+constexpr FieldValue DateTime(LocalDateTime value) { return {true, 0, {}, value, {}, false}; }
+constexpr FieldValue CreditsValue(Credits value) { return {true, 0, {}, {}, value, false}; }
+template <typename T>
+constexpr FieldValue OptionalInteger(const std::optional<T>& value) {
+  return value ? Integer(*value) : Null();
+}
 template <typename T>
 constexpr FieldValue OptionalText(const std::optional<T>& value) {
   return value ? Text(*value) : Null();
@@ -167,10 +177,14 @@ struct Field {
 
 using BookingField = Field<MadeBookingView>;
 using PageField = Field<MadeBookingsPage>;
+using AccountField = Field<AccountCredentials>;
+using PermissionsField = Field<std::vector<std::string_view>>;
+using PermissionField = Field<std::string_view>;
 
 constexpr FieldValue NoValue(const MadeBookingView& /*view*/) { return {}; }
 constexpr FieldValue NoPageValue(const MadeBookingsPage& /*page*/) { return {}; }
 constexpr FieldKind kInt = FieldKind::kInteger;
+constexpr FieldKind kBool = FieldKind::kBoolean;
 constexpr FieldKind kText = FieldKind::kText;
 constexpr FieldKind kDate = FieldKind::kDateTime;
 constexpr FieldGroup kOwn = FieldGroup::kOwn;
@@ -235,6 +249,30 @@ constexpr std::array<PageField, 5> kPageFields{{
     {"Bookings", FieldKind::kNested, kOwn, NoPageValue},
 }};
 
+// An account in its JSON order (the first member is never omitted: its key opens the object). The group members are
+// shown only with account_information.
+constexpr std::array<AccountField, 5> kAccountFields{{
+    {"UserID", kInt, kOwn, [](const AccountCredentials& a) { return Integer(a.user_id); }},
+    {"Nickname", kText, kOwn, [](const AccountCredentials& a) { return Text(a.nickname); }},
+    {"GroupID", kInt, kOwn,
+     [](const AccountCredentials& a) { return a.with_group ? OptionalInteger(a.group_id) : Omitted(); }},
+    {"GroupName", kText, kOwn,
+     [](const AccountCredentials& a) { return a.with_group ? OptionalText(a.group_name) : Omitted(); }},
+    {"IsGroupManager", kBool, kOwn,
+     [](const AccountCredentials& a) { return a.with_group ? Boolean(a.is_group_manager) : Omitted(); }},
+}};
+
+// The permissions result: its one member, the list.
+constexpr std::array<PermissionsField, 1> kPermissionsFields{{
+    {"Permissions", FieldKind::kNested, kOwn, [](const std::vector<std::string_view>& /*granted*/) { return Null(); }},
+}};
+
+// One permission of the list: a granted scope.
+constexpr std::array<PermissionField, 2> kPermissionFields{{
+    {"Permission", kText, kOwn, [](const std::string_view& scope) { return Text(scope); }},
+    {"Status", kText, kOwn, [](const std::string_view& /*scope*/) { return Text("granted"); }},
+}};
+
 // DataContract order of a table: inherited members first, then ordinal (byte-wise) order of names.
 template <typename Source, std::size_t N>
 constexpr std::array<std::uint8_t, N> DataContractOrder(const std::array<Field<Source>, N>& fields) {
@@ -254,6 +292,11 @@ constexpr auto kPageXmlOrder = DataContractOrder(kPageFields);
 static_assert(kBookingFields[kBookingXmlOrder.front()].name == "AcceptBy");
 static_assert(kCandidateFields[kCandidateXmlOrder.front()].name == "Disputes");
 static_assert(kPageFields[kPageXmlOrder.front()].name == "Bookings");
+constexpr auto kAccountXmlOrder = DataContractOrder(kAccountFields);
+constexpr auto kPermissionsXmlOrder = DataContractOrder(kPermissionsFields);
+constexpr auto kPermissionXmlOrder = DataContractOrder(kPermissionFields);
+static_assert(kAccountFields[kAccountXmlOrder.front()].name == "GroupID");
+static_assert(kAccountFields[kAccountXmlOrder.back()].name == "UserID");
 
 // ---------------------------------------------------------------------------------------------- spellings
 
@@ -303,6 +346,9 @@ constexpr std::array<Spellings, N> Spell(const std::array<Field<Source>, N>& fie
 constexpr auto kCandidateSpellings = Spell(kCandidateFields, kCandidatePrefix, {});
 constexpr auto kBookingSpellings = Spell(kBookingFields, {}, kCandidateNamespaceDeclaration);
 constexpr auto kPageSpellings = Spell(kPageFields, {}, {});
+constexpr auto kAccountSpellings = Spell(kAccountFields, {}, {});
+constexpr auto kPermissionsSpellings = Spell(kPermissionsFields, {}, {});
+constexpr auto kPermissionSpellings = Spell(kPermissionFields, {}, {});
 
 // ---------------------------------------------------------------------------------------------- JSON
 
@@ -314,6 +360,9 @@ void AppendJsonScalar(std::string& out, FieldKind kind, const FieldValue& value)
   switch (kind) {
     case FieldKind::kInteger:
       AppendInteger(out, value.integer);
+      break;
+    case FieldKind::kBoolean:
+      out.append(value.integer != 0 ? "true" : "false");
       break;
     case FieldKind::kText:
       AppendJsonString(out, value.text);
@@ -334,6 +383,10 @@ void AppendJsonScalar(std::string& out, FieldKind kind, const FieldValue& value)
 void WriteJsonNested(std::string& out, const MadeBookingView& view);
 void WriteJsonNested(std::string& out, const MadeBookingsPage& page);
 void WriteJsonNested(std::string& out, const PrerenderedPage& page);
+void WriteJsonNested(std::string& out, const std::vector<std::string_view>& granted);
+// Objects whose tables have no nested member: never called.
+void WriteJsonNested(std::string& /*out*/, const AccountCredentials& /*account*/) {}
+void WriteJsonNested(std::string& /*out*/, const std::string_view& /*scope*/) {}
 
 // The members of `source`; the nested member is written from `whole` (`source` itself, or what holds it).
 template <typename Source, std::size_t N, typename Whole = Source>
@@ -341,12 +394,18 @@ void WriteJsonObject(std::string& out, const std::array<Field<Source>, N>& field
                      const std::array<Spellings, N>& spellings, const Source& source, const Whole& whole) {
   for (std::size_t i = 0; i < N; ++i) {
     const auto& field = fields[i];
-    out.append(spellings[i].json_key.View());
     if (field.kind == FieldKind::kNested) {
+      out.append(spellings[i].json_key.View());
       WriteJsonNested(out, whole);
-    } else {
-      AppendJsonScalar(out, field.kind, field.get(source));
+      continue;
     }
+    const FieldValue value = field.get(source);
+    if (value.omitted) {
+      assert(i != 0 && "a table's first member opens the object and is never omitted");
+      continue;
+    }
+    out.append(spellings[i].json_key.View());
+    AppendJsonScalar(out, field.kind, value);
   }
   out.push_back('}');
 }
@@ -376,9 +435,20 @@ void WriteJsonNested(std::string& out, const PrerenderedPage& page) {
   out.push_back(']');
 }
 
+// A permissions result's nested member: one object per granted scope.
+void WriteJsonNested(std::string& out, const std::vector<std::string_view>& granted) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < granted.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    WriteJsonObject(out, kPermissionFields, kPermissionSpellings, granted[i], granted[i]);
+  }
+  out.push_back(']');
+}
+
 // ---------------------------------------------------------------------------------------------- XML
 
 void AppendXmlScalar(std::string& out, const Spellings& spelling, FieldKind kind, const FieldValue& value) {
+  if (value.omitted) return;
   if (!value.present) {
     out.append(spelling.xml_nil.View());
     return;
@@ -387,6 +457,9 @@ void AppendXmlScalar(std::string& out, const Spellings& spelling, FieldKind kind
   switch (kind) {
     case FieldKind::kInteger:
       AppendInteger(out, value.integer);
+      break;
+    case FieldKind::kBoolean:
+      out.append(value.integer != 0 ? "true" : "false");
       break;
     case FieldKind::kText:
       AppendXmlText(out, value.text);
@@ -409,6 +482,13 @@ void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, cons
                     const MadeBookingsPage& page);
 void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
                     const PrerenderedPage& page);
+void WriteXmlNested(std::string& out, const PermissionsField& field, const Spellings& spelling,
+                    const std::vector<std::string_view>& granted);
+// Objects whose tables have no nested member: never called.
+void WriteXmlNested(std::string& /*out*/, const AccountField& /*field*/, const Spellings& /*spelling*/,
+                    const AccountCredentials& /*account*/) {}
+void WriteXmlNested(std::string& /*out*/, const PermissionField& /*field*/, const Spellings& /*spelling*/,
+                    const std::string_view& /*scope*/) {}
 
 // The members of `source` in DataContract order; the nested member is written from `whole` (`source` itself, or
 // what holds it).
@@ -434,32 +514,43 @@ void WriteXmlNested(std::string& out, const Field<MadeBookingView>& /*field*/, c
   out.append(spelling.xml_close.View());
 }
 
-// A page's `Bookings` member, each booking written by `append`; `<Bookings/>` when there are none.
-template <typename Bookings, typename Append>
-void WriteXmlBookings(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
-                      const Bookings& bookings, Append append) {
-  if (bookings.empty()) {
+// A list member (a page's `Bookings`, a result's `Permissions`), each item written by `append`; `<Name/>` when there
+// are none.
+template <typename Source, typename Items, typename Append>
+void WriteXmlList(std::string& out, const Field<Source>& field, const Spellings& spelling, const Items& items,
+                  Append append) {
+  if (items.empty()) {
     out.push_back('<');
     out.append(field.name);
     out.append("/>");
     return;
   }
   out.append(spelling.xml_open.View());
-  for (const auto& booking : bookings) append(booking);
+  for (const auto& item : items) append(item);
   out.append(spelling.xml_close.View());
 }
 
 // A page's nested member: its bookings.
 void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
                     const MadeBookingsPage& page) {
-  WriteXmlBookings(out, field, spelling, page.bookings,
-                   [&out](const MadeBookingView& view) { AppendMadeBookingXml(out, view); });
+  WriteXmlList(out, field, spelling, page.bookings,
+               [&out](const MadeBookingView& view) { AppendMadeBookingXml(out, view); });
 }
 
 // A prerendered page's nested member: its bookings as written beforehand.
 void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
                     const PrerenderedPage& page) {
-  WriteXmlBookings(out, field, spelling, page.bookings, [&out](std::string_view booking) { out.append(booking); });
+  WriteXmlList(out, field, spelling, page.bookings, [&out](std::string_view booking) { out.append(booking); });
+}
+
+// A permissions result's nested member: a `PermissionStatus` element per granted scope.
+void WriteXmlNested(std::string& out, const PermissionsField& field, const Spellings& spelling,
+                    const std::vector<std::string_view>& granted) {
+  WriteXmlList(out, field, spelling, granted, [&out](std::string_view scope) {
+    out.append("<PermissionStatus>");
+    WriteXmlMembers(out, kPermissionFields, kPermissionSpellings, kPermissionXmlOrder, scope, scope);
+    out.append("</PermissionStatus>");
+  });
 }
 
 // A ModelState key as an element name: bytes that cannot appear in a name are written `_xHHHH_`, as
@@ -482,15 +573,28 @@ void AppendXmlName(std::string& out, std::string_view name) {
   }
 }
 
+// A document's root element `name` with the instance namespace and `namespace_declaration`, holding the members of
+// `source` in DataContract order (the nested one written from `whole`).
+template <typename Source, std::size_t N, typename Whole = Source>
+void WriteXmlRoot(std::string& out, std::string_view name, std::string_view namespace_declaration,
+                  const std::array<Field<Source>, N>& fields, const std::array<Spellings, N>& spellings,
+                  const std::array<std::uint8_t, N>& order, const Source& source, const Whole& whole) {
+  out.push_back('<');
+  out.append(name);
+  out.append(kInstanceNamespaceDeclaration);
+  out.append(namespace_declaration);
+  out.push_back('>');
+  WriteXmlMembers(out, fields, spellings, order, source, whole);
+  out.append("</");
+  out.append(name);
+  out.push_back('>');
+}
+
 // The root element of a page, its members written from `totals` and its bookings from `whole`.
 template <typename Whole>
 void WriteXmlRoot(std::string& out, const MadeBookingsPage& totals, const Whole& whole) {
-  out.append("<BookingsResult");
-  out.append(kInstanceNamespaceDeclaration);
-  out.append(kMadeNamespaceDeclaration);
-  out.push_back('>');
-  WriteXmlMembers(out, kPageFields, kPageSpellings, kPageXmlOrder, totals, whole);
-  out.append("</BookingsResult>");
+  WriteXmlRoot(out, "BookingsResult", kMadeNamespaceDeclaration, kPageFields, kPageSpellings, kPageXmlOrder, totals,
+               whole);
 }
 
 // Rough bytes per booking, so that a page is written with at most one or two reallocations.
@@ -608,6 +712,24 @@ void WriteMadeBookings(std::string& out, const MadeBookingsPage& page, BodyForma
     WriteMadeBookingsXml(out, page);
   } else {
     WriteMadeBookingsJson(out, page);
+  }
+}
+
+void WriteAccountCredentials(std::string& out, const AccountCredentials& account, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    WriteXmlRoot(out, "AccountCredentials", kAccountNamespaceDeclaration, kAccountFields, kAccountSpellings,
+                 kAccountXmlOrder, account, account);
+  } else {
+    WriteJsonObject(out, kAccountFields, kAccountSpellings, account, account);
+  }
+}
+
+void WritePermissions(std::string& out, const std::vector<std::string_view>& granted, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    WriteXmlRoot(out, "PermissionsResult", kAccountNamespaceDeclaration, kPermissionsFields, kPermissionsSpellings,
+                 kPermissionsXmlOrder, granted, granted);
+  } else {
+    WriteJsonObject(out, kPermissionsFields, kPermissionsSpellings, granted, granted);
   }
 }
 

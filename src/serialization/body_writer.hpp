@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,27 @@ struct PrerenderedPage {
 
 // Appends `page` in `format`: byte for byte what WriteMadeBookings writes for the same page.
 void WritePrerenderedMadeBookings(std::string& out, const PrerenderedPage& page, BodyFormat format);
+
+// The user behind a token, as `GET /v1/Account/VerifyCredentials` shows it.
+struct AccountCredentials {
+  UserId user_id = 0;
+  std::string nickname;
+  bool with_group = false;  // the token has account_information: the group fields below are shown
+  std::optional<GroupId> group_id;
+  std::optional<std::string> group_name;
+  bool is_group_manager = false;
+};
+
+// Appends an account in `format`: JSON `{"UserID":…,"Nickname":…}` (then `GroupID`, `GroupName`, `IsGroupManager`
+// when `with_group`, nulls as null), or DataContract XML: root `AccountCredentials` in namespace API.Models.Account,
+// members in alphabetical order, nulls as i:nil, the group members only when `with_group`.
+void WriteAccountCredentials(std::string& out, const AccountCredentials& account, BodyFormat format);
+
+// Appends the permissions of a token, each of `granted` with status `granted`, in `format`: JSON
+// `{"Permissions":[{"Permission":…,"Status":"granted"},…]}`, or DataContract XML: root `PermissionsResult` in
+// namespace API.Models.Account holding `Permissions`, a list of `PermissionStatus` items (the item type's name, as
+// DataContract names collection items); an empty list is `<Permissions/>`.
+void WritePermissions(std::string& out, const std::vector<std::string_view>& granted, BodyFormat format);
 
 // Appends an error body (api-contract §3): `{"Message":…,"ModelState":{…}}` or `<Error><Message>…</Message>
 // <ModelState>…</ModelState></Error>` (a field's messages joined by a space in XML).

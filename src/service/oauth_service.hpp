@@ -8,9 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
 #include "core/result.hpp"
 #include "domain/booking.hpp"
 #include "domain/principal.hpp"
+#include "serialization/body_writer.hpp"  // AccountCredentials, which the account route writes from its field table
 
 namespace phonechat {
 
@@ -116,26 +118,14 @@ struct TokenRequest {
   std::string token_type_hint;      // revoke
 };
 
-// The token endpoint's answer: success fields or an RFC 6749 §5.2 error; the HTTP layer writes it as JSON.
+// The token endpoint's answer: the issued tokens, or the error that refused the request (kInvalidRequest,
+// kInvalidClient, kInvalidGrant, kUnsupportedGrantType or kRefreshTokenExpired, its message the description).
 struct TokenResponse {
-  int status = 200;                      // 200, 400 or 401
-  std::string error;                     // empty on success; e.g. invalid_grant, refresh_token_has_expired
-  std::string error_description;
+  std::optional<Error> error;            // set when refused; the token fields are then empty
   std::string access_token;
   std::int64_t expires_in = 0;
   std::string refresh_token;             // empty for none
   std::string scope;                     // space-separated
-  bool client_authentication_failed = false;  // add WWW-Authenticate: Basic when the client used Basic
-};
-
-// The user behind a token, for `GET /v1/Account/VerifyCredentials`.
-struct AccountCredentials {
-  UserId user_id = 0;
-  std::string nickname;
-  bool with_group = false;  // the token has account_information: the group fields below are shown
-  std::optional<GroupId> group_id;
-  std::optional<std::string> group_name;
-  bool is_group_manager = false;
 };
 
 // The Unified Login's rules (unified-login.md): authorize validation, login with back-off, consent memory,

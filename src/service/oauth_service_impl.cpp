@@ -87,24 +87,22 @@ std::string RedirectTo(std::string_view redirect_uri, const Parameters& paramete
   return std::string(url.buffer());
 }
 
-TokenResponse TokenError(int status, std::string error, std::string description) {
+TokenResponse TokenError(ErrorCode code, std::string description) {
   TokenResponse response;
-  response.status = status;
-  response.error = std::move(error);
-  response.error_description = std::move(description);
+  response.error = Error{code, std::move(description), {}, {}, false};
   return response;
 }
 
 TokenResponse InvalidClient(std::string description) {
-  TokenResponse response = TokenError(401, "invalid_client", std::move(description));
-  response.client_authentication_failed = true;
-  return response;
+  return TokenError(ErrorCode::kInvalidClient, std::move(description));
 }
 
-TokenResponse InvalidGrant(std::string description) { return TokenError(400, "invalid_grant", std::move(description)); }
+TokenResponse InvalidGrant(std::string description) {
+  return TokenError(ErrorCode::kInvalidGrant, std::move(description));
+}
 
 TokenResponse InvalidRequest(std::string description) {
-  return TokenError(400, "invalid_request", std::move(description));
+  return TokenError(ErrorCode::kInvalidRequest, std::move(description));
 }
 
 // The client behind a token or revoke request, or the error that ends the request.
@@ -322,7 +320,7 @@ class OAuthServiceImpl final : public OAuthService {
   TokenResponse Token(const TokenRequest& request) override {
     if (request.grant_type.empty()) return InvalidRequest("grant_type is missing");
     if (request.grant_type != "authorization_code" && request.grant_type != "refresh_token") {
-      return TokenError(400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+      return TokenError(ErrorCode::kUnsupportedGrantType, "grant_type must be authorization_code or refresh_token");
     }
     ClientCheck client = AuthenticateClient(request);
     if (!client.project) return client.error;
@@ -475,8 +473,8 @@ class OAuthServiceImpl final : public OAuthService {
       case RefreshRotateStatus::kRotated:
         return Issued(access, refresh, rotation.token->scopes);
       case RefreshRotateStatus::kExpired:
-        // The published documentation's answer, kept although RFC 6749 would say invalid_grant.
-        return TokenError(401, "refresh_token_has_expired", "the refresh token has expired");
+        // Its own code, as docs/api.md (Unified Login, Refresh) documents it, where RFC 6749 would say invalid_grant.
+        return TokenError(ErrorCode::kRefreshTokenExpired, "the refresh token has expired");
       case RefreshRotateStatus::kReplayed:
         return InvalidGrant("the refresh token was already used; every token descended from it is revoked");
       case RefreshRotateStatus::kRevoked:

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -534,6 +535,28 @@ TEST(HttpServer, BindFailureThrowsUsageErrorNamingTheAddress) {
   }
   EXPECT_FALSE(listened);
   ::close(holder);
+}
+
+// A handler that breaks its contract twice: Handle throws, and so does HandleRefused.
+class ThrowingRefusalHandler final : public RequestHandler {
+ public:
+  Response Handle(const Request& /*request*/) override { throw std::runtime_error("handler failure"); }
+  Response HandleRefused(const Error& /*refusal*/, const Request* /*request*/) override {
+    throw std::runtime_error("refusal handler failure");
+  }
+};
+
+TEST(HttpServer, ARefusalHandlerThatThrowsGetsABare500WhateverWasRefusedAndTheConnectionCloses) {
+  HandlerServer server(TestOptions(), [] { return std::make_unique<ThrowingRefusalHandler>(); });
+  for (const std::string& request : {Get("/throw"), Get("/" + std::string(9000, 'a'))}) {
+    Client client(server.Port());
+    ASSERT_TRUE(client.Send(request));
+    const auto answer = client.Read();
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 500) << "the http layer keeps no status table of its own";
+    EXPECT_TRUE(answer->body.empty());
+    EXPECT_TRUE(client.WaitClosed(5s));
+  }
 }
 
 TEST(HttpServer, HandlerFactoryFailureIsThrownFromServe) {

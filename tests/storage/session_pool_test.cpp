@@ -400,7 +400,9 @@ TEST(ApiHandlerSessions, UnpooledHandlerKeepsItsOneSessionThroughFailures) {
   context.clock = &clock;
   ApiHandler handler(context);
   store.log.fail_next = 1;
-  EXPECT_EQ(handler.Handle(BearerRequest()).status, 503);
+  const Response failed = handler.Handle(BearerRequest());
+  EXPECT_EQ(failed.status, 503);
+  EXPECT_EQ(failed.body, R"({"Message":"The service is temporarily unavailable."})");
   EXPECT_EQ(handler.Handle(BearerRequest()).status, 401);
   EXPECT_EQ(store.log.opened.load(), 1);
   EXPECT_EQ(store.log.closed.load(), 0);

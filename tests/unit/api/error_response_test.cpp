@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 namespace phonechat {
 namespace {
 
@@ -21,6 +23,13 @@ TEST(ErrorResponse, StatusTableMatchesTheContract) {
   EXPECT_EQ(StatusOf(ErrorCode::kInvalidRequest), 400);
   EXPECT_EQ(StatusOf(ErrorCode::kNotGroupManager), 403);
   EXPECT_EQ(StatusOf(ErrorCode::kNotGroupMember), 403);
+  EXPECT_EQ(StatusOf(ErrorCode::kInvalidClient), 401);
+  EXPECT_EQ(StatusOf(ErrorCode::kInvalidGrant), 400);
+  EXPECT_EQ(StatusOf(ErrorCode::kUnsupportedGrantType), 400);
+  EXPECT_EQ(StatusOf(ErrorCode::kRefreshTokenExpired), 401);
+  EXPECT_EQ(StatusOf(ErrorCode::kCsrfMismatch), 403);
+  EXPECT_EQ(StatusOf(ErrorCode::kLoginFailed), 401);
+  EXPECT_EQ(StatusOf(ErrorCode::kLoginThrottled), 429);
   EXPECT_EQ(StatusOf(ErrorCode::kUriTooLong), 414);
   EXPECT_EQ(StatusOf(ErrorCode::kHeadersTooLarge), 431);
   EXPECT_EQ(StatusOf(ErrorCode::kBodyTooLarge), 413);
@@ -28,6 +37,27 @@ TEST(ErrorResponse, StatusTableMatchesTheContract) {
   EXPECT_EQ(StatusOf(ErrorCode::kNotImplemented), 501);
   EXPECT_EQ(StatusOf(ErrorCode::kUnavailable), 503);
   EXPECT_EQ(StatusOf(ErrorCode::kInternal), 500);
+}
+
+TEST(ErrorResponse, TheTokenEndpointsCodesHaveTheirRfc6749Names) {
+  EXPECT_EQ(WireOf(ErrorCode::kInvalidRequest).oauth_error, "invalid_request");
+  EXPECT_EQ(WireOf(ErrorCode::kInvalidClient).oauth_error, "invalid_client");
+  EXPECT_EQ(WireOf(ErrorCode::kInvalidGrant).oauth_error, "invalid_grant");
+  EXPECT_EQ(WireOf(ErrorCode::kUnsupportedGrantType).oauth_error, "unsupported_grant_type");
+  EXPECT_EQ(WireOf(ErrorCode::kRefreshTokenExpired).oauth_error, "refresh_token_has_expired");
+  EXPECT_EQ(WireOf(ErrorCode::kUnavailable).oauth_error, "temporarily_unavailable");
+  EXPECT_EQ(WireOf(ErrorCode::kInternal).oauth_error, "server_error");
+  EXPECT_TRUE(WireOf(ErrorCode::kNotFound).oauth_error.empty());
+}
+
+TEST(ErrorResponse, AnUnavailableStoreIs503AndAnyOtherExceptionA500ThatHidesWhatHappened) {
+  const Error unavailable = ErrorFromException(StoreUnavailable("database is locked"));
+  EXPECT_EQ(unavailable.code, ErrorCode::kUnavailable);
+  EXPECT_EQ(unavailable.message, "The service is temporarily unavailable.");
+  const Error internal = ErrorFromException(std::runtime_error("secret detail"));
+  EXPECT_EQ(internal.code, ErrorCode::kInternal);
+  EXPECT_EQ(internal.message, "An error has occurred.");
+  EXPECT_EQ(RenderError(internal, NegotiatedFormat{}).body, R"({"Message":"An error has occurred."})");
 }
 
 TEST(ErrorResponse, UnauthenticatedSaysWhetherTheSentTokenWasInvalid) {

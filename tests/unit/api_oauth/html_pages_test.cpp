@@ -68,34 +68,35 @@ GrantsPageView SampleGrants() {
 }
 
 TEST(HtmlPages, EveryPageCarriesTheSecurityHeaders) {
-  ExpectPageHeaders(LoginPage(200, SampleLogin()));
+  ExpectPageHeaders(LoginPage(SampleLogin()));
   ExpectPageHeaders(ConsentPage(SampleConsent()));
   ExpectPageHeaders(GrantsPage(SampleGrants()));
   ExpectPageHeaders(GrantsPage(GrantsPageView{}));
-  ExpectPageHeaders(ErrorPage(400, "Cannot sign in", "Unknown client."));
+  ExpectPageHeaders(ErrorPage(ErrorCode::kInvalidRequest, "Cannot sign in", "Unknown client."));
   ExpectPageHeaders(DemoPage());
 }
 
 TEST(HtmlPages, FormActionIsSelfUnlessAFormMayRedirectToAClient) {
   LoginPageView grants_login = SampleLogin();
   grants_login.form_targets = FormTargets::kSelfOnly;
-  EXPECT_TRUE(Contains(HeaderValue(LoginPage(200, grants_login), "Content-Security-Policy"), "form-action 'self'"));
+  EXPECT_TRUE(Contains(HeaderValue(LoginPage(grants_login), "Content-Security-Policy"), "form-action 'self'"));
   EXPECT_TRUE(Contains(HeaderValue(GrantsPage(SampleGrants()), "Content-Security-Policy"), "form-action 'self'"));
   // Allow, Deny and Cancel answer 303 to the client's redirect URI, which Chromium checks against form-action.
-  EXPECT_FALSE(Contains(HeaderValue(LoginPage(200, SampleLogin()), "Content-Security-Policy"), "form-action"));
+  EXPECT_FALSE(Contains(HeaderValue(LoginPage(SampleLogin()), "Content-Security-Policy"), "form-action"));
   EXPECT_FALSE(Contains(HeaderValue(ConsentPage(SampleConsent()), "Content-Security-Policy"), "form-action"));
 }
 
-TEST(HtmlPages, StatusIsTheOneAskedFor) {
-  EXPECT_EQ(LoginPage(401, SampleLogin()).status, 401);
-  EXPECT_EQ(LoginPage(429, SampleLogin()).status, 429);
-  EXPECT_EQ(ErrorPage(403, "Refused", "Bad CSRF").status, 403);
+TEST(HtmlPages, StatusIsThatOfTheRefusalInTheOneTableElse200) {
+  EXPECT_EQ(LoginPage(SampleLogin()).status, 200);
+  EXPECT_EQ(LoginPage(SampleLogin(), ErrorCode::kLoginFailed).status, 401);
+  EXPECT_EQ(LoginPage(SampleLogin(), ErrorCode::kLoginThrottled).status, 429);
+  EXPECT_EQ(ErrorPage(ErrorCode::kCsrfMismatch, "Refused", "Bad CSRF").status, 403);
   EXPECT_EQ(ConsentPage(SampleConsent()).status, 200);
   EXPECT_EQ(GrantsPage(SampleGrants()).status, 200);
 }
 
 TEST(LoginPage, HasTheElementContract) {
-  const std::string body = LoginPage(200, SampleLogin()).body;
+  const std::string body = LoginPage(SampleLogin()).body;
   EXPECT_TRUE(Contains(body, R"(<form id="login-form" method="post" action="/OAuth/Authorize?client_id=demo-app">)"))
       << body;
   EXPECT_TRUE(Contains(body, R"(name="login")"));
@@ -113,7 +114,7 @@ TEST(LoginPage, ShowsTheErrorAndPrefillsTheLoginAfterAFailure) {
   LoginPageView view = SampleLogin();
   view.error = "The nickname or password is not correct.";
   view.login = "DemoClient";
-  const std::string body = LoginPage(401, view).body;
+  const std::string body = LoginPage(view, ErrorCode::kLoginFailed).body;
   EXPECT_TRUE(Contains(body, R"(id="login-error")")) << body;
   EXPECT_TRUE(Contains(body, "The nickname or password is not correct."));
   EXPECT_TRUE(Contains(body, R"(value="DemoClient")"));
@@ -123,7 +124,7 @@ TEST(LoginPage, TheGrantsLoginHasNoCancelButton) {
   LoginPageView view = SampleLogin();
   view.cancellable = false;
   view.project_name.clear();
-  const std::string body = LoginPage(200, view).body;
+  const std::string body = LoginPage(view).body;
   EXPECT_TRUE(Contains(body, R"(id="login-submit")"));
   EXPECT_FALSE(Contains(body, "login-cancel"));
 }
@@ -163,7 +164,8 @@ TEST(GrantsPage, AnEmptyListSaysSo) {
 }
 
 TEST(ErrorPage, ShowsTheMessage) {
-  const http::Response page = ErrorPage(400, "Cannot sign in", "The redirect URI is not registered.");
+  const http::Response page =
+      ErrorPage(ErrorCode::kInvalidRequest, "Cannot sign in", "The redirect URI is not registered.");
   EXPECT_EQ(page.status, 400);
   EXPECT_TRUE(Contains(page.body, R"(<p id="error-message" class="error">The redirect URI is not registered.</p>)"))
       << page.body;
@@ -178,7 +180,7 @@ TEST(HtmlEscaping, AHostileProjectNameIsRenderedInert) {
 
   LoginPageView login = SampleLogin();
   login.project_name = std::string(kHostile);
-  EXPECT_FALSE(Contains(LoginPage(200, login).body, kHostile));
+  EXPECT_FALSE(Contains(LoginPage(login).body, kHostile));
 
   GrantsPageView grants = SampleGrants();
   grants.grants.front().project_name = std::string(kHostile);
@@ -202,7 +204,7 @@ TEST(HtmlEscaping, AHostileNicknameIsRenderedInert) {
 
   LoginPageView login = SampleLogin();
   login.login = std::string(kHostile);
-  EXPECT_FALSE(Contains(LoginPage(401, login).body, kHostile));
+  EXPECT_FALSE(Contains(LoginPage(login, ErrorCode::kLoginFailed).body, kHostile));
 }
 
 TEST(HtmlEscaping, QuotesCannotBreakOutOfAttributes) {
@@ -210,7 +212,7 @@ TEST(HtmlEscaping, QuotesCannotBreakOutOfAttributes) {
   login.form_action = R"(/OAuth/Authorize?x="><script>alert(1)</script>)";
   login.login = R"(a" autofocus onfocus="alert(1))";
   login.csrf = R"(c'd")";
-  const std::string body = LoginPage(401, login).body;
+  const std::string body = LoginPage(login, ErrorCode::kLoginFailed).body;
   EXPECT_FALSE(Contains(body, R"("><script>)")) << body;
   EXPECT_FALSE(Contains(body, R"(" autofocus)")) << body;
   EXPECT_TRUE(Contains(body, R"x(value="a&quot; autofocus onfocus=&quot;alert(1)")x")) << body;
@@ -223,13 +225,14 @@ TEST(HtmlEscaping, QuotesCannotBreakOutOfAttributes) {
   EXPECT_TRUE(Contains(grants_body, R"x(data-client-id="x&quot; onclick=&quot;alert(1)")x")) << grants_body;
   EXPECT_FALSE(Contains(grants_body, kHostile));
 
-  const std::string error_body = ErrorPage(400, kHostile, kHostile).body;
+  const std::string error_body = ErrorPage(ErrorCode::kInvalidRequest, kHostile, kHostile).body;
   EXPECT_FALSE(Contains(error_body, kHostile));
 }
 
 TEST(HtmlPages, ServerRenderedPagesCarryNoScript) {
-  for (const std::string& body : {LoginPage(200, SampleLogin()).body, ConsentPage(SampleConsent()).body,
-                                  GrantsPage(SampleGrants()).body, ErrorPage(400, "t", "m").body}) {
+  for (const std::string& body :
+       {LoginPage(SampleLogin()).body, ConsentPage(SampleConsent()).body, GrantsPage(SampleGrants()).body,
+        ErrorPage(ErrorCode::kInvalidRequest, "t", "m").body}) {
     EXPECT_FALSE(Contains(body, "<script")) << body;
     EXPECT_EQ(body.rfind("<!DOCTYPE html>", 0), 0u);
   }

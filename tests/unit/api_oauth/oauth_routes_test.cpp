@@ -4,9 +4,13 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <optional>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "api/web_forms.hpp"
+#include "core/error.hpp"
 #include "oauth_fakes.hpp"
 
 namespace phonechat {
@@ -354,9 +358,7 @@ TEST_F(OAuthRoutesTest, TokenWithoutRefreshTokenOmitsIt) {
 }
 
 TEST_F(OAuthRoutesTest, TokenErrorsAreRfc6749JsonWithTheServicesStatus) {
-  service_.token_response.status = 400;
-  service_.token_response.error = "invalid_grant";
-  service_.token_response.error_description = "The code was already used.";
+  service_.token_response.error = Error{ErrorCode::kInvalidGrant, "The code was already used.", {}, {}, false};
   const http::Response answer = Complete(TokenPost(service_, TokenRequestOf("grant_type=authorization_code&code=x")));
   EXPECT_EQ(answer.status, 400);
   ExpectTokenHeaders(answer);
@@ -366,8 +368,7 @@ TEST_F(OAuthRoutesTest, TokenErrorsAreRfc6749JsonWithTheServicesStatus) {
 }
 
 TEST_F(OAuthRoutesTest, AnExpiredRefreshTokenIsTheDocumented401WithoutAChallenge) {
-  service_.token_response.status = 401;
-  service_.token_response.error = "refresh_token_has_expired";
+  service_.token_response.error = Error{ErrorCode::kRefreshTokenExpired, "", {}, {}, false};
   const http::Response answer =
       Complete(TokenPost(service_, TokenRequestOf("grant_type=refresh_token&refresh_token=r",
                                                   {{"Authorization", "Basic ZGVtby1hcHA6ZGVtby1zZWNyZXQ="}})));
@@ -386,9 +387,7 @@ TEST_F(OAuthRoutesTest, TokenTakesClientCredentialsFromHttpBasic) {
 }
 
 TEST_F(OAuthRoutesTest, AFailedBasicClientAuthenticationIs401WithABasicChallenge) {
-  service_.token_response.status = 401;
-  service_.token_response.error = "invalid_client";
-  service_.token_response.client_authentication_failed = true;
+  service_.token_response.error = Error{ErrorCode::kInvalidClient, "", {}, {}, false};
   const http::Response answer =
       Complete(TokenPost(service_, TokenRequestOf("grant_type=refresh_token&refresh_token=r",
                                                   {{"Authorization", "Basic ZGVtby1hcHA6ZGVtby1zZWNyZXQ="}})));
@@ -397,9 +396,7 @@ TEST_F(OAuthRoutesTest, AFailedBasicClientAuthenticationIs401WithABasicChallenge
 }
 
 TEST_F(OAuthRoutesTest, AFailedFormClientAuthenticationIs401WithoutAChallenge) {
-  service_.token_response.status = 401;
-  service_.token_response.error = "invalid_client";
-  service_.token_response.client_authentication_failed = true;
+  service_.token_response.error = Error{ErrorCode::kInvalidClient, "", {}, {}, false};
   const http::Response answer =
       Complete(TokenPost(service_, TokenRequestOf("grant_type=refresh_token&client_id=demo-app&client_secret=bad")));
   EXPECT_EQ(answer.status, 401);
@@ -482,15 +479,68 @@ TEST_F(OAuthRoutesTest, RevokePassesTokenAndHintDeferredAndAnswers200WithNoBody)
 }
 
 TEST_F(OAuthRoutesTest, RevokeErrorsAreJson) {
-  service_.token_response.status = 401;
-  service_.token_response.error = "invalid_client";
-  service_.token_response.client_authentication_failed = true;
+  service_.token_response.error = Error{ErrorCode::kInvalidClient, "", {}, {}, false};
   const http::Response answer = Complete(
       RevokePost(service_, TokenRequestOf("token=t", {{"Authorization", "Basic ZGVtby1hcHA6ZGVtby1zZWNyZXQ="}})));
   EXPECT_EQ(answer.status, 401);
   ExpectTokenHeaders(answer);
   EXPECT_EQ(boost::json::parse(answer.body).at("error"), "invalid_client");
   EXPECT_EQ(HeaderValue(answer, "WWW-Authenticate"), R"(Basic realm="oauth")");
+}
+
+// Every byte of the token endpoint's answers: success, the service's refusal, a failing service, a store that is
+// down.
+TEST_F(OAuthRoutesTest, TokenEndpointAnswersAreExactlyTheseBytes) {
+  service_.token_response.access_token = "access-1";
+  service_.token_response.expires_in = 1200;
+  service_.token_response.refresh_token = "refresh-1";
+  service_.token_response.scope = "account_phonechat_bookings";
+  http::Response answer = Complete(TokenPost(service_, TokenRequestOf("grant_type=authorization_code&code=c")));
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(answer.body, R"({"access_token":"access-1","token_type":"bearer","expires_in":1200,)"
+                         R"("refresh_token":"refresh-1","scope":"account_phonechat_bookings"})");
+
+  service_.token_response = TokenResponse{};
+  service_.token_response.error = Error{ErrorCode::kInvalidGrant, "The code was \"already\" used.", {}, {}, false};
+  answer = Complete(TokenPost(service_, TokenRequestOf("grant_type=authorization_code&code=c")));
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(answer.body, R"({"error":"invalid_grant","error_description":"The code was \"already\" used."})");
+
+  struct Throwing : FakeOAuthService {
+    bool unavailable = false;
+    TokenResponse Token(const TokenRequest&) override {
+      if (unavailable) throw StoreUnavailable("down");
+      throw std::runtime_error("boom");
+    }
+  } throwing;
+  answer = Complete(TokenPost(throwing, TokenRequestOf("grant_type=authorization_code")));
+  EXPECT_EQ(answer.status, 500);
+  EXPECT_EQ(answer.body, R"({"error":"server_error","error_description":"An error has occurred."})");
+  EXPECT_TRUE(HeaderValues(answer, "WWW-Authenticate").empty());
+  throwing.unavailable = true;
+  answer = Complete(TokenPost(throwing, TokenRequestOf("grant_type=authorization_code")));
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_EQ(answer.body,
+            R"({"error":"temporarily_unavailable","error_description":"The service is temporarily unavailable."})");
+  ExpectTokenHeaders(answer);
+}
+
+// The words of the pages that answer a failure: an unavailable store and anything else.
+TEST_F(OAuthRoutesTest, FailurePagesSayWhatHappened) {
+  service_.throw_on_find_session = true;
+  http::Response page = AuthorizeGet(service_, Get(kAuthorizeTarget, true));
+  EXPECT_EQ(page.status, 503);
+  EXPECT_TRUE(Contains(page.body, "<h1>Temporarily unavailable</h1>\n<p id=\"error-message\" class=\"error\">"
+                                  "The service is temporarily unavailable. Try again.</p>"))
+      << page.body;
+  struct Throwing : FakeOAuthService {
+    std::optional<LoginSession> FindSession(std::string_view) override { throw std::runtime_error("boom"); }
+  } throwing;
+  page = AuthorizeGet(throwing, Get(kAuthorizeTarget, true));
+  EXPECT_EQ(page.status, 500);
+  EXPECT_TRUE(Contains(page.body, "<h1>Something went wrong</h1>\n<p id=\"error-message\" class=\"error\">"
+                                  "An error has occurred.</p>"))
+      << page.body;
 }
 
 // ------------------------------------------------------------------------------------------ metadata
@@ -637,6 +687,91 @@ TEST_F(OAuthRoutesTest, VerifyCredentialsInXmlIsDataContractShaped) {
                          R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account">)"
                          R"(<GroupID>12</GroupID><GroupName>G&amp;G</GroupName><IsGroupManager>true</IsGroupManager>)"
                          R"(<Nickname>A&amp;B &lt;x&gt;</Nickname><UserID>9001</UserID></AccountCredentials>)");
+}
+
+// Every byte of the account bodies, in both formats: escaping, nulls, the omitted group members, the extremes of
+// the numbers, duplicate and repeated separators in the scopes.
+TEST_F(OAuthRoutesTest, AccountBodiesAreExactlyTheseBytes) {
+  const NegotiatedFormat json;
+  const NegotiatedFormat xml{BodyFormat::kXml, "application/xml"};
+  constexpr std::string_view kRoot = R"(<AccountCredentials xmlns:i="http://www.w3.org/2001/XMLSchema-instance")"
+                                     R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account">)";
+  struct Case {
+    AccountCredentials account;
+    std::string_view scopes;
+    std::string_view json;
+    std::string_view xml;  // after the root's start tag
+  };
+  const std::vector<Case> cases{
+      {{2001, "DemoClient", false, 12, "Group", true},
+       "account_phonechat_bookings",
+       R"({"UserID":2001,"Nickname":"DemoClient"})",
+       "<Nickname>DemoClient</Nickname><UserID>2001</UserID></AccountCredentials>"},
+      {{9001, "A&B <x> \"q\" \\ / \xC3\xA9 \xF0\x9F\x98\x80", true, 12, "G&G ]]>", true},
+       "account_information",
+       "{\"UserID\":9001,\"Nickname\":\"A&B <x> \\\"q\\\" \\\\ / \xC3\xA9 \xF0\x9F\x98\x80\",\"GroupID\":12,"
+       "\"GroupName\":\"G&G ]]>\",\"IsGroupManager\":true}",
+       "<GroupID>12</GroupID><GroupName>G&amp;G ]]&gt;</GroupName><IsGroupManager>true</IsGroupManager>"
+       "<Nickname>A&amp;B &lt;x&gt; \"q\" \\ / \xC3\xA9 \xF0\x9F\x98\x80</Nickname><UserID>9001</UserID>"
+       "</AccountCredentials>"},
+      {{2001, "DemoClient", true, std::nullopt, std::nullopt, false},
+       "account_information",
+       R"({"UserID":2001,"Nickname":"DemoClient","GroupID":null,"GroupName":null,"IsGroupManager":false})",
+       R"(<GroupID i:nil="true"/><GroupName i:nil="true"/><IsGroupManager>false</IsGroupManager>)"
+       "<Nickname>DemoClient</Nickname><UserID>2001</UserID></AccountCredentials>"},
+      {{2147483647, "tab\there\nline\rcr\001end", true, 0, "", false},
+       "account_information",
+       "{\"UserID\":2147483647,\"Nickname\":\"tab\\there\\nline\\rcr\\u0001end\",\"GroupID\":0,\"GroupName\":\"\","
+       "\"IsGroupManager\":false}",
+       "<GroupID>0</GroupID><GroupName></GroupName><IsGroupManager>false</IsGroupManager>"
+       "<Nickname>tab\there\nline&#xD;crend</Nickname><UserID>2147483647</UserID></AccountCredentials>"},
+      {{5, "", true, std::nullopt, "Only a name", true},
+       "account_information",
+       R"({"UserID":5,"Nickname":"","GroupID":null,"GroupName":"Only a name","IsGroupManager":true})",
+       R"(<GroupID i:nil="true"/><GroupName>Only a name</GroupName><IsGroupManager>true</IsGroupManager>)"
+       "<Nickname></Nickname><UserID>5</UserID></AccountCredentials>"},
+  };
+  for (const Case& c : cases) {
+    service_.account = c.account;
+    const Principal principal{c.account.user_id, 3, std::string(c.scopes)};
+    EXPECT_EQ(VerifyCredentials(service_, principal, json).body, c.json);
+    EXPECT_EQ(VerifyCredentials(service_, principal, xml).body, std::string(kRoot) + std::string(c.xml));
+  }
+}
+
+TEST(GetPermissions, BodiesAreExactlyTheseBytes) {
+  const NegotiatedFormat json;
+  const NegotiatedFormat xml{BodyFormat::kXml, "application/xml"};
+  constexpr std::string_view kRoot = R"(<PermissionsResult xmlns:i="http://www.w3.org/2001/XMLSchema-instance")"
+                                     R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account">)";
+  struct Case {
+    std::string_view scopes;
+    std::string_view json;
+    std::string_view xml;  // after the root's start tag
+  };
+  const std::vector<Case> cases{
+      {"", R"({"Permissions":[]})", "<Permissions/></PermissionsResult>"},
+      {"   ", R"({"Permissions":[]})", "<Permissions/></PermissionsResult>"},
+      {"profile_gallery", R"({"Permissions":[{"Permission":"profile_gallery","Status":"granted"}]})",
+       "<Permissions><PermissionStatus><Permission>profile_gallery</Permission><Status>granted</Status>"
+       "</PermissionStatus></Permissions></PermissionsResult>"},
+      {"  b a  b c a ",
+       R"({"Permissions":[{"Permission":"b","Status":"granted"},{"Permission":"a","Status":"granted"},)"
+       R"({"Permission":"c","Status":"granted"}]})",
+       "<Permissions><PermissionStatus><Permission>b</Permission><Status>granted</Status></PermissionStatus>"
+       "<PermissionStatus><Permission>a</Permission><Status>granted</Status></PermissionStatus>"
+       "<PermissionStatus><Permission>c</Permission><Status>granted</Status></PermissionStatus></Permissions>"
+       "</PermissionsResult>"},
+      {"x&y<z>\"w\"\\",
+       R"({"Permissions":[{"Permission":"x&y<z>\"w\"\\","Status":"granted"}]})",
+       "<Permissions><PermissionStatus><Permission>x&amp;y&lt;z&gt;\"w\"\\</Permission><Status>granted</Status>"
+       "</PermissionStatus></Permissions></PermissionsResult>"},
+  };
+  for (const Case& c : cases) {
+    const Principal principal{2001, 3, std::string(c.scopes)};
+    EXPECT_EQ(GetPermissions(principal, json).body, c.json) << c.scopes;
+    EXPECT_EQ(GetPermissions(principal, xml).body, std::string(kRoot) + std::string(c.xml)) << c.scopes;
+  }
 }
 
 TEST(GetPermissions, ListsEachScopeOfTheTokenAsGranted) {

@@ -217,8 +217,7 @@ TEST_F(RouterOAuthTest, TheAccessLogNamesTheRouteWithoutTheQuery) {
 }
 
 TEST_F(RouterOAuthTest, ADeferredAnswerIsLoggedOnceWhenFinishedWithItsFinalStatus) {
-  service_.token_response.status = 400;
-  service_.token_response.error = "invalid_grant";
+  service_.token_response.error = Error{ErrorCode::kInvalidGrant, "", {}, {}, false};
   const http::Response answer =
       Send(FakeRequest("POST", "/OAuth/token?code=SECRET-CODE", {{"Content-Type", "application/x-www-form-urlencoded"}},
                        "grant_type=authorization_code&code=SECRET-CODE&client_secret=SECRET-SECRET"));

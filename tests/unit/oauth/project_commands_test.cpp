@@ -89,7 +89,7 @@ TEST_F(ProjectCommandsTest, ACreatedProjectWorksWithTheService) {
   exchange.code = location.query.at("code");
   exchange.client_id = fields["client_id"];
   exchange.client_secret = fields["client_secret"];
-  EXPECT_EQ(service->Token(exchange).status, 200);
+  EXPECT_FALSE(service->Token(exchange).error);
 }
 
 TEST_F(ProjectCommandsTest, APublicProjectHasNoSecretAndImplicitIsStored) {

@@ -57,13 +57,17 @@ class TokenTest : public ::testing::Test {
   // Tokens for Alice and `app`, exchanged.
   TokenResponse Tokens(const std::string& scope = "account_phonechat_bookings") {
     auto response = service_->Token(Exchange(CodeFor("app", "", kAlice, scope)));
-    EXPECT_EQ(response.status, 200) << response.error << ": " << response.error_description;
+    EXPECT_FALSE(response.error) << Refusal(response);
     return response;
   }
 
-  static void ExpectError(const TokenResponse& response, int status, const std::string& error) {
-    EXPECT_EQ(response.status, status) << response.error << ": " << response.error_description;
-    EXPECT_EQ(response.error, error) << response.error_description;
+  // Why `response` was refused, for a failure message; empty when it was not.
+  static std::string Refusal(const TokenResponse& response) { return response.error ? response.error->message : ""; }
+
+  static void ExpectError(const TokenResponse& response, ErrorCode code) {
+    ASSERT_TRUE(response.error) << "issued instead of refused";
+    EXPECT_EQ(response.error->code, code) << response.error->message;
+    EXPECT_FALSE(response.error->message.empty());
     EXPECT_TRUE(response.access_token.empty());
     EXPECT_TRUE(response.refresh_token.empty());
   }
@@ -74,7 +78,7 @@ class TokenTest : public ::testing::Test {
 
 TEST_F(TokenTest, ACodeExchangesForTokensTheApiAccepts) {
   const auto response = Tokens("account_information account_phonechat_bookings");
-  EXPECT_TRUE(response.error.empty());
+  EXPECT_FALSE(response.error);
   EXPECT_EQ(response.expires_in, 1200);
   EXPECT_EQ(response.scope, "account_phonechat_bookings account_information");
   EXPECT_GE(response.access_token.size(), 43u);
@@ -90,9 +94,9 @@ TEST_F(TokenTest, NoTokenCodeSecretPasswordOrCookieIsStoredInClear) {
   auto exchange = Exchange(code);
   exchange.code_verifier = pkce.verifier;
   const auto tokens = service_->Token(exchange);
-  ASSERT_EQ(tokens.status, 200);
+  ASSERT_FALSE(tokens.error);
   const auto rotated = service_->Token(RefreshWith(tokens.refresh_token));
-  ASSERT_EQ(rotated.status, 200);
+  ASSERT_FALSE(rotated.error);
   const auto login = service_->Login("Alice", kPassword, "192.0.2.1");
   ASSERT_TRUE(login.session.has_value());
   const std::string bytes = db_.RawBytes();
@@ -107,11 +111,11 @@ TEST_F(TokenTest, NoTokenCodeSecretPasswordOrCookieIsStoredInClear) {
 TEST_F(TokenTest, ASecondUseOfACodeIsInvalidGrantAndRevokesTheTokensOfTheFirst) {
   const std::string code = CodeFor("app");
   const auto first = service_->Token(Exchange(code));
-  ASSERT_EQ(first.status, 200);
+  ASSERT_FALSE(first.error);
   ASSERT_TRUE(db_.ApiAccepts(first.access_token));
-  ExpectError(service_->Token(Exchange(code)), 400, "invalid_grant");
+  ExpectError(service_->Token(Exchange(code)), ErrorCode::kInvalidGrant);
   EXPECT_FALSE(db_.ApiAccepts(first.access_token));
-  ExpectError(service_->Token(RefreshWith(first.refresh_token)), 400, "invalid_grant");
+  ExpectError(service_->Token(RefreshWith(first.refresh_token)), ErrorCode::kInvalidGrant);
 }
 
 TEST_F(TokenTest, ACodeExpires) {
@@ -120,50 +124,50 @@ TEST_F(TokenTest, ACodeExpires) {
   auto short_lived = db_.MakeService(lifetimes);
   const std::string code = CodeFor("app", "", kAlice, "account_phonechat_bookings", short_lived.get());
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
-  ExpectError(short_lived->Token(Exchange(code)), 400, "invalid_grant");
+  ExpectError(short_lived->Token(Exchange(code)), ErrorCode::kInvalidGrant);
 }
 
 TEST_F(TokenTest, UnknownOrMissingCodes) {
-  ExpectError(service_->Token(Exchange("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")), 400, "invalid_grant");
-  ExpectError(service_->Token(Exchange("")), 400, "invalid_request");
+  ExpectError(service_->Token(Exchange("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")), ErrorCode::kInvalidGrant);
+  ExpectError(service_->Token(Exchange("")), ErrorCode::kInvalidRequest);
 }
 
 TEST_F(TokenTest, ACodeIsBoundToItsClient) {
-  ExpectError(service_->Token(Exchange(CodeFor("app"), "other")), 400, "invalid_grant");
+  ExpectError(service_->Token(Exchange(CodeFor("app"), "other")), ErrorCode::kInvalidGrant);
 }
 
 TEST_F(TokenTest, ARedirectUriSentAtTheExchangeMustEqualTheAuthorizationRequests) {
   auto wrong = Exchange(CodeFor("app"));
   wrong.redirect_uri = kAppQueryUri;
-  ExpectError(service_->Token(wrong), 400, "invalid_grant");
+  ExpectError(service_->Token(wrong), ErrorCode::kInvalidGrant);
   auto trailing = Exchange(CodeFor("app"));
   trailing.redirect_uri = std::string(kAppUri) + "/";
-  ExpectError(service_->Token(trailing), 400, "invalid_grant");
+  ExpectError(service_->Token(trailing), ErrorCode::kInvalidGrant);
   auto same = Exchange(CodeFor("app"));
   same.redirect_uri = kAppUri;
-  EXPECT_EQ(service_->Token(same).status, 200);
-  EXPECT_EQ(service_->Token(Exchange(CodeFor("app"))).status, 200) << "left out, as the published exchange does";
+  EXPECT_FALSE(service_->Token(same).error);
+  EXPECT_FALSE(service_->Token(Exchange(CodeFor("app"))).error) << "left out, as the published exchange does";
 }
 
 TEST_F(TokenTest, PkceTheRightVerifierExchanges) {
   const auto pkce = MakePkce();
   auto request = Exchange(CodeFor("app", pkce.challenge));
   request.code_verifier = pkce.verifier;
-  EXPECT_EQ(service_->Token(request).status, 200);
+  EXPECT_FALSE(service_->Token(request).error);
 }
 
 TEST_F(TokenTest, PkceDowngradesAndWrongVerifiersAreInvalidGrant) {
   const auto pkce = MakePkce();
-  ExpectError(service_->Token(Exchange(CodeFor("app", pkce.challenge))), 400, "invalid_grant");  // no verifier
+  ExpectError(service_->Token(Exchange(CodeFor("app", pkce.challenge))), ErrorCode::kInvalidGrant);  // no verifier
   for (const std::string& verifier : {MakePkce().verifier, pkce.challenge, pkce.verifier + "x",
                                       pkce.verifier.substr(0, 42), pkce.verifier + std::string(80, 'a')}) {
     auto request = Exchange(CodeFor("app", pkce.challenge));
     request.code_verifier = verifier;
-    ExpectError(service_->Token(request), 400, "invalid_grant");
+    ExpectError(service_->Token(request), ErrorCode::kInvalidGrant);
   }
   auto unasked = Exchange(CodeFor("app"));
   unasked.code_verifier = pkce.verifier;
-  ExpectError(service_->Token(unasked), 400, "invalid_grant");
+  ExpectError(service_->Token(unasked), ErrorCode::kInvalidGrant);
 }
 
 TEST_F(TokenTest, APublicClientExchangesWithItsClientIdAndVerifierOnly) {
@@ -171,84 +175,82 @@ TEST_F(TokenTest, APublicClientExchangesWithItsClientIdAndVerifierOnly) {
   auto request = Exchange(CodeFor("public", pkce.challenge), "public", "");
   request.code_verifier = pkce.verifier;
   const auto response = service_->Token(request);
-  ASSERT_EQ(response.status, 200) << response.error_description;
+  ASSERT_FALSE(response.error) << Refusal(response);
   EXPECT_TRUE(db_.ApiAccepts(response.access_token));
 
   auto with_secret = Exchange(CodeFor("public", pkce.challenge), "public", "invented-secret");
   with_secret.code_verifier = pkce.verifier;
-  ExpectError(service_->Token(with_secret), 401, "invalid_client");
+  ExpectError(service_->Token(with_secret), ErrorCode::kInvalidClient);
   auto without_verifier = Exchange(CodeFor("public", pkce.challenge), "public", "");
-  ExpectError(service_->Token(without_verifier), 400, "invalid_grant");
+  ExpectError(service_->Token(without_verifier), ErrorCode::kInvalidGrant);
 }
 
-TEST_F(TokenTest, ClientAuthenticationFailuresAre401InvalidClientAndLeaveTheCodeUnused) {
+TEST_F(TokenTest, ClientAuthenticationFailuresAreInvalidClientAndLeaveTheCodeUnused) {
   const std::string code = CodeFor("app");
   for (const auto& [client, secret] : std::vector<std::pair<std::string, std::string>>{
            {"app", "wrong-secret"}, {"app", ""}, {"no-such-client", kSecret}, {"", kSecret}, {"APP", kSecret}}) {
     const auto response = service_->Token(Exchange(code, client, secret));
-    ExpectError(response, 401, "invalid_client");
-    EXPECT_TRUE(response.client_authentication_failed);
+    ExpectError(response, ErrorCode::kInvalidClient);
   }
-  EXPECT_EQ(service_->Token(Exchange(code)).status, 200);
+  EXPECT_FALSE(service_->Token(Exchange(code)).error);
 }
 
 TEST_F(TokenTest, ADisabledProjectCannotUseTheTokenEndpoint) {
   TokenRequest request = Exchange("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "disabled");
-  ExpectError(service_->Token(request), 401, "invalid_client");
+  ExpectError(service_->Token(request), ErrorCode::kInvalidClient);
 }
 
 TEST_F(TokenTest, GrantTypesOtherThanCodeAndRefreshAreUnsupportedAndAMissingOneInvalid) {
   for (const char* grant_type : {"password", "client_credentials", "implicit", "AUTHORIZATION_CODE"}) {
     auto request = Exchange("x");
     request.grant_type = grant_type;
-    ExpectError(service_->Token(request), 400, "unsupported_grant_type");
+    ExpectError(service_->Token(request), ErrorCode::kUnsupportedGrantType);
   }
   auto request = Exchange("x");
   request.grant_type = "";
-  ExpectError(service_->Token(request), 400, "invalid_request");
-  ExpectError(service_->Token(RefreshWith("")), 400, "invalid_request");
+  ExpectError(service_->Token(request), ErrorCode::kInvalidRequest);
+  ExpectError(service_->Token(RefreshWith("")), ErrorCode::kInvalidRequest);
 }
 
 TEST_F(TokenTest, RefreshRotatesAndAReplayOfARotatedTokenRevokesTheWholeFamily) {
   const auto first = Tokens();
   const auto second = service_->Token(RefreshWith(first.refresh_token));
-  ASSERT_EQ(second.status, 200);
+  ASSERT_FALSE(second.error);
   EXPECT_EQ(second.expires_in, 1200);
   EXPECT_EQ(second.scope, "account_phonechat_bookings");
   EXPECT_NE(second.refresh_token, first.refresh_token);
   EXPECT_NE(second.access_token, first.access_token);
   const auto third = service_->Token(RefreshWith(second.refresh_token));
-  ASSERT_EQ(third.status, 200);
+  ASSERT_FALSE(third.error);
   EXPECT_TRUE(db_.ApiAccepts(third.access_token));
   EXPECT_TRUE(db_.ApiAccepts(first.access_token)) << "rotation alone leaves earlier access tokens to expire";
 
-  ExpectError(service_->Token(RefreshWith(first.refresh_token)), 400, "invalid_grant");
+  ExpectError(service_->Token(RefreshWith(first.refresh_token)), ErrorCode::kInvalidGrant);
   for (const auto* tokens : {&first, &second, &third}) EXPECT_FALSE(db_.ApiAccepts(tokens->access_token));
-  ExpectError(service_->Token(RefreshWith(third.refresh_token)), 400, "invalid_grant");
+  ExpectError(service_->Token(RefreshWith(third.refresh_token)), ErrorCode::kInvalidGrant);
 
   const auto unrelated = Tokens();
   EXPECT_TRUE(db_.ApiAccepts(unrelated.access_token)) << "another authorization's family is untouched";
-  EXPECT_EQ(service_->Token(RefreshWith(unrelated.refresh_token)).status, 200);
+  EXPECT_FALSE(service_->Token(RefreshWith(unrelated.refresh_token)).error);
 }
 
 TEST_F(TokenTest, AnotherClientCannotRefreshAndItsAttemptChangesNothing) {
   const auto tokens = Tokens();
-  ExpectError(service_->Token(RefreshWith(tokens.refresh_token, "other")), 400, "invalid_grant");
-  ExpectError(service_->Token(RefreshWith("BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB")), 400, "invalid_grant");
-  EXPECT_EQ(service_->Token(RefreshWith(tokens.refresh_token)).status, 200);
+  ExpectError(service_->Token(RefreshWith(tokens.refresh_token, "other")), ErrorCode::kInvalidGrant);
+  ExpectError(service_->Token(RefreshWith("BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB")), ErrorCode::kInvalidGrant);
+  EXPECT_FALSE(service_->Token(RefreshWith(tokens.refresh_token)).error);
 }
 
-TEST_F(TokenTest, AnExpiredRefreshTokenIs401RefreshTokenHasExpired) {
+TEST_F(TokenTest, AnExpiredRefreshTokenIsRefreshTokenExpiredNotInvalidGrant) {
   OAuthLifetimes lifetimes;
   lifetimes.refresh_token = std::chrono::seconds(1);
   auto short_lived = db_.MakeService(lifetimes);
   const auto tokens =
       short_lived->Token(Exchange(CodeFor("app", "", kAlice, "account_phonechat_bookings", short_lived.get())));
-  ASSERT_EQ(tokens.status, 200);
+  ASSERT_FALSE(tokens.error);
   std::this_thread::sleep_for(std::chrono::milliseconds(2100));
   const auto response = short_lived->Token(RefreshWith(tokens.refresh_token));
-  ExpectError(response, 401, "refresh_token_has_expired");
-  EXPECT_FALSE(response.client_authentication_failed);
+  ExpectError(response, ErrorCode::kRefreshTokenExpired);
 }
 
 TEST_F(TokenTest, RevokeAnAccessTokenOrARefreshTokensFamily) {
@@ -256,21 +258,21 @@ TEST_F(TokenTest, RevokeAnAccessTokenOrARefreshTokensFamily) {
   auto revoke = Exchange("");
   revoke.grant_type = "";
   revoke.token = a.access_token;
-  EXPECT_EQ(service_->Revoke(revoke).status, 200);
+  EXPECT_FALSE(service_->Revoke(revoke).error);
   EXPECT_FALSE(db_.ApiAccepts(a.access_token));
-  EXPECT_EQ(service_->Token(RefreshWith(a.refresh_token)).status, 200) << "an access token goes alone";
+  EXPECT_FALSE(service_->Token(RefreshWith(a.refresh_token)).error) << "an access token goes alone";
 
   const auto b = Tokens();
   revoke.token = b.refresh_token;
   revoke.token_type_hint = "refresh_token";
-  EXPECT_EQ(service_->Revoke(revoke).status, 200);
+  EXPECT_FALSE(service_->Revoke(revoke).error);
   EXPECT_FALSE(db_.ApiAccepts(b.access_token));
-  ExpectError(service_->Token(RefreshWith(b.refresh_token)), 400, "invalid_grant");
+  ExpectError(service_->Token(RefreshWith(b.refresh_token)), ErrorCode::kInvalidGrant);
 
   revoke.token = "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";
-  EXPECT_EQ(service_->Revoke(revoke).status, 200) << "RFC 7009: unknown tokens answer 200";
+  EXPECT_FALSE(service_->Revoke(revoke).error) << "RFC 7009: unknown tokens answer 200";
   revoke.token = "";
-  ExpectError(service_->Revoke(revoke), 400, "invalid_request");
+  ExpectError(service_->Revoke(revoke), ErrorCode::kInvalidRequest);
 }
 
 TEST_F(TokenTest, RevokeLeavesAnotherClientsTokensAloneAndNeedsClientAuthentication) {
@@ -278,32 +280,31 @@ TEST_F(TokenTest, RevokeLeavesAnotherClientsTokensAloneAndNeedsClientAuthenticat
   auto revoke = Exchange("", "other");
   revoke.grant_type = "";
   revoke.token = tokens.access_token;
-  EXPECT_EQ(service_->Revoke(revoke).status, 200);
+  EXPECT_FALSE(service_->Revoke(revoke).error);
   revoke.token = tokens.refresh_token;
-  EXPECT_EQ(service_->Revoke(revoke).status, 200);
+  EXPECT_FALSE(service_->Revoke(revoke).error);
   EXPECT_TRUE(db_.ApiAccepts(tokens.access_token));
 
   auto wrong = Exchange("", "app", "wrong-secret");
   wrong.grant_type = "";
   wrong.token = tokens.access_token;
   const auto refused = service_->Revoke(wrong);
-  ExpectError(refused, 401, "invalid_client");
-  EXPECT_TRUE(refused.client_authentication_failed);
+  ExpectError(refused, ErrorCode::kInvalidClient);
   EXPECT_TRUE(db_.ApiAccepts(tokens.access_token));
-  EXPECT_EQ(service_->Token(RefreshWith(tokens.refresh_token)).status, 200);
+  EXPECT_FALSE(service_->Token(RefreshWith(tokens.refresh_token)).error);
 }
 
 TEST_F(TokenTest, RevokingAGrantStopsItsRefreshAndAccessTokensAndAsksConsentAgain) {
   const auto tokens = Tokens();
   const auto other = service_->Token(Exchange(CodeFor("other"), "other"));
-  ASSERT_EQ(other.status, 200);
+  ASSERT_FALSE(other.error);
   const std::string pending_code = CodeFor("app");
   ASSERT_EQ(service_->ListGrants(kAlice).size(), 2u);
 
   service_->RevokeGrant(kAlice, db_.ProjectIdOf("app"));
   EXPECT_FALSE(db_.ApiAccepts(tokens.access_token));
-  ExpectError(service_->Token(RefreshWith(tokens.refresh_token)), 400, "invalid_grant");
-  ExpectError(service_->Token(Exchange(pending_code)), 400, "invalid_grant");
+  ExpectError(service_->Token(RefreshWith(tokens.refresh_token)), ErrorCode::kInvalidGrant);
+  ExpectError(service_->Token(Exchange(pending_code)), ErrorCode::kInvalidGrant);
   const auto grants = service_->ListGrants(kAlice);
   ASSERT_EQ(grants.size(), 1u);
   EXPECT_EQ(grants[0].client_id, "other");

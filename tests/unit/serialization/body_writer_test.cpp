@@ -494,6 +494,72 @@ TEST(MadeBookings, HostileTextYieldsValidJsonAndWellFormedXml) {
   EXPECT_WELL_FORMED_XML(xml);
 }
 
+// The account bodies, from their field tables.
+std::string AccountBody(const AccountCredentials& account, BodyFormat format) {
+  std::string out;
+  WriteAccountCredentials(out, account, format);
+  return out;
+}
+
+std::string PermissionsBody(const std::vector<std::string_view>& granted, BodyFormat format) {
+  std::string out;
+  WritePermissions(out, granted, format);
+  return out;
+}
+
+constexpr std::string_view kAccountRoot = R"(<AccountCredentials xmlns:i="http://www.w3.org/2001/XMLSchema-instance")"
+                                          R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account">)";
+
+TEST(AccountCredentials, WithoutAccountInformationTheGroupMembersAreLeftOutNotNull) {
+  const AccountCredentials account{7, "Nick", false, 12, "Group", true};
+  EXPECT_EQ(AccountBody(account, BodyFormat::kJson), R"({"UserID":7,"Nickname":"Nick"})");
+  EXPECT_EQ(AccountBody(account, BodyFormat::kXml),
+            std::string(kAccountRoot) + "<Nickname>Nick</Nickname><UserID>7</UserID></AccountCredentials>");
+}
+
+TEST(AccountCredentials, GroupMembersComeAlphabeticallyFirstInXmlAndLastInJson) {
+  const AccountCredentials account{7, "Nick", true, std::nullopt, "Group", false};
+  EXPECT_EQ(AccountBody(account, BodyFormat::kJson),
+            R"({"UserID":7,"Nickname":"Nick","GroupID":null,"GroupName":"Group","IsGroupManager":false})");
+  EXPECT_EQ(AccountBody(account, BodyFormat::kXml),
+            std::string(kAccountRoot) +
+                R"(<GroupID i:nil="true"/><GroupName>Group</GroupName><IsGroupManager>false</IsGroupManager>)"
+                "<Nickname>Nick</Nickname><UserID>7</UserID></AccountCredentials>");
+}
+
+TEST(AccountCredentials, HostileTextYieldsValidJsonAndWellFormedXml) {
+  const AccountCredentials account{7, kHostile, true, 1, kHostile, true};
+  boost::system::error_code error;
+  const auto parsed = boost::json::parse(AccountBody(account, BodyFormat::kJson), error);
+  ASSERT_FALSE(error) << error.message();
+  EXPECT_EQ(parsed.at("Nickname"), parsed.at("GroupName"));
+  const std::string xml = AccountBody(account, BodyFormat::kXml);
+  EXPECT_FALSE(HasForbiddenXmlByte(xml));
+  EXPECT_WELL_FORMED_XML(xml);
+}
+
+TEST(Permissions, EachScopeIsGrantedInOrderAndAnEmptyListIsSelfClosingInXml) {
+  EXPECT_EQ(PermissionsBody({}, BodyFormat::kJson), R"({"Permissions":[]})");
+  EXPECT_EQ(PermissionsBody({"b", "a"}, BodyFormat::kJson),
+            R"({"Permissions":[{"Permission":"b","Status":"granted"},{"Permission":"a","Status":"granted"}]})");
+  const std::string empty = PermissionsBody({}, BodyFormat::kXml);
+  EXPECT_NE(empty.find("><Permissions/></PermissionsResult>"), std::string::npos) << empty;
+  const std::string xml = PermissionsBody({"b", "a"}, BodyFormat::kXml);
+  EXPECT_NE(xml.find("<Permissions><PermissionStatus><Permission>b</Permission><Status>granted</Status>"
+                     "</PermissionStatus><PermissionStatus><Permission>a</Permission><Status>granted</Status>"
+                     "</PermissionStatus></Permissions></PermissionsResult>"),
+            std::string::npos)
+      << xml;
+  EXPECT_WELL_FORMED_XML(xml);
+}
+
+TEST(Permissions, WritesAppendingToTheCallersBuffer) {
+  std::string out = "prefix";
+  WritePermissions(out, {"s"}, BodyFormat::kJson);
+  WriteAccountCredentials(out, AccountCredentials{1, "n", false, {}, {}, false}, BodyFormat::kJson);
+  EXPECT_EQ(out, R"(prefix{"Permissions":[{"Permission":"s","Status":"granted"}]}{"UserID":1,"Nickname":"n"})");
+}
+
 #ifdef PHONECHAT_XMLLINT
 TEST(XmlCheck, XmllintRejectsAForbiddenCharacter) {
   EXPECT_FALSE(XmllintAccepts("<a>\x01</a>"));
