@@ -4,6 +4,8 @@
 
 #include <string_view>
 
+#include "storage/booking_row.hpp"
+
 namespace phonechat {
 namespace {
 
@@ -25,12 +27,6 @@ KeySql SqlOf(SortKey key) {
   }
   return {};  // not reached: every key has a case
 }
-
-constexpr std::string_view kPageColumns =
-    "b.booking_id, b.client_user_id, b.duration_minutes, b.credits, b.status, b.method, b.phone_number, "
-    "b.skype_name, b.create_date, b.session_date, b.accept_by, b.accepted_date, b.confirmed_date, "
-    "b.cancelled_date, b.cancelled_reason, b.cancelled_by, b.rejected_reason, b.last_updated, b.comments, "
-    "u.user_id, u.nickname, u.phonechat_number, u.skype_name, u.positive, u.neutral, u.negative, u.disputes";
 
 // The spelling of one dialect.
 class Writer {
@@ -81,7 +77,7 @@ std::string PageSql(SqlDialect dialect, BookingOrder order, bool with_start) {
   const std::string direction = order.Descending() ? " DESC" : " ASC";
   const int start = with_start ? 4 : 0;
   std::string sql = "SELECT ";
-  sql.append(kPageColumns).append(" FROM ").append(writer.Bookings("b", key.index)).append(writer.CandidateJoin());
+  sql.append(booking_row::kReadColumns).append(" FROM ").append(writer.Bookings("b", key.index)).append(writer.CandidateJoin());
   sql += " WHERE " + writer.Kept("b.", start);
   sql += " AND (b." + column + ", b.booking_id) " + (order.Descending() ? "<=" : ">=") + " (SELECT " + column +
          ", booking_id FROM " + writer.Bookings("", key.index) + " WHERE " + writer.Kept("", start) + " ORDER BY " +

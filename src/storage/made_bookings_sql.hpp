@@ -28,7 +28,7 @@ class MadeBookingsSql {
   explicit MadeBookingsSql(SqlDialect dialect);
 
   // The page query for `order`: parameters 1 client, 2 limit, 3 offset and, with `with_start`, 4 the smallest
-  // CreateDate kept (LocalDateTime::millis). Columns as each backend's PageColumn lists them.
+  // CreateDate kept (LocalDateTime::millis). Columns as booking_row::ReadColumn lists them.
   [[nodiscard]] std::string_view Page(BookingOrder order, bool with_start) const {
     return pages_[MadeBookingsPageQueryIndex(order, with_start)];
   }
