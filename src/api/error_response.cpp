@@ -8,29 +8,51 @@ namespace phonechat {
 
 ErrorWire WireOf(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kNotFound: return {404, {}};
-    case ErrorCode::kMethodNotAllowed: return {405, {}};
-    case ErrorCode::kUnauthenticated: return {401, {}};
-    case ErrorCode::kBadApiKey: return {401, {}};
-    case ErrorCode::kInsufficientScope: return {403, {}};
-    case ErrorCode::kInvalidRequest: return {400, "invalid_request"};
-    case ErrorCode::kNotGroupManager: return {403, {}};
-    case ErrorCode::kNotGroupMember: return {403, {}};
-    case ErrorCode::kInvalidClient: return {401, "invalid_client"};
-    case ErrorCode::kInvalidGrant: return {400, "invalid_grant"};
-    case ErrorCode::kUnsupportedGrantType: return {400, "unsupported_grant_type"};
+    case ErrorCode::kNotFound:
+      return {404, {}};
+    case ErrorCode::kMethodNotAllowed:
+      return {405, {}};
+    case ErrorCode::kUnauthenticated:
+      return {401, {}};
+    case ErrorCode::kBadApiKey:
+      return {401, {}};
+    case ErrorCode::kInsufficientScope:
+      return {403, {}};
+    case ErrorCode::kInvalidRequest:
+      return {400, "invalid_request"};
+    case ErrorCode::kNotGroupManager:
+      return {403, {}};
+    case ErrorCode::kNotGroupMember:
+      return {403, {}};
+    case ErrorCode::kInvalidClient:
+      return {401, "invalid_client"};
+    case ErrorCode::kInvalidGrant:
+      return {400, "invalid_grant"};
+    case ErrorCode::kUnsupportedGrantType:
+      return {400, "unsupported_grant_type"};
     // docs/api.md (Unified Login, Refresh): the documented answer, where RFC 6749 would say 400 invalid_grant.
-    case ErrorCode::kRefreshTokenExpired: return {401, "refresh_token_has_expired"};
-    case ErrorCode::kCsrfMismatch: return {403, {}};
-    case ErrorCode::kLoginFailed: return {401, {}};
-    case ErrorCode::kLoginThrottled: return {429, {}};
-    case ErrorCode::kUriTooLong: return {414, {}};
-    case ErrorCode::kHeadersTooLarge: return {431, {}};
-    case ErrorCode::kBodyTooLarge: return {413, {}};
-    case ErrorCode::kMalformedHttp: return {400, {}};
-    case ErrorCode::kNotImplemented: return {501, {}};
-    case ErrorCode::kUnavailable: return {503, "temporarily_unavailable"};
-    case ErrorCode::kInternal: return {500, "server_error"};
+    case ErrorCode::kRefreshTokenExpired:
+      return {401, "refresh_token_has_expired"};
+    case ErrorCode::kCsrfMismatch:
+      return {403, {}};
+    case ErrorCode::kLoginFailed:
+      return {401, {}};
+    case ErrorCode::kLoginThrottled:
+      return {429, {}};
+    case ErrorCode::kUriTooLong:
+      return {414, {}};
+    case ErrorCode::kHeadersTooLarge:
+      return {431, {}};
+    case ErrorCode::kBodyTooLarge:
+      return {413, {}};
+    case ErrorCode::kMalformedHttp:
+      return {400, {}};
+    case ErrorCode::kNotImplemented:
+      return {501, {}};
+    case ErrorCode::kUnavailable:
+      return {503, "temporarily_unavailable"};
+    case ErrorCode::kInternal:
+      return {500, "server_error"};
   }
   return {500, "server_error"};
 }
@@ -66,8 +88,8 @@ http::Response RenderError(const Error& error, const NegotiatedFormat& format) {
       response.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="api")");
       break;
     case ErrorCode::kInsufficientScope:
-      response.headers.emplace_back(
-          "WWW-Authenticate", R"(Bearer realm="api", error="insufficient_scope", scope=")" + error.required_scope + '"');
+      response.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="api", error="insufficient_scope", scope=")" +
+                                                            error.required_scope + '"');
       break;
     case ErrorCode::kUriTooLong:
     case ErrorCode::kHeadersTooLarge:

@@ -52,7 +52,8 @@ Result<MadeBookingsRequest> ParseMadeBookingsRequest(const QueryParameters& para
 
   if (auto text = SingleValue(parameters, "StartDate", errors)) {
     query.created_from = ParseLocalDay(*text);
-    if (!query.created_from) errors.Add("StartDate", "StartDate must be a real calendar date in the format yyyy-mm-dd.");
+    if (!query.created_from)
+      errors.Add("StartDate", "StartDate must be a real calendar date in the format yyyy-mm-dd.");
   }
   if (auto text = SingleValue(parameters, "OrderBy", errors)) {
     if (const auto order = BookingOrder::Find(AsciiLower(*text))) {

@@ -15,7 +15,7 @@ struct MadeBookingsRequest {
 };
 
 // Validates StartDate, OrderBy, BookingsPerPage, PageNumber (and the required UserID when `group_route`)
-// per api-contract §4-5 and §7; every violation is reported at once in one kInvalidRequest error.
+// per docs/api.md, "Parameters" and "Group managers"; every violation is reported at once in one kInvalidRequest error.
 Result<MadeBookingsRequest> ParseMadeBookingsRequest(const QueryParameters& parameters, bool group_route);
 
 // A plain decimal integer in [min, max] (digits only: no sign, space, exponent or hex), else nullopt.

@@ -227,29 +227,30 @@ http::Response DeferLogin(OAuthService& service, const http::Request& request, c
   // header; without one, the back-off per address is off (an empty address) and only the per-name back-off
   // applies. Exposed directly, a client could send any value: it could only dodge its own address's back-off.
   std::string address = ForwardedClientAddress(request.Header("X-Forwarded-For"));
-  return Defer<LoginOutcome>([&service, login, password = std::move(password),
-                              address = std::move(address)] { return service.Login(login, password, address); },
-                             [place = std::move(place), login, csrf = std::move(csrf),
-                              secure = CookiesSecure(request)](LoginOutcome& outcome) {
-                               if (outcome.session) {
-                                 http::Response response = Redirect(303, place.target);
-                                 response.headers.emplace_back(
-                                     "Set-Cookie",
-                                     SetCookieValue(kSessionCookie, outcome.session->cookie_value, secure));
-                                 return response;
-                               }
-                               LoginPageView view = LoginView(place, csrf);
-                               view.login = login;
-                               view.error = outcome.throttled ? kLoginThrottled : kLoginFailed;
-                               http::Response response = LoginPage(
-                                   view, outcome.throttled ? ErrorCode::kLoginThrottled : ErrorCode::kLoginFailed);
-                               if (outcome.throttled) {
-                                 const auto seconds = std::max<std::int64_t>(1, outcome.retry_after.count());
-                                 response.headers.emplace_back("Retry-After", std::to_string(seconds));
-                               }
-                               return response;
-                             },
-                             PageFailure);
+  return Defer<LoginOutcome>(
+      [&service, login, password = std::move(password), address = std::move(address)] {
+        return service.Login(login, password, address);
+      },
+      [place = std::move(place), login, csrf = std::move(csrf),
+       secure = CookiesSecure(request)](LoginOutcome& outcome) {
+        if (outcome.session) {
+          http::Response response = Redirect(303, place.target);
+          response.headers.emplace_back("Set-Cookie",
+                                        SetCookieValue(kSessionCookie, outcome.session->cookie_value, secure));
+          return response;
+        }
+        LoginPageView view = LoginView(place, csrf);
+        view.login = login;
+        view.error = outcome.throttled ? kLoginThrottled : kLoginFailed;
+        http::Response response =
+            LoginPage(view, outcome.throttled ? ErrorCode::kLoginThrottled : ErrorCode::kLoginFailed);
+        if (outcome.throttled) {
+          const auto seconds = std::max<std::int64_t>(1, outcome.retry_after.count());
+          response.headers.emplace_back("Retry-After", std::to_string(seconds));
+        }
+        return response;
+      },
+      PageFailure);
 }
 
 // The authorize query, validated by the service; `refusal` is set when it cannot go on.

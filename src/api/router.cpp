@@ -1,11 +1,12 @@
 #include "api/router.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/url/pct_string_view.hpp>
 #include <chrono>
 #include <optional>
-#include <spdlog/spdlog.h>
 #include <string>
 
 #include "api/content_negotiation.hpp"
@@ -85,15 +86,24 @@ http::Response DispatchOpenRoute(const Route& route, const http::Request& reques
   if (context.oauth == nullptr) return OAuthUnavailable(format);
   OAuthService& oauth = *context.oauth;
   switch (route.action) {
-    case RouteAction::kAuthorizeGet: return AuthorizeGet(oauth, request);
-    case RouteAction::kAuthorizePost: return AuthorizePost(oauth, request);
-    case RouteAction::kToken: return TokenPost(oauth, request);
-    case RouteAction::kRevoke: return RevokePost(oauth, request);
-    case RouteAction::kMetadata: return AuthorizationServerMetadata(context.issuer);
-    case RouteAction::kGrantsGet: return GrantsGet(oauth, request);
-    case RouteAction::kGrantsPost: return GrantsPost(oauth, request);
-    case RouteAction::kLogout: return LogoutPost(oauth, request);
-    default: break;
+    case RouteAction::kAuthorizeGet:
+      return AuthorizeGet(oauth, request);
+    case RouteAction::kAuthorizePost:
+      return AuthorizePost(oauth, request);
+    case RouteAction::kToken:
+      return TokenPost(oauth, request);
+    case RouteAction::kRevoke:
+      return RevokePost(oauth, request);
+    case RouteAction::kMetadata:
+      return AuthorizationServerMetadata(context.issuer);
+    case RouteAction::kGrantsGet:
+      return GrantsGet(oauth, request);
+    case RouteAction::kGrantsPost:
+      return GrantsPost(oauth, request);
+    case RouteAction::kLogout:
+      return LogoutPost(oauth, request);
+    default:
+      break;
   }
   return RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, format);
 }
@@ -138,13 +148,20 @@ Error NotFound(std::string_view raw_path) {
 
 const char* RefusalMessage(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kUriTooLong: return "The request URI is longer than 8 KiB.";
-    case ErrorCode::kHeadersTooLarge: return "The request headers are larger than 16 KiB.";
-    case ErrorCode::kBodyTooLarge: return "The request body is larger than 64 KiB.";
-    case ErrorCode::kMalformedHttp: return "The request is not valid HTTP.";
-    case ErrorCode::kNotImplemented: return "The request uses a feature of HTTP this server does not implement.";
-    case ErrorCode::kUnavailable: return "The service is shutting down; retry on another connection.";
-    default: return "An error has occurred.";
+    case ErrorCode::kUriTooLong:
+      return "The request URI is longer than 8 KiB.";
+    case ErrorCode::kHeadersTooLarge:
+      return "The request headers are larger than 16 KiB.";
+    case ErrorCode::kBodyTooLarge:
+      return "The request body is larger than 64 KiB.";
+    case ErrorCode::kMalformedHttp:
+      return "The request is not valid HTTP.";
+    case ErrorCode::kNotImplemented:
+      return "The request uses a feature of HTTP this server does not implement.";
+    case ErrorCode::kUnavailable:
+      return "The service is shutting down; retry on another connection.";
+    default:
+      return "An error has occurred.";
   }
 }
 
@@ -274,14 +291,15 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   if (const QueryParameter* query_key = parameters.Find("apikey")) {
     // One credential of each kind (docs/api.md): a header key and a query key that differ are not a choice to make.
     const bool differs = !credentials.api_keys.empty() &&
-                         (query_key->malformed || std::any_of(query_key->values.begin(), query_key->values.end(),
-                                                              [&](const std::string& key) {
-                                                                return key != credentials.api_keys.front();
-                                                              }));
+                         (query_key->malformed ||
+                          std::any_of(query_key->values.begin(), query_key->values.end(),
+                                      [&](const std::string& key) { return key != credentials.api_keys.front(); }));
     if (differs) {
       return RenderError(Error{ErrorCode::kInvalidRequest,
                                "The X-ApiKey header and the apiKey parameter name different API keys; send one.",
-                               {}, {}, false},
+                               {},
+                               {},
+                               false},
                          exchange.format);
     }
     for (const std::string& key : query_key->values) credentials.api_keys.emplace_back(key);
@@ -312,9 +330,8 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
       query_of.client_user_id = principal->user_id;
       if (group_route) {
         exchange.acting_as = *parsed->member_user_id;
-        Result<UserId> member = AuthorizeImpersonation(Session(exchange), principal->user_id,
-                                                       *parsed->member_user_id, "GET /v1/Groups/PhoneChat/MadeBookings",
-                                                       now);
+        Result<UserId> member = AuthorizeImpersonation(Session(exchange), principal->user_id, *parsed->member_user_id,
+                                                       "GET /v1/Groups/PhoneChat/MadeBookings", now);
         if (!member) return RenderError(member.error(), exchange.format);
         query_of.client_user_id = *member;
       }
@@ -338,7 +355,8 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
 void ApiHandler::LogAccess(const ApiContext& context, std::string_view method, const Exchange& exchange, int status) {
   if (!context.access_log) return;
   const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - exchange.started).count();
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - exchange.started)
+          .count();
   std::string line;
   line.reserve(200);
   line += "\"method\":";

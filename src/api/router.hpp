@@ -26,8 +26,8 @@ class OAuthService;
 // What every serving thread's handler shares: the store, the clock, the access log and the Unified Login.
 // Thread-safe.
 struct ApiContext {
-  Store* store = nullptr;               // the primary: authentication, authorization, audit, writes
-  std::vector<Store*> read_replicas;    // where the lists are read; empty: the primary. Each thread uses one.
+  Store* store = nullptr;             // the primary: authentication, authorization, audit, writes
+  std::vector<Store*> read_replicas;  // where the lists are read; empty: the primary. Each thread uses one.
   const ServiceClock* clock = nullptr;
   std::shared_ptr<spdlog::logger> access_log;  // one JSON object per request; null disables it
   OAuthService* oauth = nullptr;  // the Unified Login; null: its routes answer 503 (the demo pages still load)

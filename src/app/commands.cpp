@@ -1,10 +1,10 @@
 #include "app/commands.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 #include <arpa/inet.h>
 #include <malloc.h>
 #include <netinet/in.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
@@ -184,8 +184,7 @@ int RunServe(const ServeCommand& command) {
     // instead, each with a session of its own from the thread's pool. SQLite's calls are bounded and local.
     options.suspendable = true;
     context.session_pool_size = command.db_pool_size;
-    context.session_wait =
-        std::chrono::milliseconds(static_cast<std::int64_t>(command.db_pool_wait_seconds * 1000));
+    context.session_wait = std::chrono::milliseconds(static_cast<std::int64_t>(command.db_pool_wait_seconds * 1000));
   }
   const unsigned serving_threads =
       options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());

@@ -25,8 +25,8 @@ struct ServeCommand {
   std::int64_t access_token_lifetime = 1200;   // seconds
   std::int64_t refresh_token_lifetime = 14 * 24 * 3600;
   std::int64_t code_lifetime = 60;
-  unsigned blocking_threads = 2;  // password hashing pool
-  std::size_t db_pool_size = 8;   // PostgreSQL sessions per serving thread (and per replica)
+  unsigned blocking_threads = 2;    // password hashing pool
+  std::size_t db_pool_size = 8;     // PostgreSQL sessions per serving thread (and per replica)
   double db_pool_wait_seconds = 7;  // longest wait for a free session before 503
   std::size_t list_cache_mb = 512;  // memory for cached lists, shared out among the serving threads
 };

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   serve_command
-      ->add_option("--issuer", serve.issuer, "Public base URL of the server, the OAuth issuer (default: http://<listen address>; required with a "
+      ->add_option("--issuer", serve.issuer,
+                   "Public base URL of the server, the OAuth issuer (default: http://<listen address>; required with a "
                    "wildcard --listen)")
       ->envname("PHONECHAT_ISSUER");
   serve_command->add_option("--access-token-lifetime", serve.access_token_lifetime, "Seconds an access token lives")

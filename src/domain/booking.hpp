@@ -10,7 +10,7 @@
 
 namespace phonechat {
 
-// Positive 32-bit identifiers of users, bookings and groups (api-contract §7).
+// Positive 32-bit identifiers of users, bookings and groups (docs/api.md, "Parameters").
 using UserId = std::int32_t;
 using BookingId = std::int32_t;
 using GroupId = std::int32_t;

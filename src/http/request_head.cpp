@@ -1,8 +1,7 @@
 #include "http/request_head.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <charconv>
 #include <vector>
 
@@ -31,8 +30,8 @@ std::string_view TrimOws(std::string_view text) {
 }
 
 std::size_t Occurrences(std::span<const FieldLine> fields, std::string_view name) {
-  return static_cast<std::size_t>(
-      std::count_if(fields.begin(), fields.end(), [name](const FieldLine& field) { return IEquals(field.name, name); }));
+  return static_cast<std::size_t>(std::count_if(fields.begin(), fields.end(),
+                                                [name](const FieldLine& field) { return IEquals(field.name, name); }));
 }
 
 Error Refusal(ErrorCode code, std::string message) { return Error{code, std::move(message), {}, {}, false}; }
@@ -70,7 +69,8 @@ Result<void> CheckTransferCodings(std::span<const std::string_view> values) {
   }
   codings.pop_back();
   for (std::string_view coding : codings) {
-    if (IEquals(coding, "chunked")) return BadRequest("The request's Transfer-Encoding applies chunked more than once.");
+    if (IEquals(coding, "chunked"))
+      return BadRequest("The request's Transfer-Encoding applies chunked more than once.");
   }
   if (!codings.empty()) {
     return Refusal(ErrorCode::kNotImplemented,

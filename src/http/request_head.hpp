@@ -22,7 +22,7 @@ enum class BodyFraming { kNone, kContentLength, kChunked };
 // What the server may act on once a request's header section is accepted.
 struct AcceptedHead {
   BodyFraming framing = BodyFraming::kNone;
-  std::uint64_t content_length = 0;            // kContentLength: the declared length
+  std::uint64_t content_length = 0;             // kContentLength: the declared length
   std::optional<std::string> rewritten_target;  // an absolute-form target's origin form (path and query)
 };
 
@@ -37,7 +37,8 @@ struct RequestHead {
 // Decides whether a request whose header section is complete may be served, and how its body is framed
 // (docs/security.md, "Message framing"). A refusal is kMalformedHttp (400) or kNotImplemented (501, a transfer
 // coding other than chunked), its message naming the problem; the connection must then be closed. `head.version`
-// is 10 or 11 (the parser refuses any other). `unique_fields` are fields besides Host and Content-Length that may appear at most once.
+// is 10 or 11 (the parser refuses any other). `unique_fields` are fields besides Host and Content-Length that may
+// appear at most once.
 Result<AcceptedHead> CheckRequestHead(const RequestHead& head, std::span<const std::string> unique_fields);
 
 // True when `value` is a valid Host field value: uri-host [ ":" port ], without user information.

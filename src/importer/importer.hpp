@@ -28,7 +28,7 @@ class ImportError : public std::runtime_error {
   std::int64_t line_number_;
 };
 
-// Streams JSON Lines of data-import.md from `input` into `store` in one write batch. On the first bad line
+// Streams JSON Lines of docs/import-format.md from `input` into `store` in one write batch. On the first bad line
 // throws ImportError and leaves the database exactly as it was. Memory stays flat whatever the input size. Reads
 // `input` and uses the batch on the calling thread; lines are parsed and checked on a helper thread meanwhile.
 ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace);

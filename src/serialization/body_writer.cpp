@@ -190,7 +190,7 @@ constexpr FieldKind kDate = FieldKind::kDateTime;
 constexpr FieldGroup kOwn = FieldGroup::kOwn;
 constexpr FieldGroup kInherited = FieldGroup::kInherited;
 
-// The candidate in its JSON order (api-contract §4).
+// The candidate in its JSON order (docs/api.md, "The response").
 constexpr std::array<BookingField, 10> kCandidateFields{{
     {"UserID", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->candidate.user_id); }},
     {"Nickname", kText, kOwn, [](const MadeBookingView& v) { return Text(v.stored->candidate.nickname); }},
@@ -212,7 +212,7 @@ constexpr std::array<BookingField, 10> kCandidateFields{{
     {"Disputes", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.disputes); }},
 }};
 
-// A booking in its JSON order (api-contract §4).
+// A booking in its JSON order (docs/api.md, "The response").
 constexpr std::array<BookingField, 20> kBookingFields{{
     {"BookingID", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->booking_id); }},
     {"Duration", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->duration_minutes); }},
@@ -240,7 +240,7 @@ constexpr std::array<BookingField, 20> kBookingFields{{
     {"Candidate", FieldKind::kNested, kOwn, NoValue},
 }};
 
-// The page in its JSON order (api-contract §4).
+// The page in its JSON order (docs/api.md, "The response").
 constexpr std::array<PageField, 5> kPageFields{{
     {"PageCount", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.page_count); }},
     {"PageNumber", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.page_number); }},

@@ -13,11 +13,11 @@ namespace phonechat {
 // The two body formats of the API.
 enum class BodyFormat { kJson, kXml };
 
-// Appends the compact JSON of a MadeBookings page (api-contract §4): fields in the published order.
+// Appends the compact JSON of a MadeBookings page (docs/api.md, "The response"): fields in the published order.
 void WriteMadeBookingsJson(std::string& out, const MadeBookingsPage& page);
 
 // Appends the compact DataContract XML of a MadeBookings page: root `BookingsResult`, namespaces and
-// alphabetical element order of api-contract §4, no XML declaration.
+// alphabetical element order of docs/api.md, "The response", no XML declaration.
 void WriteMadeBookingsXml(std::string& out, const MadeBookingsPage& page);
 
 // Appends a page in `format`.
@@ -59,7 +59,7 @@ void WriteAccountCredentials(std::string& out, const AccountCredentials& account
 // DataContract names collection items); an empty list is `<Permissions/>`.
 void WritePermissions(std::string& out, const std::vector<std::string_view>& granted, BodyFormat format);
 
-// Appends an error body (api-contract §3): `{"Message":…,"ModelState":{…}}` or `<Error><Message>…</Message>
+// Appends an error body (docs/api.md, "Errors"): `{"Message":…,"ModelState":{…}}` or `<Error><Message>…</Message>
 // <ModelState>…</ModelState></Error>` (a field's messages joined by a space in XML).
 void WriteErrorBody(std::string& out, const Error& error, BodyFormat format);
 

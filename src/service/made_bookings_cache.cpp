@@ -21,8 +21,8 @@ constexpr std::size_t kBlock = 128;
 
 // One order of a client's bookings as indexes into the date-descending list, with what a StartDate filter needs.
 struct OrderIndex {
-  std::vector<std::uint32_t> positions;  // the order, ascending (its descending twin is the exact reverse)
-  std::vector<std::int64_t> created;     // CreateDate of each position, in the order
+  std::vector<std::uint32_t> positions;     // the order, ascending (its descending twin is the exact reverse)
+  std::vector<std::int64_t> created;        // CreateDate of each position, in the order
   std::vector<std::int64_t> block_created;  // the same dates, sorted ascending within each block
 
   void Build(std::vector<std::uint32_t> order, const std::vector<StoredBooking>& bookings) {

@@ -36,7 +36,8 @@ MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now)
       break;
   }
 
-  if (booking.method == ContactMethod::kCandidateCalls && booking.phone_number) view.phone_number = *booking.phone_number;
+  if (booking.method == ContactMethod::kCandidateCalls && booking.phone_number)
+    view.phone_number = *booking.phone_number;
   if (booking.method == ContactMethod::kSkype && booking.skype_name) view.skype_name = *booking.skype_name;
   if (view.status == BookingStatus::kConfirmed) {
     const CandidateProfile& candidate = booking.candidate;
@@ -86,7 +87,10 @@ Result<UserId> AuthorizeImpersonation(StoreSession& store, UserId manager_id, Us
     entry.outcome = "denied: not a member";
     store.AppendAudit(entry);
     return Error{ErrorCode::kNotGroupMember,
-                 "The requested user is not a member of a group managed by the authenticated user.", {}, {}, false};
+                 "The requested user is not a member of a group managed by the authenticated user.",
+                 {},
+                 {},
+                 false};
   }
   store.AppendAudit(entry);
   return member_id;

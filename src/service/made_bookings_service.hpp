@@ -14,7 +14,7 @@ namespace phonechat {
 inline constexpr std::string_view kNotAcceptedInTimeReason = "The booking was not accepted in time.";
 
 // The booking as its client sees it at `now`: status derived (expired Pending is Rejected), ActionClient,
-// and the contact details each side may see (api-contract §4).
+// and the contact details each side may see (docs/api.md, "The response").
 MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now);
 
 // The first instant after `now` at which ViewMadeBooking(booking, ·) may answer differently from

@@ -16,7 +16,7 @@
 
 namespace phonechat {
 
-// Lifetimes of what the Unified Login issues (unified-login.md "Lifetimes"); all configurable.
+// Lifetimes of what the Unified Login issues (the README's configuration table); all configurable.
 struct OAuthLifetimes {
   std::chrono::seconds access_token{1200};
   std::chrono::seconds refresh_token{14 * 24 * 3600};
@@ -49,11 +49,11 @@ struct AuthorizeRequest {
   ProjectId project_id = 0;
   std::string project_name;
   std::string client_id;
-  bool implicit = false;             // response_type=token
-  std::string redirect_uri;          // exactly one of the project's registered URIs
-  std::vector<std::string> scopes;   // known, deduplicated, in KnownScopes() order
-  std::string state;                 // echoed back verbatim
-  std::string code_challenge;        // S256 challenge, empty when none
+  bool implicit = false;            // response_type=token
+  std::string redirect_uri;         // exactly one of the project's registered URIs
+  std::vector<std::string> scopes;  // known, deduplicated, in KnownScopes() order
+  std::string state;                // echoed back verbatim
+  std::string code_challenge;       // S256 challenge, empty when none
 };
 
 // Where the browser goes next after an authorize step: the client's redirect URI with the result in the
@@ -70,7 +70,7 @@ struct AuthorizeErrorPage {
 
 // The outcome of validating an authorize request.
 struct AuthorizeValidation {
-  std::optional<AuthorizeRequest> request;      // valid
+  std::optional<AuthorizeRequest> request;       // valid
   std::optional<ClientRedirect> error_redirect;  // invalid, reported to the client (error=…&state=…)
   std::optional<AuthorizeErrorPage> error_page;  // invalid, not safe to redirect
 };
@@ -113,22 +113,22 @@ struct TokenRequest {
   std::string refresh_token;
   std::string client_id;
   std::string client_secret;
-  bool client_used_basic = false;   // credentials came in an Authorization: Basic header
-  std::string token;                // revoke: the token to revoke
-  std::string token_type_hint;      // revoke
+  bool client_used_basic = false;  // credentials came in an Authorization: Basic header
+  std::string token;               // revoke: the token to revoke
+  std::string token_type_hint;     // revoke
 };
 
 // The token endpoint's answer: the issued tokens, or the error that refused the request (kInvalidRequest,
 // kInvalidClient, kInvalidGrant, kUnsupportedGrantType or kRefreshTokenExpired, its message the description).
 struct TokenResponse {
-  std::optional<Error> error;            // set when refused; the token fields are then empty
+  std::optional<Error> error;  // set when refused; the token fields are then empty
   std::string access_token;
   std::int64_t expires_in = 0;
-  std::string refresh_token;             // empty for none
-  std::string scope;                     // space-separated
+  std::string refresh_token;  // empty for none
+  std::string scope;          // space-separated
 };
 
-// The Unified Login's rules (unified-login.md): authorize validation, login with back-off, consent memory,
+// The Unified Login's rules (docs/api.md, "Unified Login"): authorize validation, login with back-off, consent memory,
 // codes, token exchange and refresh rotation, revocation. Plain C++: no HTTP. Thread-safe.
 // Methods marked SLOW run Argon2id and must be called off the serving threads.
 class OAuthService {

@@ -9,7 +9,7 @@
 
 namespace phonechat {
 
-// The login back-off (unified-login.md "Passwords"): once a login name or a client address has
+// The login back-off (docs/security.md, "Limits and timeouts"): once a login name or a client address has
 // `free_failures` failures within `window`, each further attempt is refused without checking the password
 // until `first_delay * 2^(failures - free_failures)` (at most `max_delay`) has passed since the latest
 // failure. Refused attempts do not count, so the delay always ends: the real user is never locked out for good.
@@ -22,7 +22,7 @@ struct LoginBackoff {
 
 // The Unified Login's rules on `store`. Stored local times come from `clock` (which must outlive the service);
 // expiries are real Unix time (ServiceClock::UnixSecondsNow), as the API checks them.
-// Choices where unified-login.md leaves room:
+// Choices where OAuth 2.0 leaves room (docs/api.md, "Unified Login"):
 // - an empty `scope` is `invalid_scope` (there is no default scope);
 // - `redirect_uri` may be left out at the token endpoint (the published documentation's exchange sends only
 //   `code`, `client_id` and `client_secret`); when sent, it must equal the authorization request's;

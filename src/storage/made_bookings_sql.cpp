@@ -77,7 +77,10 @@ std::string PageSql(SqlDialect dialect, BookingOrder order, bool with_start) {
   const std::string direction = order.Descending() ? " DESC" : " ASC";
   const int start = with_start ? 4 : 0;
   std::string sql = "SELECT ";
-  sql.append(booking_row::kReadColumns).append(" FROM ").append(writer.Bookings("b", key.index)).append(writer.CandidateJoin());
+  sql.append(booking_row::kReadColumns)
+      .append(" FROM ")
+      .append(writer.Bookings("b", key.index))
+      .append(writer.CandidateJoin());
   sql += " WHERE " + writer.Kept("b.", start);
   sql += " AND (b." + column + ", b.booking_id) " + (order.Descending() ? "<=" : ">=") + " (SELECT " + column +
          ", booking_id FROM " + writer.Bookings("", key.index) + " WHERE " + writer.Kept("", start) + " ORDER BY " +

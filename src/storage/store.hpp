@@ -23,7 +23,7 @@ struct TokenRecord {
   ProjectId project_id = 0;
   std::string scopes;
   std::int64_t expires_at_unix = 0;  // seconds since the Unix epoch (UTC)
-  bool revoked = false;  // revoked, or its project is disabled
+  bool revoked = false;              // revoked, or its project is disabled
 };
 
 // A project's identity as the API-key check needs it.
@@ -122,7 +122,7 @@ class ForwardingStoreSession : public StoreSession {
 struct NewToken {
   std::string token_hash;  // SHA-256 of the token, 32 raw bytes
   UserId user_id = 0;
-  std::string client_id;   // the project it is issued to
+  std::string client_id;  // the project it is issued to
   std::string scopes;
   std::int64_t expires_at_unix = 0;
 };

@@ -46,7 +46,8 @@ TEST(RequestHead, WithoutLengthOrCodingTheBodyIsEmpty) {
 }
 
 TEST(RequestHead, OneDecimalContentLengthFramesTheBody) {
-  for (const auto& [text, length] : std::vector<std::pair<std::string, std::uint64_t>>{{"0", 0}, {"5", 5}, {"007", 7}}) {
+  for (const auto& [text, length] :
+       std::vector<std::pair<std::string, std::uint64_t>>{{"0", 0}, {"5", 5}, {"007", 7}}) {
     const Result<AcceptedHead> result = Check(With({{"Content-Length", text}}));
     ASSERT_TRUE(result) << text;
     EXPECT_EQ(result->framing, BodyFraming::kContentLength);
@@ -112,8 +113,8 @@ TEST(RequestHead, Http11NeedsExactlyOneValidHost) {
   none.fields.clear();
   ExpectRefused(none, ErrorCode::kMalformedHttp, "no Host");
   ExpectRefused(With({{"host", "example.com"}}), ErrorCode::kMalformedHttp, "more than one Host");
-  for (const std::string host : {"", "a b", "user@example.com", "example.com/path", "example.com:80:80", "[::1",
-                                 "exa\"mple"}) {
+  for (const std::string host :
+       {"", "a b", "user@example.com", "example.com/path", "example.com:80:80", "[::1", "exa\"mple"}) {
     Head bad;
     bad.fields = {{"Host", host}};
     ExpectRefused(bad, ErrorCode::kMalformedHttp, "Host header is not a valid host");

@@ -300,12 +300,14 @@ TEST(HttpServer, ExpectContinueGetsAnInterimResponseBeforeTheBody) {
 TEST(HttpServer, AFramingRefusalNamesTheProblemAndNeverServesWhatFollowsIt) {
   RunningServer server(TestOptions());
   Client client(server.Port());
-  ASSERT_TRUE(client.Send("POST /a HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: identity\r\nContent-Length: 31\r\n\r\n"
-                          "GET /hidden HTTP/1.1\r\nHost: t\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /a HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: identity\r\nContent-Length: 31\r\n\r\n"
+                  "GET /hidden HTTP/1.1\r\nHost: t\r\n\r\n"));
   const auto response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 400);
-  EXPECT_NE(response->body.find("message=The request has both Transfer-Encoding and Content-Length."), std::string::npos)
+  EXPECT_NE(response->body.find("message=The request has both Transfer-Encoding and Content-Length."),
+            std::string::npos)
       << response->body;
   EXPECT_TRUE(client.WaitClosed());
   EXPECT_EQ(server.Seen().Refusals().size(), 1U);
@@ -334,8 +336,9 @@ TEST(HttpServer, TheHandlerSeesAnAbsoluteFormTargetInOriginForm) {
 TEST(HttpServer, TrailerFieldsNeverReachTheHandlerAsHeaders) {
   RunningServer server(TestOptions());
   Client client(server.Port());
-  ASSERT_TRUE(client.Send("POST /t HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
-                          "2;ext=1\r\nhi\r\n0\r\nX-Echo: from-trailer\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /t HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "2;ext=1\r\nhi\r\n0\r\nX-Echo: from-trailer\r\n\r\n"));
   const auto response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "POST /t echo=- body=2");

@@ -83,8 +83,8 @@ class DoorbellHandler final : public RequestHandler {
         // Another request may have taken the ring first: it is only a wake-up.
         [[maybe_unused]] const auto taken = read(doorbell_.fds[0], &byte, 1);
       }
-      response.body = std::string(ready ? "ready" : "timeout") +
-                      (CurrentIoWaiter() == waiter ? " same-waiter" : " other-waiter");
+      response.body =
+          std::string(ready ? "ready" : "timeout") + (CurrentIoWaiter() == waiter ? " same-waiter" : " other-waiter");
       return response;
     }
     if (target == "/writable" || target == "/either") {

@@ -342,8 +342,8 @@ TEST_P(OAuthStoreContract, ConcurrentRotationsOfOneRefreshTokenOnSeparateConnect
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      if (stores[static_cast<std::size_t>(i)]->RotateRefreshTokenIfLive(
-              Hash('r'), Token(static_cast<char>('d' + i)), Token(static_cast<char>('s' + i)))) {
+      if (stores[static_cast<std::size_t>(i)]->RotateRefreshTokenIfLive(Hash('r'), Token(static_cast<char>('d' + i)),
+                                                                        Token(static_cast<char>('s' + i)))) {
         ++rotated;
       }
     });

@@ -6,11 +6,11 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/types.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <atomic>

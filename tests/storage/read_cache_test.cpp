@@ -40,8 +40,8 @@ UserRecord User(UserId id, std::string nickname) {
 
 // Candidates 1-12: nicknames that tie when folded, sort around `_` and are not ASCII.
 std::vector<UserRecord> Users() {
-  const std::vector<std::string> nicknames{"anna", "Anna", "ANNA",  "_Under", "Zed", "zed",
-                                           "Émile", "b",   "[x]",   "annab",  "<&>", "Quote\"d"};
+  const std::vector<std::string> nicknames{"anna",  "Anna", "ANNA", "_Under", "Zed", "zed",
+                                           "Émile", "b",    "[x]",  "annab",  "<&>", "Quote\"d"};
   std::vector<UserRecord> users;
   for (std::size_t i = 0; i < nicknames.size(); ++i) users.push_back(User(static_cast<UserId>(i + 1), nicknames[i]));
   users.push_back(User(kClient, "Client"));
@@ -150,8 +150,8 @@ class ReadCache : public ::testing::TestWithParam<Backend> {
             for (const BodyFormat format : {BodyFormat::kJson, BodyFormat::kXml}) {
               cache.Sync(BookingsVersion());
               ASSERT_EQ(Cached(cache, *session_, query, now, format), Uncached(*session_, query, now, format))
-                  << "order " << order.Name() << ", start " << (start ? start->millis : -1) << ", "
-                  << per_page << " per page, page " << page << ", xml " << (format == BodyFormat::kXml);
+                  << "order " << order.Name() << ", start " << (start ? start->millis : -1) << ", " << per_page
+                  << " per page, page " << page << ", xml " << (format == BodyFormat::kXml);
             }
           }
         }
@@ -180,8 +180,8 @@ TEST_P(ReadCache, ViewsWrittenEarlierAreRewrittenOnceTheInstantChangesThem) {
   Put(Users(), Bookings(kClient, 1, 200, 11));
   MadeBookingsCache cache(std::size_t{256} << 20);
   // Deadlines pass and sessions start and end between these instants; the last goes back in time.
-  for (const std::int64_t now : {kJan2027 - 3 * kDay, kJan2027, kJan2027 + 2 * kDay + 30 * kMinute,
-                                 kJan2027 + 6 * kDay, kJan2027 - 10 * kDay}) {
+  for (const std::int64_t now :
+       {kJan2027 - 3 * kDay, kJan2027, kJan2027 + 2 * kDay + 30 * kMinute, kJan2027 + 6 * kDay, kJan2027 - 10 * kDay}) {
     ExpectEveryPageExact(cache, kClient, LocalDateTime{now});
   }
 }

@@ -1,5 +1,7 @@
 // SessionPool (storage/session_pool.hpp): a serving thread's bounded pool of store sessions, alone and under a
 // suspendable server whose requests wait for sessions in coroutines; and how ApiHandler borrows from it per request.
+#include "storage/session_pool.hpp"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,7 +20,6 @@
 #include "core/io_wait.hpp"
 #include "http/server.hpp"
 #include "service/service_clock.hpp"
-#include "storage/session_pool.hpp"
 #include "test_support.hpp"
 
 namespace phonechat::http::testing {

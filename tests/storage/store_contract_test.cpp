@@ -52,7 +52,7 @@ MadeBookingsQuery Query(UserId client, BookingOrder order, std::optional<LocalDa
   return query;
 }
 
-// The test's own statement of the order rules (api-contract §4), to compare the store against.
+// The test's own statement of the order rules (docs/api.md, "Orders"), to compare the store against.
 std::string Fold(std::string text) {
   for (char& c : text) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');

@@ -133,8 +133,7 @@ class Connection {
   void EnsureConnected();
   // Connects (or, when `reset`, reconnects connection_) with PQconnectPoll through the current waiter; the reason
   // when the attempt failed or connect_timeout passed, nullopt when connected.
-  std::optional<std::string> ConnectWithoutBlocking(const char* const* keywords, const char* const* values,
-                                                    bool reset);
+  std::optional<std::string> ConnectWithoutBlocking(const char* const* keywords, const char* const* values, bool reset);
   // What follows every (re)connection: the notice processor, and non-blocking mode for a kSuspendable connection.
   void AfterConnect();
   // Prepares `sql` as `name` on this connection unless it already is.
@@ -151,8 +150,7 @@ class Connection {
   pg_result* AwaitResult(bool sent, std::string_view what);
   // Waits until the socket is ready for `events` (suspending through the current IoWaiter when kSuspendable);
   // throws StoreUnavailable at `deadline` when `bounded`.
-  void AwaitSocket(IoEvent events, std::chrono::steady_clock::time_point deadline, bool bounded,
-                   std::string_view what);
+  void AwaitSocket(IoEvent events, std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what);
   Rows Check(pg_result* result, std::string_view what);
 
   static constexpr int kClientDeadlineMarginMs = 2000;
@@ -170,7 +168,8 @@ class Connection {
 // An SQL error from the server, with its SQLSTATE (e.g. `23505` unique violation).
 class SqlError : public std::runtime_error {
  public:
-  SqlError(const std::string& message, std::string sqlstate) : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
+  SqlError(const std::string& message, std::string sqlstate)
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
   // The five-character SQLSTATE.
   [[nodiscard]] const std::string& SqlState() const { return sqlstate_; }
 

@@ -450,8 +450,8 @@ class PostgresBatchWriter final : public BatchWriter {
         connection_->Exec("DELETE FROM bookings AS b USING import_bookings AS s WHERE b.booking_id = s.booking_id");
       }
       // A booking put twice (with replace) is stored as put last, as an upsert per record would leave it.
-      std::string move = "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) +
-                         ", candidate_nickname_key) SELECT ";
+      std::string move =
+          "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) + ", candidate_nickname_key) SELECT ";
       if (any_replace_) move += "DISTINCT ON (s.booking_id) ";
       for (std::string_view columns = booking_row::kWriteColumns; !columns.empty();) {
         const auto comma = columns.find(", ");

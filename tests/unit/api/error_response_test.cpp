@@ -86,9 +86,8 @@ TEST(ErrorResponse, EveryErrorIsUncacheableAndInTheNegotiatedFormat) {
 }
 
 TEST(ErrorResponse, RefusedRequestsCloseTheConnection) {
-  for (ErrorCode code :
-       {ErrorCode::kUriTooLong, ErrorCode::kHeadersTooLarge, ErrorCode::kBodyTooLarge, ErrorCode::kMalformedHttp,
-        ErrorCode::kNotImplemented}) {
+  for (ErrorCode code : {ErrorCode::kUriTooLong, ErrorCode::kHeadersTooLarge, ErrorCode::kBodyTooLarge,
+                         ErrorCode::kMalformedHttp, ErrorCode::kNotImplemented}) {
     EXPECT_TRUE(RenderError(Error{code, "refused", {}, {}, false}, NegotiatedFormat{}).close_connection);
   }
 }

@@ -17,7 +17,7 @@ constexpr std::string_view kHostileEscaped = "&lt;script&gt;alert(1)&lt;/script&
 
 bool Contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 
-// Every HTML page's headers (oauth-common.md "Every HTML page").
+// Every HTML page's headers (docs/security.md, "Unified Login").
 void ExpectPageHeaders(const http::Response& page) {
   EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
   EXPECT_EQ(HeaderValue(page, "Cache-Control"), "no-store");

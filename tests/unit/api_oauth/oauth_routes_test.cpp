@@ -530,16 +530,18 @@ TEST_F(OAuthRoutesTest, FailurePagesSayWhatHappened) {
   service_.throw_on_find_session = true;
   http::Response page = AuthorizeGet(service_, Get(kAuthorizeTarget, true));
   EXPECT_EQ(page.status, 503);
-  EXPECT_TRUE(Contains(page.body, "<h1>Temporarily unavailable</h1>\n<p id=\"error-message\" class=\"error\">"
-                                  "The service is temporarily unavailable. Try again.</p>"))
+  EXPECT_TRUE(Contains(page.body,
+                       "<h1>Temporarily unavailable</h1>\n<p id=\"error-message\" class=\"error\">"
+                       "The service is temporarily unavailable. Try again.</p>"))
       << page.body;
   struct Throwing : FakeOAuthService {
     std::optional<LoginSession> FindSession(std::string_view) override { throw std::runtime_error("boom"); }
   } throwing;
   page = AuthorizeGet(throwing, Get(kAuthorizeTarget, true));
   EXPECT_EQ(page.status, 500);
-  EXPECT_TRUE(Contains(page.body, "<h1>Something went wrong</h1>\n<p id=\"error-message\" class=\"error\">"
-                                  "An error has occurred.</p>"))
+  EXPECT_TRUE(Contains(page.body,
+                       "<h1>Something went wrong</h1>\n<p id=\"error-message\" class=\"error\">"
+                       "An error has occurred.</p>"))
       << page.body;
 }
 
@@ -762,8 +764,7 @@ TEST(GetPermissions, BodiesAreExactlyTheseBytes) {
        "<PermissionStatus><Permission>a</Permission><Status>granted</Status></PermissionStatus>"
        "<PermissionStatus><Permission>c</Permission><Status>granted</Status></PermissionStatus></Permissions>"
        "</PermissionsResult>"},
-      {"x&y<z>\"w\"\\",
-       R"({"Permissions":[{"Permission":"x&y<z>\"w\"\\","Status":"granted"}]})",
+      {"x&y<z>\"w\"\\", R"({"Permissions":[{"Permission":"x&y<z>\"w\"\\","Status":"granted"}]})",
        "<Permissions><PermissionStatus><Permission>x&amp;y&lt;z&gt;\"w\"\\</Permission><Status>granted</Status>"
        "</PermissionStatus></Permissions></PermissionsResult>"},
   };

@@ -278,7 +278,8 @@ TEST(MadeBookingsJson, SeedSampleIsReproducedByteForByte) {
 TEST(MadeBookingsXml, SeedSampleIsReproducedByteForByteWithItsInconsistenciesCorrected) {
   const auto booking = SeedBooking();
   std::string expected = CompactXml(kSeedXmlSample);
-  // api-contract §9: the XML sample's Duration and page numbers disagree with the JSON sample's.
+  // docs/api.md, "Where the published samples disagree": the XML sample's Duration and page numbers disagree with the
+  // JSON sample's.
   expected = Replace(expected, "<Duration>5</Duration>", "<Duration>15</Duration>");
   expected = Replace(expected, "<PageCount>1</PageCount><PageNumber>3</PageNumber>",
                      "<PageCount>3</PageCount><PageNumber>1</PageNumber>");
