@@ -72,7 +72,10 @@ int RunProjectCreate(const ProjectCreateCommand& command) {
   project.name = command.name;
   project.owner_user_id = static_cast<UserId>(command.owner_user_id);
   project.api_key = GenerateToken();
-  project.client_id = GenerateToken();
+  // Client IDs are typed on command lines (`project disable CLIENT_ID`), where a leading '-' reads as an option.
+  do {
+    project.client_id = GenerateToken();
+  } while (project.client_id.front() == '-');
   std::string secret;
   if (!command.public_client) {
     secret = GenerateToken();
