@@ -131,7 +131,6 @@ Result<AcceptedHead> CheckRequestHead(const RequestHead& head, std::span<const s
   std::optional<std::string_view> host;
   std::optional<std::string_view> content_length;
   std::vector<std::string_view> transfer_encodings;
-  std::size_t seen_unique = 0;  // lines of any unique field: only a second one calls for counting
   for (const FieldLine& field : head.fields) {
     if (IEquals(field.name, "Host")) {
       // RFC 9112 §3.2: "A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message
@@ -146,7 +145,7 @@ Result<AcceptedHead> CheckRequestHead(const RequestHead& head, std::span<const s
       transfer_encodings.push_back(field.value);
     } else {
       for (const std::string& unique : unique_fields) {
-        if (IEquals(field.name, unique) && ++seen_unique > 1 && Occurrences(head.fields, unique) > 1) {
+        if (IEquals(field.name, unique) && Occurrences(head.fields, unique) > 1) {
           return BadRequest("The request has more than one " + unique + " header.");
         }
       }
