@@ -19,6 +19,12 @@ constexpr std::array<std::pair<CancelledBy, std::string_view>, 2> kCancelledByNa
     {CancelledBy::kCandidate, "Candidate"},
 }};
 
+constexpr std::array<std::pair<RejectionKind, std::string_view>, 3> kRejectionKindNames{{
+    {RejectionKind::kCandidate, "Candidate"},
+    {RejectionKind::kLapsed, "Lapsed"},
+    {RejectionKind::kReInvited, "ReInvited"},
+}};
+
 template <typename Enum, std::size_t N>
 constexpr std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
   for (const auto& [candidate, name] : names) {
@@ -45,5 +51,9 @@ std::optional<BookingStatus> ParseStatus(std::string_view name) { return ValueNa
 std::string_view CancelledByName(CancelledBy who) { return NameOf(kCancelledByNames, who); }
 
 std::optional<CancelledBy> ParseCancelledBy(std::string_view name) { return ValueNamed(kCancelledByNames, name); }
+
+std::string_view RejectionKindName(RejectionKind kind) { return NameOf(kRejectionKindNames, kind); }
+
+std::optional<RejectionKind> ParseRejectionKind(std::string_view name) { return ValueNamed(kRejectionKindNames, name); }
 
 }  // namespace phonechat

@@ -13,9 +13,12 @@ namespace phonechat {
 inline constexpr std::int32_t kDefaultBookingsPerPage = 50;
 inline constexpr std::int32_t kMaxBookingsPerPage = 100;
 
-// A validated request for one page of a client's made bookings.
+// A validated request for one page of a user's bookings on one side: made as client (MadeBookings) or received as
+// candidate (ReceivedBookings), with the same filter, orders and paging. On the received side `nickname` orders
+// by the client's nickname.
 struct MadeBookingsQuery {
-  UserId client_user_id = 0;
+  BookingSide side = BookingSide::kMade;
+  UserId client_user_id = 0;  // the list's owner: the client (made side) or the candidate (received side)
   std::optional<LocalDateTime> created_from;  // keep CreateDate >= this (a day's 00:00)
   BookingOrder order = BookingOrder::kDateDesc;
   std::int32_t bookings_per_page = kDefaultBookingsPerPage;

@@ -10,7 +10,9 @@
 
 #include "domain/booking.hpp"
 #include "domain/made_bookings_query.hpp"
+#include "domain/phonechat_settings.hpp"
 #include "domain/principal.hpp"
+#include "storage/lifecycle_store.hpp"
 
 namespace phonechat {
 
@@ -79,6 +81,10 @@ class StoreSession {
   // The query's total (as CountMadeBookings) and its page [offset, offset + limit) (as MadeBookingsPage, empty
   // past the end), in one round trip where the backend has round trips.
   virtual CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit);
+  // The booking with both parties' profiles (the candidate's current contact details), deleted or not, if stored.
+  virtual std::optional<StoredBooking> FindBooking(BookingId booking_id) = 0;
+  // The user with their settings, if stored.
+  virtual std::optional<UserWithSettings> FindUser(UserId user_id) = 0;
   // Where the database stands now, or nullopt when this backend cannot tell cheaply (then nothing may be cached).
   // A reader asks before its lookups: what it then reads is at least as new as the version it got.
   virtual std::optional<StoreVersion> Version() { return std::nullopt; }
@@ -109,6 +115,8 @@ class ForwardingStoreSession : public StoreSession {
   CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
     return inner_.CountAndPage(query, offset, limit);
   }
+  std::optional<StoredBooking> FindBooking(BookingId booking_id) override { return inner_.FindBooking(booking_id); }
+  std::optional<UserWithSettings> FindUser(UserId user_id) override { return inner_.FindUser(user_id); }
   std::optional<StoreVersion> Version() override { return inner_.Version(); }
 
  protected:
@@ -211,6 +219,10 @@ class Store {
   virtual bool RevokeToken(std::string_view token_hash) = 0;
   // True when the database holds no users, groups, projects or bookings.
   virtual bool IsEmpty() = 0;
+  // Begins a life-cycle transaction (throws std::logic_error on a read replica).
+  virtual std::unique_ptr<LifecycleTransaction> BeginLifecycle() = 0;
+  // Reads the whole ledger for `ledger verify`.
+  virtual LedgerAudit AuditLedger() = 0;
 };
 
 // Opens (creating or migrating) the database at `url`: `sqlite:///abs/path.db`, `sqlite://rel.db`, a plain path, or

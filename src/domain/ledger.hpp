@@ -1,0 +1,39 @@
+#pragma once
+
+// The credits ledger's vocabulary: accounts, movement kinds and one movement (docs/api.md, "Credits").
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "domain/booking.hpp"
+#include "domain/credits.hpp"
+#include "domain/local_date_time.hpp"
+
+namespace phonechat {
+
+// A ledger account: a user's (their UserID, positive) or one of the two system accounts below.
+using AccountId = std::int64_t;
+// Credits paid for Confirmed sessions not yet settled.
+inline constexpr AccountId kEscrowAccount = -1;
+// Where purchases and imported credits come from; the only account allowed below zero.
+inline constexpr AccountId kExternalAccount = -2;
+
+enum class LedgerKind { kCredit, kPayment, kRefund, kEarning };
+
+// `Credit`, `Payment`, `Refund` or `Earning`.
+std::string_view LedgerKindName(LedgerKind kind);
+
+// One movement of credits from one account to another.
+struct LedgerEntry {
+  LedgerKind kind = LedgerKind::kCredit;
+  std::optional<BookingId> booking_id;
+  AccountId from = kExternalAccount;
+  AccountId to = kExternalAccount;
+  Credits amount;  // > 0
+  LocalDateTime date;
+  std::optional<std::string> description;  // Credit movements only
+};
+
+}  // namespace phonechat
