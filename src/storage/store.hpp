@@ -82,9 +82,9 @@ class StoreSession {
   // past the end), in one round trip where the backend has round trips.
   virtual CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit);
   // The booking with both parties' profiles (the candidate's current contact details), deleted or not, if stored.
-  virtual std::optional<StoredBooking> FindBooking(BookingId booking_id) = 0;
+  virtual std::optional<StoredBooking> FindBooking(BookingId booking_id) { throw std::logic_error("FindBooking"); }
   // The user with their settings, if stored.
-  virtual std::optional<UserWithSettings> FindUser(UserId user_id) = 0;
+  virtual std::optional<UserWithSettings> FindUser(UserId user_id) { throw std::logic_error("FindUser"); }
   // Where the database stands now, or nullopt when this backend cannot tell cheaply (then nothing may be cached).
   // A reader asks before its lookups: what it then reads is at least as new as the version it got.
   virtual std::optional<StoreVersion> Version() { return std::nullopt; }
@@ -220,9 +220,9 @@ class Store {
   // True when the database holds no users, groups, projects or bookings.
   virtual bool IsEmpty() = 0;
   // Begins a life-cycle transaction (throws std::logic_error on a read replica).
-  virtual std::unique_ptr<LifecycleTransaction> BeginLifecycle() = 0;
+  virtual std::unique_ptr<LifecycleTransaction> BeginLifecycle() { throw std::logic_error("BeginLifecycle"); }
   // Reads the whole ledger for `ledger verify`.
-  virtual LedgerAudit AuditLedger() = 0;
+  virtual LedgerAudit AuditLedger() { throw std::logic_error("AuditLedger"); }
 };
 
 // Opens (creating or migrating) the database at `url`: `sqlite:///abs/path.db`, `sqlite://rel.db`, a plain path, or
