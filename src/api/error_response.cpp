@@ -24,6 +24,14 @@ ErrorWire WireOf(ErrorCode code) {
       return {403, {}};
     case ErrorCode::kNotGroupMember:
       return {403, {}};
+    case ErrorCode::kUnsupportedMediaType:
+      return {415, {}};
+    case ErrorCode::kConflict:
+      return {409, {}};
+    case ErrorCode::kIdempotencyKeyReused:
+      return {422, {}};
+    case ErrorCode::kIdempotencyInProgress:
+      return {409, {}};
     case ErrorCode::kInvalidClient:
       return {401, "invalid_client"};
     case ErrorCode::kInvalidGrant:

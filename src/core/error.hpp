@@ -18,6 +18,10 @@ enum class ErrorCode {
   kInvalidRequest,
   kNotGroupManager,
   kNotGroupMember,
+  kUnsupportedMediaType,  // a request body in a media type the route does not read
+  kConflict,              // the request meets stored state it cannot apply to (a status, a balance, a deadline)
+  kIdempotencyKeyReused,  // an Idempotency-Key already used with a different body
+  kIdempotencyInProgress, // an Idempotency-Key whose first request is still running
   kInvalidClient,         // the client behind a token or revoke request could not be authenticated
   kInvalidGrant,          // the code or refresh token is unknown, used, revoked, expired or another client's
   kUnsupportedGrantType,  // a grant type the token endpoint does not issue for

@@ -82,9 +82,9 @@ class StoreSession {
   // past the end), in one round trip where the backend has round trips.
   virtual CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit);
   // The booking with both parties' profiles (the candidate's current contact details), deleted or not, if stored.
-  virtual std::optional<StoredBooking> FindBooking(BookingId booking_id) { throw std::logic_error("FindBooking"); }
+  virtual std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) { throw std::logic_error("FindBooking"); }
   // The user with their settings, if stored.
-  virtual std::optional<UserWithSettings> FindUser(UserId user_id) { throw std::logic_error("FindUser"); }
+  virtual std::optional<UserWithSettings> FindUser(UserId /*user_id*/) { throw std::logic_error("FindUser"); }
   // Where the database stands now, or nullopt when this backend cannot tell cheaply (then nothing may be cached).
   // A reader asks before its lookups: what it then reads is at least as new as the version it got.
   virtual std::optional<StoreVersion> Version() { return std::nullopt; }
