@@ -45,6 +45,18 @@ std::optional<std::int64_t> ParseBoundedInteger(std::string_view text, std::int6
   return value;
 }
 
+std::optional<std::int32_t> RequiredIdParameter(const QueryParameters& parameters, std::string_view name,
+                                                ModelState& errors) {
+  const QueryParameter* given = parameters.Find(AsciiLower(name));
+  if (auto text = SingleValue(parameters, name, errors)) {
+    if (auto value = ParseBoundedInteger(*text, 1, kMaxId)) return static_cast<std::int32_t>(*value);
+    errors.Add(name, std::string(name) + " must be an integer between 1 and 2147483647.");
+  } else if (given == nullptr || (!given->malformed && given->values.empty())) {
+    errors.Add(name, "The " + std::string(name) + " field is required.");
+  }
+  return std::nullopt;
+}
+
 Result<MadeBookingsRequest> ParseMadeBookingsRequest(const QueryParameters& parameters, bool group_route) {
   MadeBookingsRequest request;
   MadeBookingsQuery& query = request.query;
@@ -76,18 +88,7 @@ Result<MadeBookingsRequest> ParseMadeBookingsRequest(const QueryParameters& para
       errors.Add("PageNumber", "PageNumber must be an integer between 1 and 2147483647.");
     }
   }
-  if (group_route) {
-    const QueryParameter* given = parameters.Find("userid");
-    if (auto text = SingleValue(parameters, "UserID", errors)) {
-      if (auto value = ParseBoundedInteger(*text, 1, kMaxId)) {
-        request.member_user_id = static_cast<UserId>(*value);
-      } else {
-        errors.Add("UserID", "UserID must be an integer between 1 and 2147483647.");
-      }
-    } else if (given == nullptr || (!given->malformed && given->values.empty())) {
-      errors.Add("UserID", "The UserID field is required.");
-    }
-  }
+  if (group_route) request.member_user_id = RequiredIdParameter(parameters, "UserID", errors);
 
   if (!errors.Empty()) return std::move(errors).ToError();
   return request;

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "api/query_parameters.hpp"
+#include "core/error.hpp"
 #include "core/result.hpp"
 #include "domain/made_bookings_query.hpp"
 
@@ -17,6 +18,10 @@ struct MadeBookingsRequest {
 // Validates StartDate, OrderBy, BookingsPerPage, PageNumber (and the required UserID when `group_route`)
 // per docs/api.md, "Parameters" and "Group managers"; every violation is reported at once in one kInvalidRequest error.
 Result<MadeBookingsRequest> ParseMadeBookingsRequest(const QueryParameters& parameters, bool group_route);
+
+// The required identifier parameter `name` (1..2147483647); records what is wrong in `errors` and returns nullopt.
+std::optional<std::int32_t> RequiredIdParameter(const QueryParameters& parameters, std::string_view name,
+                                                ModelState& errors);
 
 // A plain decimal integer in [min, max] (digits only: no sign, space, exponent or hex), else nullopt.
 std::optional<std::int64_t> ParseBoundedInteger(std::string_view text, std::int64_t min, std::int64_t max);

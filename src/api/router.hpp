@@ -67,5 +67,7 @@ class ApiHandler final : public http::RequestHandler {
 
 // The scope every PhoneChat route needs.
 inline constexpr std::string_view kPhoneChatBookingsScope = "account_phonechat_bookings";
+// The scope the credit balance needs.
+inline constexpr std::string_view kCreditsHistoryScope = "account_credits_history";
 
 }  // namespace phonechat

@@ -152,4 +152,13 @@ LocalDateTime ServiceZone::FromUnixMillis(std::int64_t unix_millis) const {
   return FromLocalTime(static_cast<const date::time_zone*>(zone_)->to_local(instant));
 }
 
+LocalDateTime AddCalendarMonths(LocalDateTime value, int months) {
+  const auto day = date::floor<date::days>(LocalMillis{Millis{value.millis}});
+  const Millis time_of_day = LocalMillis{Millis{value.millis}} - day;
+  const date::year_month_day ymd{day};
+  date::year_month_day moved = ymd + date::months{months};
+  if (!moved.ok()) moved = date::year_month_day_last{moved.year(), date::month_day_last{moved.month()}};
+  return FromLocalTime(date::local_days{moved} + time_of_day);
+}
+
 }  // namespace phonechat

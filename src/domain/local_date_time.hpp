@@ -32,6 +32,9 @@ constexpr LocalDateTime AddMinutes(LocalDateTime value, std::int64_t minutes) {
   return LocalDateTime{value.millis + minutes * 60'000};
 }
 
+// `value` plus whole calendar months, the day clamped to the month's last (Jan 31 + 1 month = Feb 28 or 29).
+LocalDateTime AddCalendarMonths(LocalDateTime value, int months);
+
 // Converts between UTC system time and the wall clock of an IANA zone.
 class ServiceZone {
  public:

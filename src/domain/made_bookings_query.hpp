@@ -32,13 +32,16 @@ std::string FoldNickname(std::string_view nickname);
 
 namespace phonechat {
 
-// One answered page: the totals and the bookings as the client sees them.
-struct MadeBookingsPage {
+// One answered page of either side: the totals and the bookings as that side sees them.
+template <typename View>
+struct BookingsPage {
   std::int64_t page_count = 0;
   std::int32_t page_number = 1;
   std::int64_t bookings_total = 0;
   std::int32_t bookings_per_page = kDefaultBookingsPerPage;
-  std::vector<MadeBookingView> bookings;  // views point into storage owned by whoever built the page
+  std::vector<View> bookings;  // views point into storage owned by whoever built the page
 };
+using MadeBookingsPage = BookingsPage<MadeBookingView>;
+using ReceivedBookingsPage = BookingsPage<ReceivedBookingView>;
 
 }  // namespace phonechat

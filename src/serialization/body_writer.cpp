@@ -127,7 +127,19 @@ constexpr std::string_view kProfileNamespaceDeclaration =
     R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Profile")";
 constexpr std::string_view kAccountNamespaceDeclaration =
     R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.Account")";
+constexpr std::string_view kReceivedNamespaceDeclaration =
+    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.PhoneChat.Bookings.Received")";
+constexpr std::string_view kBookingsNamespaceDeclaration =
+    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.PhoneChat.Bookings")";
+constexpr std::string_view kSettingsNamespaceDeclaration =
+    R"( xmlns="http://schemas.datacontract.org/2004/07/API.Models.PhoneChat.Settings")";
+// DataContractSerializer names a prefix after the element's depth: 4 inside a list, 2 when the booking is the root.
+constexpr std::string_view kPartyNamespaceDeclarationAtRoot =
+    R"( xmlns:d2p1="http://schemas.datacontract.org/2004/07/API.Models.PhoneChat.Bookings")";
+constexpr std::string_view kDirectChatNamespaceDeclaration =
+    R"( xmlns:d2p1="http://schemas.datacontract.org/2004/07/API.Models.DirectChat")";
 constexpr std::string_view kCandidatePrefix = "d4p1:";
+constexpr std::string_view kPartyPrefixAtRoot = "d2p1:";
 constexpr std::string_view kNil = R"( i:nil="true"/>)";
 
 // ---------------------------------------------------------------------------------------------- field tables
@@ -175,14 +187,10 @@ struct Field {
   FieldValue (*get)(const Source&);  // unused for kNested, whose writer is chosen by Source
 };
 
-using BookingField = Field<MadeBookingView>;
-using PageField = Field<MadeBookingsPage>;
 using AccountField = Field<AccountCredentials>;
 using PermissionsField = Field<std::vector<std::string_view>>;
 using PermissionField = Field<std::string_view>;
 
-constexpr FieldValue NoValue(const MadeBookingView& /*view*/) { return {}; }
-constexpr FieldValue NoPageValue(const MadeBookingsPage& /*page*/) { return {}; }
 constexpr FieldKind kInt = FieldKind::kInteger;
 constexpr FieldKind kBool = FieldKind::kBoolean;
 constexpr FieldKind kText = FieldKind::kText;
@@ -190,64 +198,104 @@ constexpr FieldKind kDate = FieldKind::kDateTime;
 constexpr FieldGroup kOwn = FieldGroup::kOwn;
 constexpr FieldGroup kInherited = FieldGroup::kInherited;
 
-// The candidate in its JSON order (docs/api.md, "The response").
-constexpr std::array<BookingField, 10> kCandidateFields{{
-    {"UserID", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->candidate.user_id); }},
-    {"Nickname", kText, kOwn, [](const MadeBookingView& v) { return Text(v.stored->candidate.nickname); }},
-    {"PhoneNumber", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.candidate_phone_number); }},
-    {"SkypeName", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.candidate_skype_name); }},
-    {"Total", kInt, kInherited,
-     [](const MadeBookingView& v) {
-       const auto& c = v.stored->candidate;
-       return Integer(std::int64_t{c.positive} - c.negative);
-     }},
-    {"Positive", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.positive); }},
-    {"Neutral", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.neutral); }},
-    {"Negative", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.negative); }},
-    {"Ratings", kInt, kInherited,
-     [](const MadeBookingView& v) {
-       const auto& c = v.stored->candidate;
-       return Integer(std::int64_t{c.positive} + c.neutral + c.negative);
-     }},
-    {"Disputes", kInt, kInherited, [](const MadeBookingView& v) { return Integer(v.stored->candidate.disputes); }},
-}};
+// How each side's booking names and reads what differs between the two: its action, its counterpart.
+struct MadeSide {
+  using View = MadeBookingView;
+  static constexpr std::string_view kAction = "ActionClient";
+  static constexpr std::string_view kParty = "Candidate";
+  static const PartyProfile& Party(const View& v) { return v.stored->candidate; }
+  static FieldValue Action(const View& v) { return OptionalText(v.action_client); }
+  static FieldValue PartyPhone(const View& v) { return OptionalText(v.candidate_phone_number); }
+  static FieldValue PartySkype(const View& v) { return OptionalText(v.candidate_skype_name); }
+};
+struct ReceivedSide {
+  using View = ReceivedBookingView;
+  static constexpr std::string_view kAction = "ActionCandidate";
+  static constexpr std::string_view kParty = "Client";
+  static const PartyProfile& Party(const View& v) { return v.stored->client; }
+  static FieldValue Action(const View& v) { return OptionalText(v.action_candidate); }
+  // The client's contact details in `Client` are the booking's own (docs/api.md, "Who sees what").
+  static FieldValue PartyPhone(const View& v) { return OptionalText(v.phone_number); }
+  static FieldValue PartySkype(const View& v) { return OptionalText(v.skype_name); }
+};
 
-// A booking in its JSON order (docs/api.md, "The response").
-constexpr std::array<BookingField, 20> kBookingFields{{
-    {"BookingID", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->booking_id); }},
-    {"Duration", kInt, kOwn, [](const MadeBookingView& v) { return Integer(v.stored->duration_minutes); }},
-    {"Credits", FieldKind::kCredits, kOwn, [](const MadeBookingView& v) { return CreditsValue(v.stored->credits); }},
-    {"Status", kText, kOwn, [](const MadeBookingView& v) { return Text(StatusName(v.status)); }},
-    {"Method", kInt, kOwn, [](const MadeBookingView& v) { return Integer(static_cast<int>(v.stored->method)); }},
-    {"PhoneNumber", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.phone_number); }},
-    {"SkypeName", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.skype_name); }},
-    {"CreateDate", kDate, kOwn, [](const MadeBookingView& v) { return DateTime(v.stored->create_date); }},
-    {"SessionDate", kDate, kOwn, [](const MadeBookingView& v) { return DateTime(v.stored->session_date); }},
-    {"AcceptBy", kDate, kOwn, [](const MadeBookingView& v) { return DateTime(v.stored->accept_by); }},
-    {"AcceptedDate", kDate, kOwn, [](const MadeBookingView& v) { return OptionalDateTime(v.stored->accepted_date); }},
-    {"ConfirmedDate", kDate, kOwn, [](const MadeBookingView& v) { return OptionalDateTime(v.stored->confirmed_date); }},
-    {"CancelledDate", kDate, kOwn, [](const MadeBookingView& v) { return OptionalDateTime(v.stored->cancelled_date); }},
-    {"CancelledReason", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.stored->cancelled_reason); }},
-    {"CancelledBy", kText, kOwn,
-     [](const MadeBookingView& v) {
-       const auto& by = v.stored->cancelled_by;
-       return by ? Text(CancelledByName(*by)) : Null();
-     }},
-    {"RejectedReason", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.rejected_reason); }},
-    {"LastUpdated", kDate, kOwn, [](const MadeBookingView& v) { return OptionalDateTime(v.stored->last_updated); }},
-    {"Comments", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.stored->comments); }},
-    {"ActionClient", kText, kOwn, [](const MadeBookingView& v) { return OptionalText(v.action_client); }},
-    {"Candidate", FieldKind::kNested, kOwn, NoValue},
-}};
+// The other party (`Candidate` or `Client`) in its JSON order (docs/api.md, "The response").
+template <typename Side>
+constexpr std::array<Field<typename Side::View>, 10> PartyFields() {
+  using V = typename Side::View;
+  return {{
+      {"UserID", kInt, kOwn, [](const V& v) { return Integer(Side::Party(v).user_id); }},
+      {"Nickname", kText, kOwn, [](const V& v) { return Text(Side::Party(v).nickname); }},
+      {"PhoneNumber", kText, kOwn, [](const V& v) { return Side::PartyPhone(v); }},
+      {"SkypeName", kText, kOwn, [](const V& v) { return Side::PartySkype(v); }},
+      {"Total", kInt, kInherited,
+       [](const V& v) {
+         const auto& c = Side::Party(v);
+         return Integer(std::int64_t{c.positive} - c.negative);
+       }},
+      {"Positive", kInt, kInherited, [](const V& v) { return Integer(Side::Party(v).positive); }},
+      {"Neutral", kInt, kInherited, [](const V& v) { return Integer(Side::Party(v).neutral); }},
+      {"Negative", kInt, kInherited, [](const V& v) { return Integer(Side::Party(v).negative); }},
+      {"Ratings", kInt, kInherited,
+       [](const V& v) {
+         const auto& c = Side::Party(v);
+         return Integer(std::int64_t{c.positive} + c.neutral + c.negative);
+       }},
+      {"Disputes", kInt, kInherited, [](const V& v) { return Integer(Side::Party(v).disputes); }},
+  }};
+}
 
-// The page in its JSON order (docs/api.md, "The response").
-constexpr std::array<PageField, 5> kPageFields{{
-    {"PageCount", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.page_count); }},
-    {"PageNumber", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.page_number); }},
-    {"BookingsTotal", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.bookings_total); }},
-    {"BookingsPerPage", kInt, kOwn, [](const MadeBookingsPage& p) { return Integer(p.bookings_per_page); }},
-    {"Bookings", FieldKind::kNested, kOwn, NoPageValue},
-}};
+// A booking of either side in its JSON order (docs/api.md, "The response").
+template <typename Side>
+constexpr std::array<Field<typename Side::View>, 20> BookingFields() {
+  using V = typename Side::View;
+  return {{
+      {"BookingID", kInt, kOwn, [](const V& v) { return Integer(v.stored->booking_id); }},
+      {"Duration", kInt, kOwn, [](const V& v) { return Integer(v.stored->duration_minutes); }},
+      {"Credits", FieldKind::kCredits, kOwn, [](const V& v) { return CreditsValue(v.stored->credits); }},
+      {"Status", kText, kOwn, [](const V& v) { return Text(StatusName(v.status)); }},
+      {"Method", kInt, kOwn, [](const V& v) { return Integer(static_cast<int>(v.stored->method)); }},
+      {"PhoneNumber", kText, kOwn, [](const V& v) { return OptionalText(v.phone_number); }},
+      {"SkypeName", kText, kOwn, [](const V& v) { return OptionalText(v.skype_name); }},
+      {"CreateDate", kDate, kOwn, [](const V& v) { return DateTime(v.stored->create_date); }},
+      {"SessionDate", kDate, kOwn, [](const V& v) { return DateTime(v.stored->session_date); }},
+      {"AcceptBy", kDate, kOwn, [](const V& v) { return DateTime(v.stored->accept_by); }},
+      {"AcceptedDate", kDate, kOwn, [](const V& v) { return OptionalDateTime(v.stored->accepted_date); }},
+      {"ConfirmedDate", kDate, kOwn, [](const V& v) { return OptionalDateTime(v.stored->confirmed_date); }},
+      {"CancelledDate", kDate, kOwn, [](const V& v) { return OptionalDateTime(v.stored->cancelled_date); }},
+      {"CancelledReason", kText, kOwn, [](const V& v) { return OptionalText(v.stored->cancelled_reason); }},
+      {"CancelledBy", kText, kOwn,
+       [](const V& v) {
+         const auto& by = v.stored->cancelled_by;
+         return by ? Text(CancelledByName(*by)) : Null();
+       }},
+      {"RejectedReason", kText, kOwn, [](const V& v) { return OptionalText(v.rejected_reason); }},
+      {"LastUpdated", kDate, kOwn, [](const V& v) { return OptionalDateTime(v.stored->last_updated); }},
+      {"Comments", kText, kOwn, [](const V& v) { return OptionalText(v.stored->comments); }},
+      {Side::kAction, kText, kOwn, [](const V& v) { return Side::Action(v); }},
+      {Side::kParty, FieldKind::kNested, kOwn, [](const V& /*view*/) { return FieldValue{}; }},
+  }};
+}
+
+constexpr auto kCandidateFields = PartyFields<MadeSide>();
+constexpr auto kBookingFields = BookingFields<MadeSide>();
+constexpr auto kClientFields = PartyFields<ReceivedSide>();
+constexpr auto kReceivedBookingFields = BookingFields<ReceivedSide>();
+
+// A page of either side in its JSON order (docs/api.md, "The response").
+template <typename Page>
+constexpr std::array<Field<Page>, 5> PageFields() {
+  return {{
+      {"PageCount", kInt, kOwn, [](const Page& p) { return Integer(p.page_count); }},
+      {"PageNumber", kInt, kOwn, [](const Page& p) { return Integer(p.page_number); }},
+      {"BookingsTotal", kInt, kOwn, [](const Page& p) { return Integer(p.bookings_total); }},
+      {"BookingsPerPage", kInt, kOwn, [](const Page& p) { return Integer(p.bookings_per_page); }},
+      {"Bookings", FieldKind::kNested, kOwn, [](const Page& /*page*/) { return FieldValue{}; }},
+  }};
+}
+
+constexpr auto kPageFields = PageFields<MadeBookingsPage>();
+constexpr auto kReceivedPageFields = PageFields<ReceivedBookingsPage>();
 
 // An account in its JSON order (the first member is never omitted: its key opens the object). The group members are
 // shown only with account_information.
@@ -273,6 +321,43 @@ constexpr std::array<PermissionField, 2> kPermissionFields{{
     {"Status", kText, kOwn, [](const std::string_view& /*scope*/) { return Text("granted"); }},
 }};
 
+// One result of a delete request.
+constexpr std::array<Field<DeleteBookingResult>, 3> kDeleteResultFields{{
+    {"BookingID", kInt, kOwn, [](const DeleteBookingResult& r) { return Integer(r.booking_id); }},
+    {"Deleted", kBool, kOwn, [](const DeleteBookingResult& r) { return Boolean(r.deleted); }},
+    {"Message", kText, kOwn, [](const DeleteBookingResult& r) { return Text(r.message); }},
+}};
+
+// A candidate's booking requirements: the price and the list of methods.
+constexpr std::array<Field<BookingRequirements>, 2> kRequirementsFields{{
+    {"PhoneChatPPM", FieldKind::kCredits, kOwn,
+     [](const BookingRequirements& r) { return r.phonechat_ppm ? CreditsValue(*r.phonechat_ppm) : Null(); }},
+    {"Methods", FieldKind::kNested, kOwn, [](const BookingRequirements& /*requirements*/) { return FieldValue{}; }},
+}};
+
+// One method of the requirements.
+constexpr std::array<Field<MethodAvailability>, 2> kMethodFields{{
+    {"Method", kInt, kOwn, [](const MethodAvailability& m) { return Integer(static_cast<int>(m.method)); }},
+    {"Available", kBool, kOwn, [](const MethodAvailability& m) { return Boolean(m.available); }},
+}};
+
+// A user's PhoneChat settings; `DirectChat` is null unless offered.
+constexpr std::array<Field<PhoneChatSettings>, 5> kSettingsFields{{
+    {"OfferDirectChat", kBool, kOwn, [](const PhoneChatSettings& s) { return Boolean(s.offer_direct_chat); }},
+    {"DirectChat", FieldKind::kNested, kOwn, [](const PhoneChatSettings& /*settings*/) { return FieldValue{}; }},
+    {"PhoneChatNumber", kText, kOwn, [](const PhoneChatSettings& s) { return OptionalText(s.phonechat_number); }},
+    {"ShowPhoneChatNumber", kBool, kOwn,
+     [](const PhoneChatSettings& s) { return Boolean(s.show_phonechat_number); }},
+    {"PhoneChatPPM", FieldKind::kCredits, kOwn,
+     [](const PhoneChatSettings& s) { return s.phonechat_ppm ? CreditsValue(*s.phonechat_ppm) : Null(); }},
+}};
+
+// The DirectChat part of the settings.
+constexpr std::array<Field<DirectChatSettings>, 2> kDirectChatFields{{
+    {"DirectChatOnly", kBool, kOwn, [](const DirectChatSettings& d) { return Boolean(d.direct_chat_only); }},
+    {"PPM", FieldKind::kCredits, kOwn, [](const DirectChatSettings& d) { return CreditsValue(d.ppm); }},
+}};
+
 // DataContract order of a table: inherited members first, then ordinal (byte-wise) order of names.
 template <typename Source, std::size_t N>
 constexpr std::array<std::uint8_t, N> DataContractOrder(const std::array<Field<Source>, N>& fields) {
@@ -292,9 +377,19 @@ constexpr auto kPageXmlOrder = DataContractOrder(kPageFields);
 static_assert(kBookingFields[kBookingXmlOrder.front()].name == "AcceptBy");
 static_assert(kCandidateFields[kCandidateXmlOrder.front()].name == "Disputes");
 static_assert(kPageFields[kPageXmlOrder.front()].name == "Bookings");
+constexpr auto kClientXmlOrder = DataContractOrder(kClientFields);
+constexpr auto kReceivedBookingXmlOrder = DataContractOrder(kReceivedBookingFields);
+constexpr auto kReceivedPageXmlOrder = DataContractOrder(kReceivedPageFields);
+static_assert(kReceivedBookingFields[kReceivedBookingXmlOrder[2]].name == "ActionCandidate");
 constexpr auto kAccountXmlOrder = DataContractOrder(kAccountFields);
 constexpr auto kPermissionsXmlOrder = DataContractOrder(kPermissionsFields);
 constexpr auto kPermissionXmlOrder = DataContractOrder(kPermissionFields);
+constexpr auto kDeleteResultXmlOrder = DataContractOrder(kDeleteResultFields);
+constexpr auto kRequirementsXmlOrder = DataContractOrder(kRequirementsFields);
+constexpr auto kMethodXmlOrder = DataContractOrder(kMethodFields);
+constexpr auto kSettingsXmlOrder = DataContractOrder(kSettingsFields);
+constexpr auto kDirectChatXmlOrder = DataContractOrder(kDirectChatFields);
+static_assert(kSettingsFields[kSettingsXmlOrder.front()].name == "DirectChat");
 static_assert(kAccountFields[kAccountXmlOrder.front()].name == "GroupID");
 static_assert(kAccountFields[kAccountXmlOrder.back()].name == "UserID");
 
@@ -346,9 +441,21 @@ constexpr std::array<Spellings, N> Spell(const std::array<Field<Source>, N>& fie
 constexpr auto kCandidateSpellings = Spell(kCandidateFields, kCandidatePrefix, {});
 constexpr auto kBookingSpellings = Spell(kBookingFields, {}, kCandidateNamespaceDeclaration);
 constexpr auto kPageSpellings = Spell(kPageFields, {}, {});
+constexpr auto kCandidateRootSpellings = Spell(kCandidateFields, kPartyPrefixAtRoot, {});
+constexpr auto kBookingRootSpellings = Spell(kBookingFields, {}, kPartyNamespaceDeclarationAtRoot);
+constexpr auto kClientSpellings = Spell(kClientFields, kCandidatePrefix, {});
+constexpr auto kReceivedBookingSpellings = Spell(kReceivedBookingFields, {}, kCandidateNamespaceDeclaration);
+constexpr auto kClientRootSpellings = Spell(kClientFields, kPartyPrefixAtRoot, {});
+constexpr auto kReceivedBookingRootSpellings = Spell(kReceivedBookingFields, {}, kPartyNamespaceDeclarationAtRoot);
+constexpr auto kReceivedPageSpellings = Spell(kReceivedPageFields, {}, {});
 constexpr auto kAccountSpellings = Spell(kAccountFields, {}, {});
 constexpr auto kPermissionsSpellings = Spell(kPermissionsFields, {}, {});
 constexpr auto kPermissionSpellings = Spell(kPermissionFields, {}, {});
+constexpr auto kDeleteResultSpellings = Spell(kDeleteResultFields, {}, {});
+constexpr auto kRequirementsSpellings = Spell(kRequirementsFields, {}, {});
+constexpr auto kMethodSpellings = Spell(kMethodFields, {}, {});
+constexpr auto kSettingsSpellings = Spell(kSettingsFields, {}, kDirectChatNamespaceDeclaration);
+constexpr auto kDirectChatSpellings = Spell(kDirectChatFields, kPartyPrefixAtRoot, {});
 
 // ---------------------------------------------------------------------------------------------- JSON
 
@@ -384,7 +491,14 @@ void WriteJsonNested(std::string& out, const MadeBookingView& view);
 void WriteJsonNested(std::string& out, const MadeBookingsPage& page);
 void WriteJsonNested(std::string& out, const PrerenderedPage& page);
 void WriteJsonNested(std::string& out, const std::vector<std::string_view>& granted);
+void WriteJsonNested(std::string& out, const ReceivedBookingView& view);
+void WriteJsonNested(std::string& out, const ReceivedBookingsPage& page);
+void WriteJsonNested(std::string& out, const BookingRequirements& requirements);
+void WriteJsonNested(std::string& out, const PhoneChatSettings& settings);
 // Objects whose tables have no nested member: never called.
+void WriteJsonNested(std::string& /*out*/, const DeleteBookingResult& /*result*/) {}
+void WriteJsonNested(std::string& /*out*/, const MethodAvailability& /*method*/) {}
+void WriteJsonNested(std::string& /*out*/, const DirectChatSettings& /*direct_chat*/) {}
 void WriteJsonNested(std::string& /*out*/, const AccountCredentials& /*account*/) {}
 void WriteJsonNested(std::string& /*out*/, const std::string_view& /*scope*/) {}
 
@@ -433,6 +547,47 @@ void WriteJsonNested(std::string& out, const PrerenderedPage& page) {
     out.append(page.bookings[i]);
   }
   out.push_back(']');
+}
+
+// A received booking's nested member: its client.
+void WriteJsonNested(std::string& out, const ReceivedBookingView& view) {
+  WriteJsonObject(out, kClientFields, kClientSpellings, view, view);
+}
+
+// A JSON array of `items`, each written by `append`.
+template <typename Items, typename Append>
+void WriteJsonArray(std::string& out, const Items& items, Append append) {
+  out.push_back('[');
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out.push_back(',');
+    first = false;
+    append(item);
+  }
+  out.push_back(']');
+}
+
+// A received page's nested member: its bookings.
+void WriteJsonNested(std::string& out, const ReceivedBookingsPage& page) {
+  WriteJsonArray(out, page.bookings, [&out](const ReceivedBookingView& view) {
+    WriteJsonObject(out, kReceivedBookingFields, kReceivedBookingSpellings, view, view);
+  });
+}
+
+// The requirements' nested member: the methods.
+void WriteJsonNested(std::string& out, const BookingRequirements& requirements) {
+  WriteJsonArray(out, requirements.methods, [&out](const MethodAvailability& method) {
+    WriteJsonObject(out, kMethodFields, kMethodSpellings, method, method);
+  });
+}
+
+// The settings' nested member: DirectChat, or null.
+void WriteJsonNested(std::string& out, const PhoneChatSettings& settings) {
+  if (!settings.direct_chat) {
+    out.append("null");
+    return;
+  }
+  WriteJsonObject(out, kDirectChatFields, kDirectChatSpellings, *settings.direct_chat, *settings.direct_chat);
 }
 
 // A permissions result's nested member: one object per granted scope.
@@ -484,7 +639,30 @@ void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, cons
                     const PrerenderedPage& page);
 void WriteXmlNested(std::string& out, const PermissionsField& field, const Spellings& spelling,
                     const std::vector<std::string_view>& granted);
+// A booking that is the document's root: its party's prefix is `d2p1`, not `d4p1`.
+template <typename View>
+struct AtRoot {
+  const View& view;
+};
+void WriteXmlNested(std::string& out, const Field<MadeBookingView>& field, const Spellings& spelling,
+                    const AtRoot<MadeBookingView>& root);
+void WriteXmlNested(std::string& out, const Field<ReceivedBookingView>& field, const Spellings& spelling,
+                    const ReceivedBookingView& view);
+void WriteXmlNested(std::string& out, const Field<ReceivedBookingView>& field, const Spellings& spelling,
+                    const AtRoot<ReceivedBookingView>& root);
+void WriteXmlNested(std::string& out, const Field<ReceivedBookingsPage>& field, const Spellings& spelling,
+                    const ReceivedBookingsPage& page);
+void WriteXmlNested(std::string& out, const Field<BookingRequirements>& field, const Spellings& spelling,
+                    const BookingRequirements& requirements);
+void WriteXmlNested(std::string& out, const Field<PhoneChatSettings>& field, const Spellings& spelling,
+                    const PhoneChatSettings& settings);
 // Objects whose tables have no nested member: never called.
+void WriteXmlNested(std::string& /*out*/, const Field<DeleteBookingResult>& /*field*/, const Spellings& /*spelling*/,
+                    const DeleteBookingResult& /*result*/) {}
+void WriteXmlNested(std::string& /*out*/, const Field<MethodAvailability>& /*field*/, const Spellings& /*spelling*/,
+                    const MethodAvailability& /*method*/) {}
+void WriteXmlNested(std::string& /*out*/, const Field<DirectChatSettings>& /*field*/, const Spellings& /*spelling*/,
+                    const DirectChatSettings& /*direct_chat*/) {}
 void WriteXmlNested(std::string& /*out*/, const AccountField& /*field*/, const Spellings& /*spelling*/,
                     const AccountCredentials& /*account*/) {}
 void WriteXmlNested(std::string& /*out*/, const PermissionField& /*field*/, const Spellings& /*spelling*/,
@@ -511,6 +689,43 @@ void WriteXmlNested(std::string& out, const Field<MadeBookingView>& /*field*/, c
                     const MadeBookingView& view) {
   out.append(spelling.xml_open.View());
   WriteXmlMembers(out, kCandidateFields, kCandidateSpellings, kCandidateXmlOrder, view, view);
+  out.append(spelling.xml_close.View());
+}
+
+// A root booking's nested member: its candidate, prefixed for depth 2.
+void WriteXmlNested(std::string& out, const Field<MadeBookingView>& /*field*/, const Spellings& spelling,
+                    const AtRoot<MadeBookingView>& root) {
+  out.append(spelling.xml_open.View());
+  WriteXmlMembers(out, kCandidateFields, kCandidateRootSpellings, kCandidateXmlOrder, root.view, root.view);
+  out.append(spelling.xml_close.View());
+}
+
+// A received booking's nested member: its client.
+void WriteXmlNested(std::string& out, const Field<ReceivedBookingView>& /*field*/, const Spellings& spelling,
+                    const ReceivedBookingView& view) {
+  out.append(spelling.xml_open.View());
+  WriteXmlMembers(out, kClientFields, kClientSpellings, kClientXmlOrder, view, view);
+  out.append(spelling.xml_close.View());
+}
+
+// A root received booking's nested member: its client, prefixed for depth 2.
+void WriteXmlNested(std::string& out, const Field<ReceivedBookingView>& /*field*/, const Spellings& spelling,
+                    const AtRoot<ReceivedBookingView>& root) {
+  out.append(spelling.xml_open.View());
+  WriteXmlMembers(out, kClientFields, kClientRootSpellings, kClientXmlOrder, root.view, root.view);
+  out.append(spelling.xml_close.View());
+}
+
+// The settings' nested member: DirectChat, or its nil element (which keeps the namespace declaration).
+void WriteXmlNested(std::string& out, const Field<PhoneChatSettings>& /*field*/, const Spellings& spelling,
+                    const PhoneChatSettings& settings) {
+  if (!settings.direct_chat) {
+    out.append(spelling.xml_nil.View());
+    return;
+  }
+  out.append(spelling.xml_open.View());
+  WriteXmlMembers(out, kDirectChatFields, kDirectChatSpellings, kDirectChatXmlOrder, *settings.direct_chat,
+                  *settings.direct_chat);
   out.append(spelling.xml_close.View());
 }
 
@@ -541,6 +756,26 @@ void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, cons
 void WriteXmlNested(std::string& out, const Field<MadeBookingsPage>& field, const Spellings& spelling,
                     const PrerenderedPage& page) {
   WriteXmlList(out, field, spelling, page.bookings, [&out](std::string_view booking) { out.append(booking); });
+}
+
+// A received page's nested member: a `ReceivedBooking` element per booking.
+void WriteXmlNested(std::string& out, const Field<ReceivedBookingsPage>& field, const Spellings& spelling,
+                    const ReceivedBookingsPage& page) {
+  WriteXmlList(out, field, spelling, page.bookings, [&out](const ReceivedBookingView& view) {
+    out.append("<ReceivedBooking>");
+    WriteXmlMembers(out, kReceivedBookingFields, kReceivedBookingSpellings, kReceivedBookingXmlOrder, view, view);
+    out.append("</ReceivedBooking>");
+  });
+}
+
+// The requirements' nested member: a `PhoneChatMethod` element per method.
+void WriteXmlNested(std::string& out, const Field<BookingRequirements>& field, const Spellings& spelling,
+                    const BookingRequirements& requirements) {
+  WriteXmlList(out, field, spelling, requirements.methods, [&out](const MethodAvailability& method) {
+    out.append("<PhoneChatMethod>");
+    WriteXmlMembers(out, kMethodFields, kMethodSpellings, kMethodXmlOrder, method, method);
+    out.append("</PhoneChatMethod>");
+  });
 }
 
 // A permissions result's nested member: a `PermissionStatus` element per granted scope.
@@ -730,6 +965,85 @@ void WritePermissions(std::string& out, const std::vector<std::string_view>& gra
                  kPermissionsXmlOrder, granted, granted);
   } else {
     WriteJsonObject(out, kPermissionsFields, kPermissionsSpellings, granted, granted);
+  }
+}
+
+void WriteMadeBooking(std::string& out, const MadeBookingView& view, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    WriteXmlRoot(out, "MadeBooking", kMadeNamespaceDeclaration, kBookingFields, kBookingRootSpellings,
+                 kBookingXmlOrder, view, AtRoot<MadeBookingView>{view});
+  } else {
+    AppendMadeBookingJson(out, view);
+  }
+}
+
+void WriteReceivedBooking(std::string& out, const ReceivedBookingView& view, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    WriteXmlRoot(out, "ReceivedBooking", kReceivedNamespaceDeclaration, kReceivedBookingFields,
+                 kReceivedBookingRootSpellings, kReceivedBookingXmlOrder, view, AtRoot<ReceivedBookingView>{view});
+  } else {
+    WriteJsonObject(out, kReceivedBookingFields, kReceivedBookingSpellings, view, view);
+  }
+}
+
+void WriteReceivedBookings(std::string& out, const ReceivedBookingsPage& page, BodyFormat format) {
+  const std::size_t per_booking = format == BodyFormat::kXml ? kXmlBytesPerBooking : kJsonBytesPerBooking;
+  out.reserve(out.size() + 384 + page.bookings.size() * per_booking);
+  if (format == BodyFormat::kXml) {
+    WriteXmlRoot(out, "BookingsResult", kReceivedNamespaceDeclaration, kReceivedPageFields, kReceivedPageSpellings,
+                 kReceivedPageXmlOrder, page, page);
+  } else {
+    WriteJsonObject(out, kReceivedPageFields, kReceivedPageSpellings, page, page);
+  }
+}
+
+void WriteDeleteResults(std::string& out, const std::vector<DeleteBookingResult>& results, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    constexpr std::string_view kRoot = "ArrayOfDeleteBookingResult";
+    out.append("<").append(kRoot).append(kInstanceNamespaceDeclaration).append(kBookingsNamespaceDeclaration);
+    if (results.empty()) {
+      out.append("/>");
+      return;
+    }
+    out.push_back('>');
+    for (const DeleteBookingResult& result : results) {
+      out.append("<DeleteBookingResult>");
+      WriteXmlMembers(out, kDeleteResultFields, kDeleteResultSpellings, kDeleteResultXmlOrder, result, result);
+      out.append("</DeleteBookingResult>");
+    }
+    out.append("</").append(kRoot).append(">");
+    return;
+  }
+  WriteJsonArray(out, results, [&out](const DeleteBookingResult& result) {
+    WriteJsonObject(out, kDeleteResultFields, kDeleteResultSpellings, result, result);
+  });
+}
+
+void WriteBookingRequirements(std::string& out, const BookingRequirements& requirements, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    WriteXmlRoot(out, "BookingRequirements", kBookingsNamespaceDeclaration, kRequirementsFields,
+                 kRequirementsSpellings, kRequirementsXmlOrder, requirements, requirements);
+  } else {
+    WriteJsonObject(out, kRequirementsFields, kRequirementsSpellings, requirements, requirements);
+  }
+}
+
+void WritePhoneChatSettings(std::string& out, const PhoneChatSettings& settings, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    WriteXmlRoot(out, "PhoneChatSettings", kSettingsNamespaceDeclaration, kSettingsFields, kSettingsSpellings,
+                 kSettingsXmlOrder, settings, settings);
+  } else {
+    WriteJsonObject(out, kSettingsFields, kSettingsSpellings, settings, settings);
+  }
+}
+
+void WriteCreditBalance(std::string& out, Credits balance, BodyFormat format) {
+  if (format == BodyFormat::kXml) {
+    out.append(R"(<decimal xmlns="http://schemas.microsoft.com/2003/10/Serialization/">)");
+    AppendCreditsXml(out, balance);
+    out.append("</decimal>");
+  } else {
+    AppendCreditsJson(out, balance);
   }
 }
 

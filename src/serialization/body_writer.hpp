@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "domain/made_bookings_query.hpp"
+#include "domain/phonechat_settings.hpp"
 
 namespace phonechat {
 
@@ -37,6 +38,31 @@ struct PrerenderedPage {
 
 // Appends `page` in `format`: byte for byte what WriteMadeBookings writes for the same page.
 void WritePrerenderedMadeBookings(std::string& out, const PrerenderedPage& page, BodyFormat format);
+
+// Appends one made booking as the whole answer (details, actions): JSON as in a page; XML root `MadeBooking` with
+// its namespaces, the candidate's prefix `d2p1` (docs/api.md, "The booking life cycle").
+void WriteMadeBooking(std::string& out, const MadeBookingView& view, BodyFormat format);
+
+// Appends one received booking as the whole answer: JSON members in the published order with `ActionCandidate`
+// and `Client`; XML root `ReceivedBooking` in namespace API.Models.PhoneChat.Bookings.Received, alphabetical.
+void WriteReceivedBooking(std::string& out, const ReceivedBookingView& view, BodyFormat format);
+
+// Appends a ReceivedBookings page: the made page's shape, items `ReceivedBooking`, the Received namespace.
+void WriteReceivedBookings(std::string& out, const ReceivedBookingsPage& page, BodyFormat format);
+
+// Appends the results of a delete request: a JSON array of {BookingID, Deleted, Message}, or XML
+// `ArrayOfDeleteBookingResult` of `DeleteBookingResult` items in namespace API.Models.PhoneChat.Bookings.
+void WriteDeleteResults(std::string& out, const std::vector<DeleteBookingResult>& results, BodyFormat format);
+
+// Appends a candidate's BookingRequirements: `PhoneChatPPM`, `Methods` (three `PhoneChatMethod` items).
+void WriteBookingRequirements(std::string& out, const BookingRequirements& requirements, BodyFormat format);
+
+// Appends PhoneChatSettings, `DirectChat` in namespace API.Models.DirectChat (its nil element keeps the declaration).
+void WritePhoneChatSettings(std::string& out, const PhoneChatSettings& settings, BodyFormat format);
+
+// Appends a credit balance: the bare JSON number (shortest exact), or XML `<decimal>` in the serialization
+// namespace with four fraction digits.
+void WriteCreditBalance(std::string& out, Credits balance, BodyFormat format);
 
 // The user behind a token, as `GET /v1/Account/VerifyCredentials` shows it.
 struct AccountCredentials {

@@ -1,4 +1,4 @@
-// The paging arithmetic of the made-bookings list, for every way of answering it (the store, the thread's cache).
+// The paging arithmetic of the bookings lists (made and received), for every way of answering it (the store, the thread's cache).
 #pragma once
 
 #include <algorithm>
@@ -26,8 +26,9 @@ struct PageSpan {
 
 // The totals of the answer to `query` when `total` bookings match it: the page number and size asked for, the
 // total and the page count (0 when nothing matches). The bookings are left to the caller.
-inline MadeBookingsPage PageTotals(const MadeBookingsQuery& query, std::int64_t total) {
-  MadeBookingsPage page;
+template <typename View = MadeBookingView>
+BookingsPage<View> PageTotals(const MadeBookingsQuery& query, std::int64_t total) {
+  BookingsPage<View> page;
   page.page_number = query.page_number;
   page.bookings_per_page = query.bookings_per_page;
   page.bookings_total = total;

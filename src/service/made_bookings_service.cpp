@@ -11,13 +11,9 @@ namespace phonechat {
 MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now) {
   MadeBookingView view;
   view.stored = &booking;
-  view.status = booking.status;
+  view.status = StatusAsReadNow(booking, now);
   if (booking.rejected_reason) view.rejected_reason = *booking.rejected_reason;
-  // The deadline passing is the rejection: it shows from that instant whether or not a job stored it yet.
-  if (booking.status == BookingStatus::kPending && booking.accept_by <= now) {
-    view.status = BookingStatus::kRejected;
-    view.rejected_reason = kNotAcceptedInTimeReason;
-  }
+  if (view.status != booking.status) view.rejected_reason = kNotAcceptedInTimeReason;
 
   switch (view.status) {
     case BookingStatus::kPending:
@@ -27,7 +23,7 @@ MadeBookingView ViewMadeBooking(const StoredBooking& booking, LocalDateTime now)
       if (booking.session_date > now) view.action_client = "You need to confirm the booking";
       break;
     case BookingStatus::kConfirmed:
-      if (AddMinutes(booking.session_date, booking.duration_minutes) > now) {
+      if (SessionEnd(booking) > now) {
         view.action_client = "You need to carry out the session";
       }
       break;
@@ -74,8 +70,12 @@ MadeBookingsAnswer ListMadeBookings(StoreSession& store, const MadeBookingsQuery
   return answer;
 }
 
-Result<UserId> AuthorizeImpersonation(StoreSession& store, UserId manager_id, UserId member_id, std::string_view route,
-                                      LocalDateTime now) {
+namespace {
+
+// The group check on whatever holds the groups and the audit log: a session, or a life-cycle transaction.
+template <typename Directory>
+Result<UserId> CheckImpersonation(Directory& store, UserId manager_id, UserId member_id, std::string_view route,
+                                  LocalDateTime now) {
   AuditEntry entry{manager_id, member_id, std::string(route), now, "allowed"};
   if (!store.IsGroupManager(manager_id)) {
     entry.outcome = "denied: not a group manager";
@@ -94,6 +94,18 @@ Result<UserId> AuthorizeImpersonation(StoreSession& store, UserId manager_id, Us
   }
   store.AppendAudit(entry);
   return member_id;
+}
+
+}  // namespace
+
+Result<UserId> AuthorizeImpersonation(StoreSession& store, UserId manager_id, UserId member_id, std::string_view route,
+                                      LocalDateTime now) {
+  return CheckImpersonation(store, manager_id, member_id, route, now);
+}
+
+Result<UserId> AuthorizeImpersonation(LifecycleTransaction& transaction, UserId manager_id, UserId member_id,
+                                      std::string_view route, LocalDateTime now) {
+  return CheckImpersonation(transaction, manager_id, member_id, route, now);
 }
 
 }  // namespace phonechat

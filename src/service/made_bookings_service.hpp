@@ -6,12 +6,11 @@
 #include "core/result.hpp"
 #include "domain/booking.hpp"
 #include "domain/made_bookings_query.hpp"
+#include "service/booking_transitions.hpp"
+#include "storage/lifecycle_store.hpp"
 #include "storage/store.hpp"
 
 namespace phonechat {
-
-// RejectedReason shown for a Pending booking whose AcceptBy has passed.
-inline constexpr std::string_view kNotAcceptedInTimeReason = "The booking was not accepted in time.";
 
 // The booking as its client sees it at `now`: status derived (expired Pending is Rejected), ActionClient,
 // and the contact details each side may see (docs/api.md, "The response").
@@ -35,5 +34,8 @@ MadeBookingsAnswer ListMadeBookings(StoreSession& store, const MadeBookingsQuery
 // records the attempt in the audit log either way. Errors: kNotGroupManager, kNotGroupMember.
 Result<UserId> AuthorizeImpersonation(StoreSession& store, UserId manager_id, UserId member_id, std::string_view route,
                                       LocalDateTime now);
+// The same check inside a life-cycle transaction (group POST routes), the audit entry stored with it.
+Result<UserId> AuthorizeImpersonation(LifecycleTransaction& transaction, UserId manager_id, UserId member_id,
+                                      std::string_view route, LocalDateTime now);
 
 }  // namespace phonechat

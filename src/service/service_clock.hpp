@@ -27,6 +27,8 @@ class ServiceClock {
   }
   // The zone's name.
   [[nodiscard]] const std::string& ZoneName() const { return zone_.Name(); }
+  // The zone itself.
+  [[nodiscard]] const ServiceZone& Zone() const { return zone_; }
 
  private:
   ServiceZone zone_;

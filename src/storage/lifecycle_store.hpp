@@ -12,6 +12,7 @@
 #include "domain/booking.hpp"
 #include "domain/ledger.hpp"
 #include "domain/phonechat_settings.hpp"
+#include "storage/store.hpp"
 
 namespace phonechat {
 
@@ -54,6 +55,13 @@ class LifecycleTransaction {
   // Stores `answer` under `scope` at `now` (replacing an expired one).
   virtual void StoreIdempotentAnswer(const IdempotencyScope& scope, const IdempotentAnswer& answer,
                                      LocalDateTime now) = 0;
+
+  // True when `user_id` manages at least one group.
+  virtual bool IsGroupManager(UserId user_id) = 0;
+  // True when `member_id` belongs to a group that `manager_id` manages.
+  virtual bool IsMemberOfManagedGroup(UserId manager_id, UserId member_id) = 0;
+  // Appends one entry to the impersonation audit log (stored with the transaction).
+  virtual void AppendAudit(const AuditEntry& entry) = 0;
 
   // The booking with both parties' profiles (the candidate's current contact details), locked; nullopt if unknown.
   virtual std::optional<StoredBooking> LockBooking(BookingId booking_id) = 0;

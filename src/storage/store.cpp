@@ -1,5 +1,7 @@
 #include "storage/store.hpp"
 
+#include "storage/lifecycle_store.hpp"
+
 namespace phonechat {
 
 CountedPage StoreSession::CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) {
@@ -9,5 +11,9 @@ CountedPage StoreSession::CountAndPage(const MadeBookingsQuery& query, std::int6
   if (offset < counted.total) counted.rows = MadeBookingsPage(query, offset, limit);
   return counted;
 }
+
+std::unique_ptr<LifecycleTransaction> Store::BeginLifecycle() { throw std::logic_error("BeginLifecycle"); }
+
+LedgerAudit Store::AuditLedger() { throw std::logic_error("AuditLedger"); }
 
 }  // namespace phonechat

@@ -12,9 +12,11 @@
 #include "domain/made_bookings_query.hpp"
 #include "domain/phonechat_settings.hpp"
 #include "domain/principal.hpp"
-#include "storage/lifecycle_store.hpp"
 
 namespace phonechat {
+
+class LifecycleTransaction;
+struct LedgerAudit;
 
 // The schema version this program creates and understands, on every backend; older ones are migrated to it.
 inline constexpr int kStoreSchemaVersion = 3;
@@ -220,9 +222,9 @@ class Store {
   // True when the database holds no users, groups, projects or bookings.
   virtual bool IsEmpty() = 0;
   // Begins a life-cycle transaction (throws std::logic_error on a read replica).
-  virtual std::unique_ptr<LifecycleTransaction> BeginLifecycle() { throw std::logic_error("BeginLifecycle"); }
+  virtual std::unique_ptr<LifecycleTransaction> BeginLifecycle();
   // Reads the whole ledger for `ledger verify`.
-  virtual LedgerAudit AuditLedger() { throw std::logic_error("AuditLedger"); }
+  virtual LedgerAudit AuditLedger();
 };
 
 // Opens (creating or migrating) the database at `url`: `sqlite:///abs/path.db`, `sqlite://rel.db`, a plain path, or
