@@ -1,3 +1,5 @@
+// The Unified Login's routes: the HTML pages (login_pages.cpp), the token endpoint (token_endpoint.cpp) and the
+// /v1/Account routes (account_routes.cpp).
 #pragma once
 
 #include <string_view>
@@ -14,6 +16,8 @@ namespace phonechat {
 // server's blocking pool and the page or JSON is built afterwards on the serving thread. A handler never throws:
 // a failure of the service becomes a 500 (503 when the store is unavailable) in the route's own format.
 
+// ---------------------------------------------------------------------------------------------- login_pages.cpp
+
 // `GET /OAuth/Authorize`: error page (400) or redirect (302) for an invalid request, else the login page (no
 // session), the consent page (scopes not yet granted) or a 302 straight to the client.
 http::Response AuthorizeGet(OAuthService& service, const http::Request& request);
@@ -22,16 +26,6 @@ http::Response AuthorizeGet(OAuthService& service, const http::Request& request)
 // login answers 303 to the same URL; a failed one shows the login page again (401, or 429 with Retry-After when
 // throttled); the others answer 303 to the client.
 http::Response AuthorizePost(OAuthService& service, const http::Request& request);
-
-// `POST /OAuth/token`: form body and client credentials (form or HTTP Basic) to the service; JSON answer with
-// Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5).
-http::Response TokenPost(OAuthService& service, const http::Request& request);
-
-// `POST /OAuth/revoke` (RFC 7009): as the token endpoint; success is 200 with an empty body.
-http::Response RevokePost(OAuthService& service, const http::Request& request);
-
-// `GET /.well-known/oauth-authorization-server` (RFC 8414) of the configured `issuer`, never of the request's Host.
-http::Response AuthorizationServerMetadata(std::string_view issuer);
 
 // `GET /OAuth/Grants`: the signed-in user's authorized projects, or the login page (posting here) when there is
 // no session.
@@ -43,6 +37,20 @@ http::Response GrantsPost(OAuthService& service, const http::Request& request);
 
 // `POST /OAuth/Logout` (form, CSRF-checked): ends the session, clears its cookie, 303 to /OAuth/Grants.
 http::Response LogoutPost(OAuthService& service, const http::Request& request);
+
+// ------------------------------------------------------------------------------------------- token_endpoint.cpp
+
+// `POST /OAuth/token`: form body and client credentials (form or HTTP Basic) to the service; JSON answer with
+// Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5).
+http::Response TokenPost(OAuthService& service, const http::Request& request);
+
+// `POST /OAuth/revoke` (RFC 7009): as the token endpoint; success is 200 with an empty body.
+http::Response RevokePost(OAuthService& service, const http::Request& request);
+
+// `GET /.well-known/oauth-authorization-server` (RFC 8414) of the configured `issuer`, never of the request's Host.
+http::Response AuthorizationServerMetadata(std::string_view issuer);
+
+// ------------------------------------------------------------------------------------------- account_routes.cpp
 
 // `GET /v1/Account/VerifyCredentials` for an authenticated principal: `UserID`, `Nickname`, and with
 // account_information `GroupID`, `GroupName`, `IsGroupManager`; JSON or DataContract XML per `format`.

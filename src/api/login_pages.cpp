@@ -1,23 +1,20 @@
-#include "api/oauth_routes.hpp"
+// The Unified Login's HTML pages: authorize (login and consent), the grants page and logout, with their CSRF-checked
+// forms and the session cookie.
 
 #include <algorithm>
 #include <array>
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-#include <cassert>
 #include <charconv>
-#include <exception>
-#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "api/error_response.hpp"
 #include "api/html_pages.hpp"
+#include "api/oauth_handler.hpp"
+#include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
 #include "api/web_forms.hpp"
-#include "serialization/body_writer.hpp"
 
 namespace phonechat {
 namespace {
@@ -29,9 +26,6 @@ constexpr std::string_view kLoginThrottled = "Too many failed sign-ins. Wait a m
 
 constexpr std::array<std::string_view, 7> kAuthorizeFields{
     "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"};
-constexpr std::array<std::string_view, 10> kTokenFields{
-    "grant_type", "code",          "redirect_uri", "code_verifier",   "refresh_token",
-    "client_id",  "client_secret", "token",        "token_type_hint", "scope"};
 
 std::string_view QueryOf(std::string_view target) {
   const auto question = target.find('?');
@@ -46,78 +40,6 @@ http::Response PageFailure(const Error& error) {
     return ErrorPage(error.code, "Temporarily unavailable", "The service is temporarily unavailable. Try again.");
   }
   return ErrorPage(error.code, "Something went wrong", error.message);
-}
-
-http::Response JsonAnswer(int status, const boost::json::object& body) {
-  http::Response response;
-  response.status = status;
-  response.content_type = "application/json; charset=utf-8";
-  response.body = boost::json::serialize(body);
-  response.headers.emplace_back("Cache-Control", "no-store");
-  response.headers.emplace_back("Pragma", "no-cache");
-  return response;
-}
-
-// The token endpoint's one way of answering an error (RFC 6749 §5.2): the status and `error` name from the table,
-// the message as `error_description`. A client that failed to authenticate with Basic is challenged (§5.2).
-http::Response TokenError(const Error& error, bool client_used_basic) {
-  const ErrorWire wire = WireOf(error.code);
-  assert(!wire.oauth_error.empty() && "the token endpoint answers only with codes that have an OAuth name");
-  boost::json::object body;
-  body["error"] = wire.oauth_error;
-  if (!error.message.empty()) body["error_description"] = error.message;
-  http::Response response = JsonAnswer(wire.status, body);
-  if (error.code == ErrorCode::kInvalidClient && client_used_basic) {
-    response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="oauth")");
-  }
-  return response;
-}
-
-http::Response TokenRequestError(ErrorCode code, std::string message, bool client_used_basic = false) {
-  return TokenError(Error{code, std::move(message), {}, {}, false}, client_used_basic);
-}
-
-// The token endpoint's answer to a request that failed (ErrorFromException).
-http::Response TokenFailure(const Error& error) { return TokenError(error, false); }
-
-// Runs `body`; an escaping exception becomes its Error (ErrorFromException), answered by `on_failure`.
-template <typename Body>
-http::Response Guarded(const Body& body, http::Response (*on_failure)(const Error& error)) {
-  try {
-    return body();
-  } catch (const std::exception& failure) {
-    return on_failure(ErrorFromException(failure));
-  }
-}
-
-// Answers with deferred work: `slow` (a SLOW service call) runs on the server's blocking pool, then `then` builds
-// the response from its outcome on the serving thread. Both capture copies only: the request is gone by then.
-template <typename Outcome, typename Slow, typename Then>
-http::Response Defer(Slow slow, Then then, http::Response (*on_failure)(const Error& error)) {
-  struct State {
-    std::optional<Outcome> outcome;
-    std::exception_ptr failure;
-  };
-  auto state = std::make_shared<State>();
-  http::Response response;
-  response.deferred = std::make_shared<http::DeferredWork>();
-  response.deferred->blocking = [state, slow = std::move(slow)] {
-    try {
-      state->outcome.emplace(slow());
-    } catch (...) {
-      state->failure = std::current_exception();
-    }
-  };
-  response.deferred->finish = [state, then = std::move(then), on_failure]() -> http::Response {
-    return Guarded(
-        [&]() -> http::Response {
-          if (state->failure) std::rethrow_exception(state->failure);
-          if (!state->outcome) throw std::logic_error("deferred work finished without running");
-          return then(*state->outcome);
-        },
-        on_failure);
-  };
-  return response;
 }
 
 // ------------------------------------------------------------------------------------------------ pages
@@ -296,82 +218,6 @@ LoginPlace AuthorizeLoginPlace(std::string_view target, const AuthorizeRequest& 
 
 LoginPlace GrantsLoginPlace() { return LoginPlace{std::string(kGrantsPath), {}, false, FormTargets::kSelfOnly}; }
 
-// ------------------------------------------------------------------------------------------------ token endpoint
-
-http::Response TokenAnswer(const TokenResponse& answer, bool revoke, bool client_used_basic) {
-  if (answer.error) return TokenError(*answer.error, client_used_basic);
-  if (revoke) {
-    http::Response response;
-    response.headers.emplace_back("Cache-Control", "no-store");
-    response.headers.emplace_back("Pragma", "no-cache");
-    return response;
-  }
-  boost::json::object body;
-  body["access_token"] = answer.access_token;
-  body["token_type"] = "bearer";
-  body["expires_in"] = answer.expires_in;
-  if (!answer.refresh_token.empty()) body["refresh_token"] = answer.refresh_token;
-  body["scope"] = answer.scope;
-  return JsonAnswer(200, body);
-}
-
-http::Response TokenEndpoint(OAuthService& service, const http::Request& request, bool revoke) {
-  return Guarded(
-      [&]() -> http::Response {
-        if (!IsFormContentType(request.Header("Content-Type"))) {
-          return TokenRequestError(ErrorCode::kInvalidRequest, "The body must be application/x-www-form-urlencoded.");
-        }
-        const QueryParameters form = QueryParameters::Parse(request.Body());
-        for (const std::string_view field : kTokenFields) {
-          if (FieldIsAmbiguous(form, field)) {
-            return TokenRequestError(
-                ErrorCode::kInvalidRequest,
-                "The parameter '" + std::string(field) + "' was sent more than once or is not valid percent-encoding.");
-          }
-        }
-        TokenRequest token_request;
-        token_request.grant_type = FieldValue(form, "grant_type");
-        token_request.code = FieldValue(form, "code");
-        token_request.redirect_uri = FieldValue(form, "redirect_uri");
-        token_request.code_verifier = FieldValue(form, "code_verifier");
-        token_request.refresh_token = FieldValue(form, "refresh_token");
-        token_request.client_id = FieldValue(form, "client_id");
-        token_request.client_secret = FieldValue(form, "client_secret");
-        token_request.token = FieldValue(form, "token");
-        token_request.token_type_hint = FieldValue(form, "token_type_hint");
-
-        const BasicAuthorization basic = ParseBasicAuthorization(request.Header("Authorization"));
-        if (basic.present) {
-          if (basic.malformed) {
-            return TokenRequestError(
-                ErrorCode::kInvalidClient,
-                "The Basic credentials are not base64 of the form-encoded client_id:client_secret.",
-                /*client_used_basic=*/true);
-          }
-          // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
-          if (!token_request.client_secret.empty()) {
-            return TokenRequestError(ErrorCode::kInvalidRequest,
-                                     "The client authenticated twice: use HTTP Basic or client_secret, not both.");
-          }
-          if (!token_request.client_id.empty() && token_request.client_id != basic.credentials.client_id) {
-            return TokenRequestError(ErrorCode::kInvalidRequest,
-                                     "The client_id differs from the one in the Basic credentials.");
-          }
-          token_request.client_id = basic.credentials.client_id;
-          token_request.client_secret = basic.credentials.client_secret;
-          token_request.client_used_basic = true;
-        }
-        const bool used_basic = token_request.client_used_basic;
-        return Defer<TokenResponse>(
-            [&service, token_request = std::move(token_request), revoke] {
-              return revoke ? service.Revoke(token_request) : service.Token(token_request);
-            },
-            [revoke, used_basic](TokenResponse& answer) { return TokenAnswer(answer, revoke, used_basic); },
-            TokenFailure);
-      },
-      TokenFailure);
-}
-
 }  // namespace
 
 http::Response AuthorizeGet(OAuthService& service, const http::Request& request) {
@@ -422,37 +268,6 @@ http::Response AuthorizePost(OAuthService& service, const http::Request& request
                          "The form's action is not one this page offers.");
       },
       PageFailure);
-}
-
-http::Response TokenPost(OAuthService& service, const http::Request& request) {
-  return TokenEndpoint(service, request, /*revoke=*/false);
-}
-
-http::Response RevokePost(OAuthService& service, const http::Request& request) {
-  return TokenEndpoint(service, request, /*revoke=*/true);
-}
-
-http::Response AuthorizationServerMetadata(std::string_view issuer) {
-  std::string base(issuer);
-  boost::json::object body;
-  body["issuer"] = base;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  body["authorization_endpoint"] = base + "/OAuth/Authorize";
-  body["token_endpoint"] = base + "/OAuth/token";
-  body["revocation_endpoint"] = base + "/OAuth/revoke";
-  body["response_types_supported"] = boost::json::array{"code", "token"};
-  body["grant_types_supported"] = boost::json::array{"authorization_code", "refresh_token", "implicit"};
-  body["code_challenge_methods_supported"] = boost::json::array{"S256"};
-  body["token_endpoint_auth_methods_supported"] =
-      boost::json::array{"client_secret_post", "client_secret_basic", "none"};
-  boost::json::array scopes;
-  for (const ScopeDescription& scope : KnownScopes()) scopes.emplace_back(scope.name);
-  body["scopes_supported"] = std::move(scopes);
-  http::Response response;
-  response.content_type = "application/json; charset=utf-8";
-  response.headers.emplace_back("Cache-Control", "no-store");
-  response.body = boost::json::serialize(body);
-  return response;
 }
 
 http::Response GrantsGet(OAuthService& service, const http::Request& request) {
@@ -510,34 +325,6 @@ http::Response LogoutPost(OAuthService& service, const http::Request& request) {
         return response;
       },
       PageFailure);
-}
-
-http::Response VerifyCredentials(OAuthService& service, const Principal& principal, const NegotiatedFormat& format) {
-  const AccountCredentials account = service.VerifyCredentials(principal);
-  http::Response response;
-  SetApiHeaders(response, format);
-  WriteAccountCredentials(response.body, account, format.format);
-  return response;
-}
-
-http::Response GetPermissions(const Principal& principal, const NegotiatedFormat& format) {
-  std::vector<std::string_view> scopes;
-  std::string_view rest = principal.scopes;
-  while (!rest.empty()) {
-    const auto space = rest.find(' ');
-    const std::string_view scope = rest.substr(0, space);
-    rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
-    if (!scope.empty() && std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(scope);
-  }
-  http::Response response;
-  SetApiHeaders(response, format);
-  WritePermissions(response.body, scopes, format.format);
-  return response;
-}
-
-http::Response OAuthUnavailable(const NegotiatedFormat& format) {
-  return RenderError(
-      Error{ErrorCode::kUnavailable, "The Unified Login is not available on this server.", {}, {}, false}, format);
 }
 
 }  // namespace phonechat

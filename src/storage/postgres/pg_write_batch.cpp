@@ -1,0 +1,361 @@
+// The PostgreSQL import write batch: the lookups and writes under WithWriteRules in one transaction, the bookings
+// streamed with COPY into a staging table, their IDs checked in bulk, and moved into bookings at Commit().
+
+#include <cassert>
+#include <charconv>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "core/error.hpp"
+#include "storage/booking_row.hpp"
+#include "storage/postgres/pg_schema.hpp"
+#include "storage/postgres/postgres_store_internal.hpp"
+#include "storage/redirect_uris.hpp"
+
+namespace phonechat::pg {
+
+namespace {
+
+// An import waits this long for another one to finish, as SQLite waits for its writer.
+constexpr const char* kImportLockWait = "5s";
+// Taken by every write batch (pg_advisory_xact_lock), across processes: booking IDs are unique across clients but
+// no constraint can say so on a table partitioned by client, so imports check them one at a time.
+constexpr std::int64_t kImportLockKey = 0x7063'5F69'6D70'6F72LL;
+// COPY data is sent in chunks of about this size: memory stays flat however many bookings a batch streams.
+constexpr std::size_t kCopyChunkBytes = std::size_t{256} * 1024;
+// After a commit of at least this many bookings the planner's statistics are refreshed at once.
+constexpr std::int64_t kAnalyzeAfterBookings = 10'000;
+
+constexpr Sql kUpsertUser{"batch_upsert_user",
+                          "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
+                          "skype_name, positive, neutral, negative, disputes) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                          "ON CONFLICT (user_id) DO UPDATE SET nickname = excluded.nickname, "
+                          "password_hash = excluded.password_hash, email_address = excluded.email_address, "
+                          "phonechat_number = excluded.phonechat_number, skype_name = excluded.skype_name, "
+                          "positive = excluded.positive, neutral = excluded.neutral, "
+                          "negative = excluded.negative, disputes = excluded.disputes"};
+constexpr Sql kGroupExists{"batch_group_exists", "SELECT 1 FROM user_groups WHERE group_id = $1"};
+constexpr Sql kGroupOf{"batch_group_of", "SELECT group_id FROM group_members WHERE user_id = $1"};
+constexpr Sql kDeleteGroupMembers{"batch_delete_group_members", "DELETE FROM group_members WHERE group_id = $1"};
+constexpr Sql kUpsertGroup{"batch_upsert_group",
+                           "INSERT INTO user_groups (group_id, name, manager_user_id) VALUES ($1, $2, $3) "
+                           "ON CONFLICT (group_id) DO UPDATE SET name = excluded.name, "
+                           "manager_user_id = excluded.manager_user_id"};
+constexpr Sql kInsertGroupMember{"batch_insert_group_member",
+                                 "INSERT INTO group_members (user_id, group_id) VALUES ($1, $2)"};
+constexpr Sql kProjectByApiKey{"batch_project_by_api_key", "SELECT client_id FROM projects WHERE api_key = $1"};
+constexpr Sql kUpsertProject{"batch_upsert_project",
+                             "INSERT INTO projects (name, owner_user_id, api_key, client_id, client_secret_hash, "
+                             "redirect_uris, implicit_grant, active) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                             "ON CONFLICT (client_id) DO UPDATE SET name = excluded.name, "
+                             "owner_user_id = excluded.owner_user_id, api_key = excluded.api_key, "
+                             "client_secret_hash = excluded.client_secret_hash, "
+                             "redirect_uris = excluded.redirect_uris, implicit_grant = excluded.implicit_grant, "
+                             "active = excluded.active"};
+
+// The batch's staging table: its bookings in the order they were put (`pos`, the record's position among the
+// batch's records) and the columns of booking_row::kWriteColumns, without the nickname key, which is taken from users
+// when they move into bookings.
+constexpr const char* kCreateStaging =
+    "CREATE TEMP TABLE import_bookings (pos bigint NOT NULL, replace boolean NOT NULL, booking_id bigint NOT NULL, "
+    "client_user_id bigint NOT NULL, candidate_user_id bigint NOT NULL, duration_minutes integer NOT NULL, "
+    "credits bigint NOT NULL, status text COLLATE \"C\" NOT NULL, method integer NOT NULL, "
+    "phone_number text COLLATE \"C\", skype_name text COLLATE \"C\", create_date bigint NOT NULL, "
+    "session_date bigint NOT NULL, accept_by bigint NOT NULL, accepted_date bigint, confirmed_date bigint, "
+    "cancelled_date bigint, cancelled_reason text COLLATE \"C\", cancelled_by text COLLATE \"C\", "
+    "rejected_reason text COLLATE \"C\", last_updated bigint, comments text COLLATE \"C\", "
+    "deleted_by_client boolean NOT NULL) ON COMMIT DROP";
+// The COPY into the staging table: pos and replace, then the write row.
+const std::string& CopyStagingSql() {
+  static const std::string sql =
+      "COPY import_bookings (pos, replace, " + std::string(booking_row::kWriteColumns) + ") FROM STDIN";
+  return sql;
+}
+
+// The earliest staged booking after record $1 put without replace whose ID an earlier staged one already has.
+constexpr Sql kEarliestRepeatedId{
+    "batch_earliest_repeated_id",
+    "SELECT pos, booking_id FROM (SELECT pos, booking_id, replace, "
+    "lag(pos) OVER (PARTITION BY booking_id ORDER BY pos) AS earlier FROM import_bookings) AS s "
+    "WHERE pos > $1 AND NOT replace AND earlier IS NOT NULL ORDER BY pos LIMIT 1"};
+// The earliest staged booking after record $1 put without replace whose ID the database already has.
+constexpr Sql kEarliestStoredId{
+    "batch_earliest_stored_id",
+    "SELECT s.pos, s.booking_id FROM import_bookings AS s WHERE s.pos > $1 AND NOT s.replace "
+    "AND EXISTS (SELECT 1 FROM bookings AS b WHERE b.booking_id = s.booking_id) "
+    "ORDER BY s.pos LIMIT 1"};
+
+Param OptionalText(const std::optional<std::string>& text) { return text ? Param::Text(*text) : Param::Null(); }
+
+Param Bool(bool value) { return Param::Text(value ? "true" : "false"); }
+// Appends `text` to COPY text-format data, escaping what the format gives a meaning.
+void AppendCopyText(std::string& out, std::string_view text) {
+  for (const char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+void AppendCopyInt(std::string& out, std::int64_t value) {
+  char text[24];
+  const auto result = std::to_chars(text, text + sizeof(text), value);
+  out.append(text, result.ptr);
+}
+
+// One line of COPY text-format data: each value appended after a tab but the first (booking_row::Write's `Out`).
+struct CopyRow {
+  std::string& out;
+  bool first = true;
+
+  void Int(std::int64_t value) {
+    Separate();
+    AppendCopyInt(out, value);
+  }
+  void Text(std::string_view value) {
+    Separate();
+    AppendCopyText(out, value);
+  }
+  void Bool(bool value) {
+    Separate();
+    out += value ? 't' : 'f';
+  }
+  void Null() {
+    Separate();
+    out += "\\N";
+  }
+
+ private:
+  void Separate() {
+    if (!first) out += '\t';
+    first = false;
+  }
+};
+
+// One transaction on a connection of its own, holding the import lock from construction to destruction: create, use
+// and destroy it on one thread. Users, groups and projects are written at once with ordinary statements; bookings
+// are streamed with COPY into a staging table and moved into bookings by Commit(), in bulk.
+class PostgresBatchWriter final : public BatchWriter {
+ public:
+  explicit PostgresBatchWriter(const std::string& uri)
+      // No statement_timeout: an import is one long transaction; a lost server still ends it through keepalives.
+      : connection_(ConnectNow(uri, 0)), transaction_(*connection_) {
+    connection_->Exec(std::string("SET LOCAL lock_timeout = '") + kImportLockWait + "'");
+    try {
+      connection_->Exec("SELECT pg_advisory_xact_lock(" + std::to_string(kImportLockKey) + ")");
+    } catch (const StoreUnavailable&) {
+      throw StoreUnavailable("the database writer stayed busy too long (another import is running)");
+    }
+    connection_->Exec("SET LOCAL lock_timeout = '60s'");
+    connection_->Exec(kCreateStaging);
+  }
+
+  PostgresBatchWriter(const PostgresBatchWriter&) = delete;
+  PostgresBatchWriter& operator=(const PostgresBatchWriter&) = delete;
+
+  bool UserExists(UserId user_id) override {
+    // Users are never deleted, so a cached answer stays right for the whole batch; WriteUser adds the new ones.
+    const auto found = known_users_.find(user_id);
+    if (found != known_users_.end()) return found->second;
+    const IntText id(user_id);
+    const bool known = Run(kUserExists, {id.AsParam()}).Count() > 0;
+    known_users_.emplace(user_id, known);
+    return known;
+  }
+
+  bool GroupExists(GroupId group_id) override {
+    const IntText id(group_id);
+    return Run(kGroupExists, {id.AsParam()}).Count() > 0;
+  }
+
+  std::optional<GroupId> GroupOf(UserId user_id) override {
+    const IntText id(user_id);
+    const auto rows = Run(kGroupOf, {id.AsParam()});
+    if (rows.Count() == 0) return std::nullopt;
+    return static_cast<GroupId>(rows.Int(0, 0));
+  }
+
+  bool ProjectExists(std::string_view client_id) override {
+    return Run(kProjectByClientId, {Text(client_id)}).Count() > 0;
+  }
+
+  std::optional<std::string> ClientIdOfApiKey(std::string_view api_key) override {
+    const auto rows = Run(kProjectByApiKey, {Text(api_key)});
+    if (rows.Count() == 0) return std::nullopt;
+    return std::string(rows.Text(0, 0));
+  }
+
+  void WriteUser(const UserRecord& user) override {
+    assert(!committed_);
+    // On replace the nickname trigger refreshes candidate_nickname_key of the user's stored bookings; staged ones
+    // take the nickname when they move into bookings.
+    const IntText id(user.user_id);
+    const IntText positive(user.positive);
+    const IntText neutral(user.neutral);
+    const IntText negative(user.negative);
+    const IntText disputes(user.disputes);
+    Run(kUpsertUser,
+        {id.AsParam(), Text(user.nickname), OptionalText(user.password_hash), OptionalText(user.email_address),
+         OptionalText(user.phonechat_number), OptionalText(user.skype_name), positive.AsParam(), neutral.AsParam(),
+         negative.AsParam(), disputes.AsParam()});
+    known_users_[user.user_id] = true;
+  }
+
+  void WriteGroup(const GroupRecord& group, bool exists) override {
+    assert(!committed_);
+    const IntText id(group.group_id);
+    if (exists) Run(kDeleteGroupMembers, {id.AsParam()});
+    const IntText manager(group.manager_user_id);
+    Run(kUpsertGroup, {id.AsParam(), Text(group.name), manager.AsParam()});
+    for (const UserId member : group.member_user_ids) {
+      const IntText member_id(member);
+      Run(kInsertGroupMember, {member_id.AsParam(), id.AsParam()});
+    }
+  }
+
+  void WriteProject(const ProjectRecord& project) override {
+    assert(!committed_);
+    const std::string redirect_uris = RedirectUrisJson(project.redirect_uris);
+    const IntText owner(project.owner_user_id);
+    Run(kUpsertProject, {Text(project.name), owner.AsParam(), Text(project.api_key), Text(project.client_id),
+                         OptionalText(project.client_secret_hash), Text(redirect_uris), Bool(project.implicit_grant),
+                         Bool(project.active)});
+  }
+
+  BookingWrite WriteBooking(const BookingRecord& record, bool replace, std::int64_t position) override {
+    assert(!committed_);
+    // Whether its ID is already taken is checked in bulk, by CheckBookingIds.
+    unchecked_ = true;
+    Stage(record, replace, position);
+    return BookingWrite::kWritten;
+  }
+
+  // The bookings staged since the last check, in two statements over the staging table: the earliest whose ID the
+  // database or an earlier staged booking already has (unless put with replace).
+  std::optional<TakenBookingId> CheckBookingIds() override {
+    CloseCopy();
+    if (!unchecked_) return std::nullopt;
+    connection_->Exec("ANALYZE import_bookings");
+    const IntText after(checked_through_);
+    std::optional<TakenBookingId> earliest;
+    for (const Sql* check : {&kEarliestRepeatedId, &kEarliestStoredId}) {
+      const auto rows = connection_->ExecPrepared(check->name, check->text, {after.AsParam()});
+      if (rows.Count() > 0 && (!earliest || rows.Int(0, 0) < earliest->position)) {
+        earliest = TakenBookingId{rows.Int(0, 0), static_cast<BookingId>(rows.Int(0, 1))};
+      }
+    }
+    unchecked_ = false;
+    checked_through_ = staged_through_;
+    return earliest;
+  }
+
+  void Commit() override {
+    assert(!committed_);
+    if (unchecked_) throw std::logic_error("a write batch commits only after CheckBookingIds");
+    CloseCopy();
+    if (staged_ > 0) {
+      if (any_replace_) {
+        connection_->Exec("DELETE FROM bookings AS b USING import_bookings AS s WHERE b.booking_id = s.booking_id");
+      }
+      // A booking put twice (with replace) is stored as put last, as an upsert per record would leave it.
+      std::string move =
+          "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) + ", candidate_nickname_key) SELECT ";
+      if (any_replace_) move += "DISTINCT ON (s.booking_id) ";
+      for (std::string_view columns = booking_row::kWriteColumns; !columns.empty();) {
+        const auto comma = columns.find(", ");
+        move += "s.";
+        move += columns.substr(0, comma);
+        move += ", ";
+        columns = comma == std::string_view::npos ? std::string_view{} : columns.substr(comma + 2);
+      }
+      move += pg::FoldNicknameSql("u.nickname") +
+              " FROM import_bookings AS s JOIN users AS u ON u.user_id = s.candidate_user_id";
+      if (any_replace_) move += " ORDER BY s.booking_id, s.pos DESC";
+      connection_->Exec(move);
+    }
+    connection_->Exec("UPDATE store_state SET bookings_generation = bookings_generation + 1");
+    transaction_.Commit();
+    committed_ = true;
+    if (staged_ >= kAnalyzeAfterBookings) {
+      // Only the planner's statistics: the import is stored whether or not this succeeds.
+      try {
+        connection_->Exec("ANALYZE bookings");
+      } catch (const std::exception&) {
+      }
+    }
+  }
+
+ private:
+  Rows Run(const Sql& sql, std::initializer_list<Param> params) {
+    CloseCopy();
+    return connection_->ExecPrepared(sql.name, sql.text, params);
+  }
+
+  // Appends the booking to the COPY data of the staging table: its position and replace flag, then the write row.
+  void Stage(const BookingRecord& record, bool replace, std::int64_t position) {
+    CopyRow row{pending_};
+    row.Int(position);
+    row.Bool(replace);
+    booking_row::Write(record, row);
+    pending_ += '\n';
+    ++staged_;
+    staged_through_ = position;
+    any_replace_ = any_replace_ || replace;
+    if (pending_.size() >= kCopyChunkBytes) SendPending();
+  }
+
+  void SendPending() {
+    if (!copy_open_) {
+      connection_->BeginCopy(CopyStagingSql());
+      copy_open_ = true;
+    }
+    connection_->CopyData(pending_);
+    pending_.clear();
+  }
+
+  // Ends the COPY in progress, if any: the connection runs nothing else meanwhile.
+  void CloseCopy() {
+    if (!pending_.empty()) SendPending();
+    if (copy_open_) {
+      copy_open_ = false;
+      connection_->EndCopy();
+    }
+  }
+
+  std::unique_ptr<Connection> connection_;
+  pg::Transaction transaction_;
+  std::int64_t staged_ = 0;           // bookings staged
+  std::int64_t staged_through_ = 0;   // the position of the latest booking staged
+  std::int64_t checked_through_ = 0;  // every booking staged at or before this position has passed its checks
+  bool unchecked_ = false;            // bookings staged after checked_through_
+  bool any_replace_ = false;
+  bool copy_open_ = false;
+  bool committed_ = false;
+  std::string pending_;  // COPY data not sent yet
+  std::unordered_map<UserId, bool> known_users_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchWriter> NewBatchWriter(const std::string& uri) {
+  return std::make_unique<PostgresBatchWriter>(uri);
+}
+
+}  // namespace phonechat::pg
