@@ -149,6 +149,21 @@ struct UserRecord {
   std::int32_t neutral = 0;
   std::int32_t negative = 0;
   std::int32_t disputes = 0;
+  // PhoneChat settings (offers_phonechat and show_phonechat_number included); phonechat_number is the one above.
+  bool offers_phonechat = false;
+  std::optional<Credits> phonechat_ppm;
+  bool offer_direct_chat = false;
+  bool direct_chat_only = false;
+  std::optional<Credits> direct_chat_ppm;
+  bool show_phonechat_number = false;
+};
+
+// A `Credit` record of the import format: a movement from the external account to a user.
+struct CreditRecord {
+  UserId user_id = 0;
+  Credits amount;
+  LocalDateTime date;
+  std::string description;
 };
 
 // A group record of the import format.
@@ -174,7 +189,7 @@ struct ProjectRecord {
 // A booking record of the import format.
 struct BookingRecord {
   StoredBooking booking;  // booking.candidate.user_id names the candidate; the rest of `candidate` is ignored
-  bool deleted_by_client = false;
+  bool deleted_by_client = false;  // stored as booking.deleted_by_client || this
 };
 
 // Thrown by WriteBatch::Commit when a check the backend deferred to the commit (to check records in bulk) finds
@@ -203,7 +218,12 @@ class WriteBatch {
   virtual std::string PutUser(const UserRecord& user, bool replace) = 0;
   virtual std::string PutGroup(const GroupRecord& group, bool replace) = 0;
   virtual std::string PutProject(const ProjectRecord& project, bool replace) = 0;
+  // Also stores the booking's Payment (external to escrow) when it is Confirmed and not `settled`, so that a later
+  // Refund or Earning balances. booking.booking.{offered_credits, rejection_kind, deleted_by_candidate,
+  // rescheduled_from, settled} are stored as given.
   virtual std::string PutBooking(const BookingRecord& booking, bool replace) = 0;
+  // Records a Credit movement from the external account to the user.
+  virtual std::string PutCredit(const CreditRecord& credit) { return credit.user_id == 0 ? "no user" : "not supported"; }
   virtual void Commit() = 0;
 };
 
