@@ -1,4 +1,6 @@
-#include "importer/demo_data.hpp"
+// The sandbox's demo data: fixed users, groups and projects, hand-placed bookings for every status, method and
+// order edge, and fixed-seed random ones, with dates placed around the time the sandbox starts.
+#include "sample_data/demo_data.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,6 @@
-#include "importer/generator.hpp"
+// `phonechat-api generate`: a synthetic data set of any size in the import format, written as it is drawn, the
+// same bytes for the same options and seed.
+#include "sample_data/generator.hpp"
 
 #include <algorithm>
 #include <array>
