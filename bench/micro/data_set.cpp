@@ -1,3 +1,5 @@
+// The micro-benchmarks' data set: generated, imported once into a temporary SQLite database, with tokens minted for
+// the clients every benchmark reads as.
 #include "data_set.hpp"
 
 #include <algorithm>
@@ -13,8 +15,8 @@
 #include "api/router.hpp"
 #include "auth/secrets.hpp"
 #include "domain/local_date_time.hpp"
-#include "importer/generator.hpp"
 #include "importer/importer.hpp"
+#include "sample_data/generator.hpp"
 
 namespace phonechat::micro {
 namespace {

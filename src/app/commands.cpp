@@ -1,3 +1,5 @@
+// The phonechat-api commands serve, import, generate, token, revoke and migrate: what each one opens, runs and
+// prints.
 #include "app/commands.hpp"
 
 #include <arpa/inet.h>
@@ -24,9 +26,9 @@
 #include "api/router.hpp"
 #include "auth/secrets.hpp"
 #include "core/error.hpp"
-#include "importer/demo_data.hpp"
-#include "importer/generator.hpp"
 #include "importer/importer.hpp"
+#include "sample_data/demo_data.hpp"
+#include "sample_data/generator.hpp"
 #include "service/oauth_service_impl.hpp"
 #include "service/service_clock.hpp"
 #include "storage/database_url.hpp"

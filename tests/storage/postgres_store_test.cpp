@@ -25,8 +25,8 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "importer/demo_data.hpp"
 #include "importer/importer.hpp"
+#include "sample_data/demo_data.hpp"
 #include "storage/database_url.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_queries.hpp"

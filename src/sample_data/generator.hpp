@@ -1,5 +1,8 @@
 #pragma once
 
+// The synthetic data set of `phonechat-api generate` and the benchmarks: users, a project and bookings in the
+// import format, of any size, deterministic for given options.
+
 #include <cstdint>
 #include <ostream>
 #include <string>

@@ -1,4 +1,6 @@
-#include "importer/generator.hpp"
+// `phonechat-api generate`: a synthetic data set of any size in the import format, written as it is drawn, the
+// same bytes for the same options and seed.
+#include "sample_data/generator.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,6 +11,7 @@
 
 #include "domain/credits.hpp"
 #include "domain/local_date_time.hpp"
+#include "sample_data/split_mix64.hpp"
 
 namespace phonechat {
 
@@ -24,28 +27,6 @@ constexpr std::int64_t kFirstCreate = std::int64_t{20089} * kDay;
 constexpr std::int64_t kCreateSpan = 730 * kDay;
 // The buffer is handed to the stream whenever it holds this much.
 constexpr std::size_t kFlushBytes = std::size_t{1} << 16;
-
-// SplitMix64: the same sequence on every platform and standard library (the standard distributions are not
-// specified bit for bit).
-class Prng {
- public:
-  explicit Prng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t Next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  // A number in [low, high].
-  std::int64_t Between(std::int64_t low, std::int64_t high) {
-    return low + static_cast<std::int64_t>(Next() % static_cast<std::uint64_t>(high - low + 1));
-  }
-  // True once in `n` draws on average.
-  bool OneIn(std::uint64_t n) { return Next() % n == 0; }
-
- private:
-  std::uint64_t state_;
-};
 
 // A client's share of the ordinary bookings: a tier t with probability 2^-(t+1) (the last tier takes the rest)
 // scales the client's range by 1.5^t, so most clients get around the mean and a few get many times it.
@@ -131,7 +112,7 @@ class Writer {
   std::string buffer_;
 };
 
-void WriteUser(Writer& w, Prng& prng, std::int64_t id, std::int64_t candidates) {
+void WriteUser(Writer& w, SplitMix64& prng, std::int64_t id, std::int64_t candidates) {
   const bool candidate = id <= candidates;
   w << R"({"Kind":"User","UserID":)" << id << R"(,"Nickname":")";
   if (candidate) {
@@ -182,7 +163,7 @@ void WriteProject(Writer& w) {
 // Writes the bookings of one client; only the previous CreateDate is kept, to repeat it now and then.
 class BookingWriter {
  public:
-  BookingWriter(Writer& w, Prng& prng, std::int64_t candidates) : w_(w), prng_(prng), candidates_(candidates) {}
+  BookingWriter(Writer& w, SplitMix64& prng, std::int64_t candidates) : w_(w), prng_(prng), candidates_(candidates) {}
 
   void Client(std::int64_t client, std::int64_t count, bool may_delete) {
     std::int64_t previous_create = -1;
@@ -293,7 +274,7 @@ class BookingWriter {
   }
 
   Writer& w_;
-  Prng& prng_;
+  SplitMix64& prng_;
   std::int64_t candidates_;
   std::int64_t last_id_ = 0;
 };
@@ -332,7 +313,7 @@ std::string GeneratorOptionsError(const GeneratorOptions& options) {
 void GenerateDataSet(const GeneratorOptions& options, std::ostream& out) {
   if (const auto error = GeneratorOptionsError(options); !error.empty()) throw std::invalid_argument(error);
   Writer w(out);
-  Prng prng(options.seed);
+  SplitMix64 prng(options.seed);
   const std::int64_t candidates = GeneratedCandidateCount(options.users);
   for (std::int64_t id = 1; id <= options.users; ++id) WriteUser(w, prng, id, candidates);
   WriteProject(w);

@@ -1,4 +1,6 @@
-#include "importer/demo_data.hpp"
+// The sandbox's demo data (sample_data/demo_data.hpp): it imports cleanly at any time of day, its identities work,
+// and its bookings cover every case.
+#include "sample_data/demo_data.hpp"
 
 #include <gtest/gtest.h>
 

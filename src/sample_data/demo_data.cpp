@@ -1,4 +1,6 @@
-#include "importer/demo_data.hpp"
+// The sandbox's demo data: fixed users, groups and projects, hand-placed bookings for every status, method and
+// order edge, and fixed-seed random ones, with dates placed around the time the sandbox starts.
+#include "sample_data/demo_data.hpp"
 
 #include <algorithm>
 #include <array>
@@ -11,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sample_data/split_mix64.hpp"
+
 namespace phonechat {
 
 namespace {
@@ -20,28 +24,8 @@ constexpr std::int64_t kMinute = 60 * kSecond;
 constexpr std::int64_t kHour = 60 * kMinute;
 constexpr std::int64_t kDay = 24 * kHour;
 
-// SplitMix64 with a fixed seed: the same sequence on every platform and standard library (the standard
-// distributions are not specified bit for bit).
-class Prng {
- public:
-  std::uint64_t Next() {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  // A number in [low, high].
-  std::int64_t Between(std::int64_t low, std::int64_t high) {
-    return low + static_cast<std::int64_t>(Next() % static_cast<std::uint64_t>(high - low + 1));
-  }
-  template <typename T, std::size_t N>
-  const T& Pick(const std::array<T, N>& items) {
-    return items[static_cast<std::size_t>(Between(0, N - 1))];
-  }
-
- private:
-  std::uint64_t state_ = 20180120;
-};
+// The random bookings' fixed seed: the demo data depends on `now` alone.
+constexpr std::uint64_t kRandomBookingsSeed = 20180120;
 
 struct DemoUser {
   UserId id;
@@ -298,7 +282,7 @@ void ScenarioBookings(DemoWriter& out) {
 }
 
 // Bookings spread over the last year and the next two weeks, from a fixed-seed generator.
-void RandomBookings(DemoWriter& out, Prng& prng, UserId client, int count) {
+void RandomBookings(DemoWriter& out, SplitMix64& prng, UserId client, int count) {
   static constexpr std::array<const char*, 7> kStatuses{"Pending",   "Accepted",  "Rejected", "Confirmed",
                                                         "Confirmed", "Confirmed", "Cancelled"};
   static constexpr std::array<int, 8> kDurations{5, 10, 15, 15, 30, 45, 60, 120};
@@ -364,7 +348,7 @@ std::string DemoDataJsonLines(LocalDateTime now) {
             {"RedirectURIs", boost::json::array{"http://127.0.0.1:8080/demo/callback"}},
             {"ImplicitGrant", false}});
 
-  Prng prng;
+  SplitMix64 prng(kRandomBookingsSeed);
   ScenarioBookings(out);
   RandomBookings(out, prng, kDemoClientUserId, 300 - out.LastBookingId());
   RandomBookings(out, prng, 2002, 25);

@@ -1,4 +1,6 @@
-#include "importer/generator.hpp"
+// The generated data set (sample_data/generator.hpp): the same bytes for the same options and seed, the counts and
+// shapes asked for, option errors, and a clean import.
+#include "sample_data/generator.hpp"
 
 #include <gtest/gtest.h>
 

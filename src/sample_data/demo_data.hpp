@@ -1,5 +1,7 @@
 #pragma once
 
+// The sandbox's demo data and its fixed identities (the demo client, manager, projects and password).
+
 #include <string>
 
 #include "domain/booking.hpp"

@@ -1,0 +1,20 @@
+#pragma once
+
+// The import's record decoding: a parsed line's fields into a User, Group, Project or Booking record, each field
+// checked against the rules of docs/import-format.md with a message naming the record kind, the field and the rule.
+
+#include <variant>
+
+#include "importer/line_parser.hpp"
+#include "storage/store.hpp"
+
+namespace phonechat::importer {
+
+// A record of any kind the import format has, as the write batch takes it.
+using DecodedRecord = std::variant<BookingRecord, UserRecord, GroupRecord, ProjectRecord>;
+
+// Decodes `record` by its Kind into `out` (whatever `out` held is replaced); throws LineFailure for an unknown or
+// missing Kind, an unknown field or a field that breaks its rule.
+void DecodeRecord(const RecordHandler& record, DecodedRecord& out);
+
+}  // namespace phonechat::importer
