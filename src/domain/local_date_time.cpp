@@ -152,4 +152,11 @@ LocalDateTime ServiceZone::FromUnixMillis(std::int64_t unix_millis) const {
   return FromLocalTime(static_cast<const date::time_zone*>(zone_)->to_local(instant));
 }
 
+bool ServiceZone::Exists(LocalDateTime local) const {
+  // Gaps are whole seconds long, so the second that holds `local` decides.
+  const auto second = date::floor<std::chrono::seconds>(LocalMillis{Millis{local.millis}});
+  const auto info = static_cast<const date::time_zone*>(zone_)->get_info(second);
+  return info.result != date::local_info::nonexistent;
+}
+
 }  // namespace phonechat
