@@ -161,4 +161,11 @@ LocalDateTime AddCalendarMonths(LocalDateTime value, int months) {
   return FromLocalTime(date::local_days{moved} + time_of_day);
 }
 
+bool ServiceZone::Exists(LocalDateTime local) const {
+  // Gaps are whole seconds long, so the second that holds `local` decides.
+  const auto second = date::floor<std::chrono::seconds>(LocalMillis{Millis{local.millis}});
+  const auto info = static_cast<const date::time_zone*>(zone_)->get_info(second);
+  return info.result != date::local_info::nonexistent;
+}
+
 }  // namespace phonechat

@@ -46,6 +46,8 @@ class ServiceZone {
   [[nodiscard]] LocalDateTime Now() const;
   // The wall-clock time in the zone at `unix_millis`.
   [[nodiscard]] LocalDateTime FromUnixMillis(std::int64_t unix_millis) const;
+  // False when the zone's clocks skip `local` (a spring-forward gap); a repeated hour exists.
+  [[nodiscard]] bool Exists(LocalDateTime local) const;
 
  private:
   std::string name_;

@@ -163,6 +163,21 @@ TEST(ServiceZone, LondonRepeatsOneOClockOnTheLastSundayOfOctober) {
   EXPECT_EQ(FormatLocalDateTime(london.FromUnixMillis(change)), "2018-10-28T01:00:00");
 }
 
+TEST(ServiceZone, TheSpringForwardGapDoesNotExist) {
+  const ServiceZone london("Europe/London");
+  EXPECT_TRUE(london.Exists(*ParseLocalDateTime("2030-03-31T00:59:59.999")));
+  EXPECT_FALSE(london.Exists(*ParseLocalDateTime("2030-03-31T01:00:00")));
+  EXPECT_FALSE(london.Exists(*ParseLocalDateTime("2030-03-31T01:30:00")));
+  EXPECT_FALSE(london.Exists(*ParseLocalDateTime("2030-03-31T01:59:59.999")));
+  EXPECT_TRUE(london.Exists(*ParseLocalDateTime("2030-03-31T02:00:00")));
+}
+
+TEST(ServiceZone, TheRepeatedAutumnHourExists) {
+  const ServiceZone london("Europe/London");
+  EXPECT_TRUE(london.Exists(*ParseLocalDateTime("2030-10-27T01:30:00")));
+  EXPECT_TRUE(ServiceZone("Etc/UTC").Exists(*ParseLocalDateTime("2030-03-31T01:30:00")));
+}
+
 TEST(ServiceZone, UtcWallClockEqualsUnixTimeIncludingBefore1970) {
   const ServiceZone utc("Etc/UTC");
   for (const std::int64_t millis : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{-2'208'988'800'123},
