@@ -31,6 +31,7 @@ struct JsonValue {
   std::vector<JsonValue> elements;  // kArray
 };
 
+// One member of a JSON object.
 struct JsonMember {
   std::string name;  // as sent (decoded)
   JsonValue value;
