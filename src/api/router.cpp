@@ -12,6 +12,7 @@
 #include "api/content_negotiation.hpp"
 #include "api/demo_page.hpp"
 #include "api/error_response.hpp"
+#include "api/lifecycle_routes.hpp"
 #include "api/made_bookings_request.hpp"
 #include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
@@ -37,6 +38,7 @@ enum class RouteAction {
   kLogout,
   kDemoPage,
   kDemoScript,
+  kLifecycle,  // a route of the booking life cycle: `operation` says which
 };
 
 // How a route establishes who is asking.
@@ -53,12 +55,44 @@ struct Route {
   RouteAuth auth;
   std::string_view scope;
   RouteAction action;
+  LifecycleOperation operation = LifecycleOperation::kRequirements;  // kLifecycle only
+  bool group = false;                                                // kLifecycle: the /v1/Groups/... variant
 };
+
+// A life-cycle route: bearer-authenticated with `scope`.
+constexpr Route Lifecycle(std::string_view method, std::string_view path, LifecycleOperation operation,
+                          bool group = false, std::string_view scope = kPhoneChatBookingsScope) {
+  return Route{method, path, RouteAuth::kBearer, scope, RouteAction::kLifecycle, operation, group};
+}
+using Op = LifecycleOperation;
 
 constexpr std::array kRoutes{
     Route{"GET", "/v1/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope, RouteAction::kMadeBookings},
     Route{"GET", "/v1/Groups/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope,
           RouteAction::kGroupMadeBookings},
+    Lifecycle("GET", "/v1/PhoneChat/GetUserBookingRequirements", Op::kRequirements),
+    Lifecycle("POST", "/v1/PhoneChat/CreateBooking", Op::kCreateBooking),
+    Lifecycle("GET", "/v1/PhoneChat/MadeBookingDetails", Op::kMadeBookingDetails),
+    Lifecycle("GET", "/v1/Groups/PhoneChat/MadeBookingDetails", Op::kMadeBookingDetails, true),
+    Lifecycle("POST", "/v1/PhoneChat/ConfirmMadeBooking", Op::kConfirmMadeBooking),
+    Lifecycle("POST", "/v1/PhoneChat/CancelMadeBooking", Op::kCancelMadeBooking),
+    Lifecycle("POST", "/v1/PhoneChat/RescheduleMadeBooking", Op::kRescheduleMadeBooking),
+    Lifecycle("POST", "/v1/PhoneChat/DeleteMadeBookings", Op::kDeleteMadeBookings),
+    Lifecycle("GET", "/v1/PhoneChat/ReceivedBookings", Op::kReceivedBookings),
+    Lifecycle("GET", "/v1/Groups/PhoneChat/ReceivedBookings", Op::kReceivedBookings, true),
+    Lifecycle("GET", "/v1/PhoneChat/ReceivedBookingDetails", Op::kReceivedBookingDetails),
+    Lifecycle("GET", "/v1/Groups/PhoneChat/ReceivedBookingDetails", Op::kReceivedBookingDetails, true),
+    Lifecycle("POST", "/v1/PhoneChat/AcceptReceivedBooking", Op::kAcceptReceivedBooking),
+    Lifecycle("POST", "/v1/PhoneChat/RejectReceivedBooking", Op::kRejectReceivedBooking),
+    Lifecycle("POST", "/v1/PhoneChat/CancelReceivedBooking", Op::kCancelReceivedBooking),
+    Lifecycle("POST", "/v1/PhoneChat/ReInvite", Op::kReInvite),
+    Lifecycle("POST", "/v1/PhoneChat/DeleteReceivedBooking", Op::kDeleteReceivedBookings),
+    Lifecycle("POST", "/v1/PhoneChat/DeleteReceivedBookings", Op::kDeleteReceivedBookings),
+    Lifecycle("GET", "/v1/PhoneChat/GetSettings", Op::kGetSettings),
+    Lifecycle("GET", "/v1/Groups/PhoneChat/GetSettings", Op::kGetSettings, true),
+    Lifecycle("POST", "/v1/PhoneChat/SaveSettings", Op::kSaveSettings),
+    Lifecycle("POST", "/v1/Groups/PhoneChat/SaveSettings", Op::kSaveSettings, true),
+    Lifecycle("GET", "/v1/CreditHistory/GetCurrentCreditBalance", Op::kCreditBalance, false, kCreditsHistoryScope),
     Route{"GET", "/v1/Account/VerifyCredentials", RouteAuth::kBearer, {}, RouteAction::kVerifyCredentials},
     Route{"GET", "/v1/Account/GetPermissions", RouteAuth::kBearer, {}, RouteAction::kGetPermissions},
     Route{"GET", "/OAuth/Authorize", RouteAuth::kNone, {}, RouteAction::kAuthorizeGet},
@@ -339,6 +373,22 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
       SetApiHeaders(response, exchange.format);
       lists_.WritePage(Session(exchange), version, query_of, now, exchange.format.format, response.body);
       return response;
+    }
+    case RouteAction::kLifecycle: {
+      LifecycleCall call;
+      call.operation = route->operation;
+      call.group = route->group;
+      call.route = route->path;
+      call.request = &request;
+      call.parameters = &parameters;
+      call.principal = &*principal;
+      call.session = &Session(exchange);
+      call.store = context_.store;
+      call.zone = &context_.clock->Zone();
+      call.now = context_.clock->LocalNow();
+      call.format = exchange.format;
+      call.acting_as = &exchange.acting_as;
+      return HandleLifecycle(call);
     }
     case RouteAction::kVerifyCredentials:
       if (context_.oauth == nullptr) return OAuthUnavailable(exchange.format);

@@ -30,6 +30,7 @@
 #include "sample_data/demo_data.hpp"
 #include "sample_data/generator.hpp"
 #include "service/oauth_service_impl.hpp"
+#include "service/lifecycle_sweeper.hpp"
 #include "service/service_clock.hpp"
 #include "storage/database_url.hpp"
 #include "storage/oauth_store.hpp"
@@ -158,7 +159,8 @@ int RunServe(const ServeCommand& command) {
   }
   std::string demo_token;
   if (!command.database_given) {
-    demo_token = IssueToken(*store, kDemoClientUserId, kDemoClientId, std::string(kPhoneChatBookingsScope),
+    demo_token = IssueToken(*store, kDemoClientUserId, kDemoClientId,
+                            std::string(kPhoneChatBookingsScope) + " " + std::string(kCreditsHistoryScope),
                             std::int64_t{24} * 3600);
   }
 
@@ -179,8 +181,9 @@ int RunServe(const ServeCommand& command) {
   context.clock = &*clock;
   context.oauth = oauth.get();
   context.issuer = command.issuer;
-  // The two credentials and the body's type must not be a choice between two headers (docs/security.md).
-  options.unique_fields = {"Authorization", "X-ApiKey", "Content-Type"};
+  // The two credentials, the body's type and the Idempotency-Key must not be a choice between two headers
+  // (docs/security.md).
+  options.unique_fields = {"Authorization", "X-ApiKey", "Content-Type", "Idempotency-Key"};
   if (ParseDatabaseUrl(command.database_url).kind == DatabaseLocation::Kind::kPostgres) {
     // A PostgreSQL round trip would hold a serving thread idle: requests run in coroutines that suspend on it
     // instead, each with a session of its own from the thread's pool. SQLite's calls are bounded and local.
@@ -196,6 +199,7 @@ int RunServe(const ServeCommand& command) {
     context.access_log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z",%v})");
   }
 
+  const LifecycleSweeper sweeper(*store, *clock, std::chrono::seconds(command.sweep_seconds));
   http::Serve(
       options, [&context] { return std::make_unique<ApiHandler>(context); },
       [&](std::uint16_t port) {

@@ -19,6 +19,7 @@ struct ServeCommand {
   std::string zone = "Europe/London";
   std::optional<std::string> start_clock_at;  // local `yyyy-MM-ddTHH:mm:ss[.fff]`
   double drain_seconds = 20;
+  std::int64_t sweep_seconds = 60;  // how often sessions that are over are settled and old Idempotency-Keys purged
   bool access_log = true;
   std::vector<std::string> read_replica_urls;  // --db-read: PostgreSQL replicas the lists are read from
   std::string issuer;                          // public base URL; empty: http://<listen address>

@@ -53,6 +53,12 @@ int main(int argc, char** argv) {
   serve_command->add_option(
       "--now", serve.start_clock_at,
       "Start the service clock at this local time (yyyy-MM-ddTHH:mm:ss), for reproducible sandboxes");
+  serve_command
+      ->add_option("--sweep-interval", serve.sweep_seconds,
+                   "Seconds between settlements of sessions that are over (and purges of old Idempotency-Keys)")
+      ->envname("PHONECHAT_SWEEP_INTERVAL")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   serve_command->add_option("--drain-time", serve.drain_seconds, "Seconds to finish in-flight requests on SIGTERM")
       ->envname("PHONECHAT_DRAIN_TIME")
       ->check(CLI::Range(0.0, 3600.0))

@@ -24,7 +24,7 @@ enum class ContactMethod { kCandidateCalls = 1, kClientCalls = 2, kSkype = 3 };
 enum class CancelledBy { kClient, kCandidate };
 
 // Why a booking is Rejected: the candidate said no, it lapsed unanswered, or it lapsed and the candidate then
-// re-invited the client (docs/api.md, "The status machine").
+// re-invited the client (docs/lifecycle.md, "The status machine").
 enum class RejectionKind { kCandidate, kLapsed, kReInvited };
 
 // The two sides of a booking: the client made it, the candidate received it.
@@ -101,7 +101,7 @@ struct MadeBookingView {
   std::optional<std::string_view> candidate_skype_name;
 };
 
-// A booking as the candidate sees it at one instant (docs/api.md, "Who sees what"): the client's contact details
+// A booking as the candidate sees it at one instant (docs/lifecycle.md, "Who sees what"): the client's contact details
 // only while Confirmed, ActionCandidate derived; the client's ratings come from `stored->client`.
 struct ReceivedBookingView {
   const StoredBooking* stored = nullptr;
@@ -112,7 +112,7 @@ struct ReceivedBookingView {
   std::optional<std::string_view> skype_name;
 };
 
-// What a delete did to one booking ID of the request (docs/api.md, "DeleteMadeBookings").
+// What a delete did to one booking ID of the request (docs/lifecycle.md, "The status machine").
 struct DeleteBookingResult {
   BookingId booking_id = 0;
   bool deleted = false;

@@ -1,6 +1,6 @@
 #pragma once
 
-// The credits ledger's vocabulary: accounts, movement kinds and one movement (docs/api.md, "Credits").
+// The credits ledger's vocabulary: accounts, movement kinds and one movement (docs/lifecycle.md, "Credits").
 
 #include <cstdint>
 #include <optional>

@@ -17,12 +17,12 @@ inline constexpr std::int32_t kMaxBookingsPerPage = 100;
 // candidate (ReceivedBookings), with the same filter, orders and paging. On the received side `nickname` orders
 // by the client's nickname.
 struct MadeBookingsQuery {
-  BookingSide side = BookingSide::kMade;
   UserId client_user_id = 0;  // the list's owner: the client (made side) or the candidate (received side)
   std::optional<LocalDateTime> created_from;  // keep CreateDate >= this (a day's 00:00)
   BookingOrder order = BookingOrder::kDateDesc;
   std::int32_t bookings_per_page = kDefaultBookingsPerPage;
   std::int32_t page_number = 1;
+  BookingSide side = BookingSide::kMade;
 };
 
 // The nickname sort key: the bytes with ASCII A-Z folded to lower case (SQLite's NOCASE).

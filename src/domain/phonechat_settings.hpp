@@ -1,6 +1,6 @@
 #pragma once
 
-// A user's PhoneChat settings and what a would-be client may book with them (docs/api.md, "Settings").
+// A user's PhoneChat settings and what a would-be client may book with them (docs/lifecycle.md, "Bodies").
 
 #include <array>
 #include <optional>

@@ -214,7 +214,7 @@ struct ReceivedSide {
   static constexpr std::string_view kParty = "Client";
   static const PartyProfile& Party(const View& v) { return v.stored->client; }
   static FieldValue Action(const View& v) { return OptionalText(v.action_candidate); }
-  // The client's contact details in `Client` are the booking's own (docs/api.md, "Who sees what").
+  // The client's contact details in `Client` are the booking's own (docs/lifecycle.md, "Who sees what").
   static FieldValue PartyPhone(const View& v) { return OptionalText(v.phone_number); }
   static FieldValue PartySkype(const View& v) { return OptionalText(v.skype_name); }
 };

@@ -40,7 +40,7 @@ struct PrerenderedPage {
 void WritePrerenderedMadeBookings(std::string& out, const PrerenderedPage& page, BodyFormat format);
 
 // Appends one made booking as the whole answer (details, actions): JSON as in a page; XML root `MadeBooking` with
-// its namespaces, the candidate's prefix `d2p1` (docs/api.md, "The booking life cycle").
+// its namespaces, the candidate's prefix `d2p1` (docs/lifecycle.md).
 void WriteMadeBooking(std::string& out, const MadeBookingView& view, BodyFormat format);
 
 // Appends one received booking as the whole answer: JSON members in the published order with `ActionCandidate`

@@ -17,6 +17,9 @@
 
 namespace phonechat {
 
+// How long an Idempotency-Key's answer is kept and replayed (docs/lifecycle.md, "Idempotency-Key").
+inline constexpr std::int64_t kIdempotencyKeptMinutes = 24 * 60;
+
 // A validated CreateBooking request.
 struct NewBookingRequest {
   UserId client_user_id = 0;
@@ -31,7 +34,7 @@ struct NewBookingRequest {
   std::optional<std::string> comments;
 };
 
-// What a would-be client may book with `candidate` now (docs/api.md, "GetUserBookingRequirements").
+// What a would-be client may book with `candidate` now (docs/lifecycle.md, "The status machine").
 BookingRequirements RequirementsOf(const UserWithSettings& candidate);
 
 // Whether `candidate` can be booked at all: offers PhoneChat and has not DirectChat Only on (kConflict naming which).

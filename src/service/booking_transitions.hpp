@@ -1,7 +1,7 @@
 #pragma once
 
 // The booking status machine as one table: which party action applies to which status as read now, at which time,
-// and what it leaves (docs/api.md, "The status machine"). Plain code: no storage, no HTTP.
+// and what it leaves (docs/lifecycle.md, "The status machine"). Plain code: no storage, no HTTP.
 
 #include <optional>
 #include <string>

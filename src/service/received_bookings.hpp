@@ -11,7 +11,7 @@
 namespace phonechat {
 
 // The booking as its candidate sees it at `now`: status derived (a lapsed Pending reads Rejected),
-// ActionCandidate, and the client's contact details only while Confirmed (docs/api.md, "Who sees what").
+// ActionCandidate, and the client's contact details only while Confirmed (docs/lifecycle.md, "Who sees what").
 ReceivedBookingView ViewReceivedBooking(const StoredBooking& booking, LocalDateTime now);
 
 // One page and the rows its views point into; moving it keeps the views valid.

@@ -1,7 +1,7 @@
 #pragma once
 
 // The storage primitives of the booking life cycle: one transaction that locks what it reads, so that the rules
-// (service/booking_lifecycle) can decide in plain code and write atomically (docs/api.md, "The status machine").
+// (service/booking_lifecycle) can decide in plain code and write atomically (docs/lifecycle.md, "The status machine").
 
 #include <cstdint>
 #include <optional>
@@ -55,6 +55,8 @@ class LifecycleTransaction {
   // Stores `answer` under `scope` at `now` (replacing an expired one).
   virtual void StoreIdempotentAnswer(const IdempotencyScope& scope, const IdempotentAnswer& answer,
                                      LocalDateTime now) = 0;
+  // Deletes the answers stored before `older_than`; returns how many.
+  virtual std::int64_t PurgeIdempotencyKeys(LocalDateTime older_than) = 0;
 
   // True when `user_id` manages at least one group.
   virtual bool IsGroupManager(UserId user_id) = 0;
