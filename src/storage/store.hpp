@@ -19,7 +19,7 @@ class LifecycleTransaction;
 struct LedgerAudit;
 
 // The schema version this program creates and understands, on every backend; older ones are migrated to it.
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // An access token as stored: only the SHA-256 of the token itself is ever kept.
 struct TokenRecord {

@@ -1,5 +1,5 @@
-// The PostgreSQL read session: token, API-key and group lookups, the audit entry, and the made-bookings count and
-// page (both in one pipelined round trip for CountAndPage).
+// The PostgreSQL read session: token, API-key and group lookups, the audit entry, a booking or a user by ID, and the
+// made-bookings count and page (both in one pipelined round trip for CountAndPage).
 
 #include <cassert>
 #include <optional>
@@ -20,13 +20,6 @@ constexpr Sql kFindToken{"store_find_token",
                          "SELECT t.user_id, t.project_id, t.scopes, t.expires_at, t.revoked OR NOT p.active "
                          "FROM tokens AS t JOIN projects AS p ON p.project_id = t.project_id WHERE t.token_hash = $1"};
 constexpr Sql kFindApiKey{"store_find_api_key", "SELECT project_id, active FROM projects WHERE api_key = $1"};
-constexpr Sql kIsManager{"store_is_manager", "SELECT 1 FROM user_groups WHERE manager_user_id = $1 LIMIT 1"};
-constexpr Sql kIsMember{"store_is_member",
-                        "SELECT 1 FROM group_members AS m JOIN user_groups AS g ON g.group_id = m.group_id "
-                        "WHERE m.user_id = $2 AND g.manager_user_id = $1"};
-constexpr Sql kInsertAudit{"store_insert_audit",
-                           "INSERT INTO audit_log (manager_user_id, member_user_id, route, at, outcome) "
-                           "VALUES ($1, $2, $3, $4, $5)"};
 
 std::int32_t Int32(const Rows& rows, int row, int column) { return static_cast<std::int32_t>(rows.Int(row, column)); }
 
@@ -119,6 +112,22 @@ class PostgresSession final : public StoreSession {
     counted.rows.reserve(static_cast<std::size_t>(rows.Count()));
     for (int row = 0; row < rows.Count(); ++row) counted.rows.push_back(booking_row::Read(RowOf{rows, row}));
     return counted;
+  }
+
+  std::optional<StoredBooking> FindBooking(BookingId booking_id) override {
+    static const std::string sql = std::string(pg::FullBookingSelect()) + " WHERE b.booking_id = $1";
+    const IntText id(booking_id);
+    const auto rows = Db().ExecPrepared("store_find_booking", sql, {id.AsParam()});
+    if (rows.Count() == 0) return std::nullopt;
+    return pg::ReadFullBooking(rows, 0);
+  }
+
+  std::optional<UserWithSettings> FindUser(UserId user_id) override {
+    static const std::string sql = std::string(pg::UserSelect()) + " WHERE user_id = $1";
+    const IntText id(user_id);
+    const auto rows = Db().ExecPrepared("store_find_user", sql, {id.AsParam()});
+    if (rows.Count() == 0) return std::nullopt;
+    return pg::ReadUser(rows, 0);
   }
 
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,

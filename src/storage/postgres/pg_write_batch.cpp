@@ -21,9 +21,6 @@ namespace {
 
 // An import waits this long for another one to finish, as SQLite waits for its writer.
 constexpr const char* kImportLockWait = "5s";
-// Taken by every write batch (pg_advisory_xact_lock), across processes: booking IDs are unique across clients but
-// no constraint can say so on a table partitioned by client, so imports check them one at a time.
-constexpr std::int64_t kImportLockKey = 0x7063'5F69'6D70'6F72LL;
 // COPY data is sent in chunks of about this size: memory stays flat however many bookings a batch streams.
 constexpr std::size_t kCopyChunkBytes = std::size_t{256} * 1024;
 // After a commit of at least this many bookings the planner's statistics are refreshed at once.
@@ -31,13 +28,18 @@ constexpr std::int64_t kAnalyzeAfterBookings = 10'000;
 
 constexpr Sql kUpsertUser{"batch_upsert_user",
                           "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
-                          "skype_name, positive, neutral, negative, disputes) "
-                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                          "skype_name, positive, neutral, negative, disputes, offers_phonechat, phonechat_ppm, "
+                          "offer_direct_chat, direct_chat_only, direct_chat_ppm, show_phonechat_number) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
                           "ON CONFLICT (user_id) DO UPDATE SET nickname = excluded.nickname, "
                           "password_hash = excluded.password_hash, email_address = excluded.email_address, "
                           "phonechat_number = excluded.phonechat_number, skype_name = excluded.skype_name, "
                           "positive = excluded.positive, neutral = excluded.neutral, "
-                          "negative = excluded.negative, disputes = excluded.disputes"};
+                          "negative = excluded.negative, disputes = excluded.disputes, "
+                          "offers_phonechat = excluded.offers_phonechat, phonechat_ppm = excluded.phonechat_ppm, "
+                          "offer_direct_chat = excluded.offer_direct_chat, "
+                          "direct_chat_only = excluded.direct_chat_only, direct_chat_ppm = excluded.direct_chat_ppm, "
+                          "show_phonechat_number = excluded.show_phonechat_number"};
 constexpr Sql kGroupExists{"batch_group_exists", "SELECT 1 FROM user_groups WHERE group_id = $1"};
 constexpr Sql kGroupOf{"batch_group_of", "SELECT group_id FROM group_members WHERE user_id = $1"};
 constexpr Sql kDeleteGroupMembers{"batch_delete_group_members", "DELETE FROM group_members WHERE group_id = $1"};
@@ -211,10 +213,16 @@ class PostgresBatchWriter final : public BatchWriter {
     const IntText neutral(user.neutral);
     const IntText negative(user.negative);
     const IntText disputes(user.disputes);
+    const IntText phonechat_ppm(user.phonechat_ppm ? user.phonechat_ppm->ten_thousandths : 0);
+    // direct_chat_ppm is kept set exactly when offer_direct_chat, as the life cycle's SaveSettings keeps it.
+    const IntText direct_chat_ppm(user.direct_chat_ppm ? user.direct_chat_ppm->ten_thousandths : 0);
     Run(kUpsertUser,
         {id.AsParam(), Text(user.nickname), OptionalText(user.password_hash), OptionalText(user.email_address),
          OptionalText(user.phonechat_number), OptionalText(user.skype_name), positive.AsParam(), neutral.AsParam(),
-         negative.AsParam(), disputes.AsParam()});
+         negative.AsParam(), disputes.AsParam(), Bool(user.offers_phonechat),
+         user.phonechat_ppm ? phonechat_ppm.AsParam() : Param::Null(), Bool(user.offer_direct_chat),
+         Bool(user.offer_direct_chat && user.direct_chat_only),
+         user.offer_direct_chat ? direct_chat_ppm.AsParam() : Param::Null(), Bool(user.show_phonechat_number)});
     known_users_[user.user_id] = true;
   }
 
@@ -275,8 +283,8 @@ class PostgresBatchWriter final : public BatchWriter {
         connection_->Exec("DELETE FROM bookings AS b USING import_bookings AS s WHERE b.booking_id = s.booking_id");
       }
       // A booking put twice (with replace) is stored as put last, as an upsert per record would leave it.
-      std::string move =
-          "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) + ", candidate_nickname_key) SELECT ";
+      std::string move = "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) +
+                         ", candidate_nickname_key, client_nickname_key, offered_credits) SELECT ";
       if (any_replace_) move += "DISTINCT ON (s.booking_id) ";
       for (std::string_view columns = booking_row::kWriteColumns; !columns.empty();) {
         const auto comma = columns.find(", ");
@@ -285,10 +293,16 @@ class PostgresBatchWriter final : public BatchWriter {
         move += ", ";
         columns = comma == std::string_view::npos ? std::string_view{} : columns.substr(comma + 2);
       }
-      move += pg::FoldNicknameSql("u.nickname") +
-              " FROM import_bookings AS s JOIN users AS u ON u.user_id = s.candidate_user_id";
+      move += pg::FoldNicknameSql("u.nickname") + ", " + pg::FoldNicknameSql("c.nickname") +
+              ", s.credits FROM import_bookings AS s JOIN users AS u ON u.user_id = s.candidate_user_id "
+              "JOIN users AS c ON c.user_id = s.client_user_id";
       if (any_replace_) move += " ORDER BY s.booking_id, s.pos DESC";
       connection_->Exec(move);
+      // New IDs of the life cycle come after every imported one (pg_schema.cpp). setval is not undone by a
+      // rollback: a failed commit leaves a gap, never a reuse.
+      connection_->Exec(
+          "SELECT setval('booking_id_seq', s.top) FROM (SELECT max(booking_id) AS top FROM import_bookings) AS s, "
+          "booking_id_seq AS q WHERE s.top >= CASE WHEN q.is_called THEN q.last_value + 1 ELSE q.last_value END");
     }
     connection_->Exec("UPDATE store_state SET bookings_generation = bookings_generation + 1");
     transaction_.Commit();
