@@ -781,11 +781,11 @@ TEST_F(PostgresStoreTest, EveryOrderPageAndCountScanAnIndexInOrderWithoutSortOrS
   admin->Exec(
       "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, "
       "client_nickname_key, duration_minutes, credits, offered_credits, status, method, create_date, session_date, "
-      "accept_by, deleted_by_client) "
+      "accept_by, deleted_by_client, deleted_by_candidate) "
       "SELECT i, 1 + i % 100, 101 + (i * 7) % 1900, 'user' || (101 + (i * 7) % 1900), 'user' || (1 + i % 100), 15, "
       "80000, 80000, 'Pending', 2, " +
       std::to_string(kJan2020) + " + i * 60000, " + std::to_string(kJan2020) + " + ((i * 13) % 100000) * 60000, " +
-      std::to_string(kJan2020) + " + i * 60000, i % 10 = 0 FROM generate_series(1::bigint, 100000) AS i");
+      std::to_string(kJan2020) + " + i * 60000, i % 10 = 0, i % 10 = 3 FROM generate_series(1::bigint, 100000) AS i");
   admin->Exec("VACUUM ANALYZE users");
   admin->Exec("VACUUM ANALYZE bookings");
   const std::string client = "7";
@@ -817,6 +817,17 @@ TEST_F(PostgresStoreTest, EveryOrderPageAndCountScanAnIndexInOrderWithoutSortOrS
     }
     check("count (" + mode + ")", pg::CountMadeBookingsSql(false), client);
     check("count from a start (" + mode + ")", pg::CountMadeBookingsSql(true), client + ", " + start);
+    // A received list names a candidate: every partition's index is scanned in order and the scans merged.
+    const std::string candidate = "108";
+    for (const auto order : AllOrders()) {
+      check(std::string(order.Name()) + " received (" + mode + ")",
+            pg::MadeBookingsPageSql(order, false, BookingSide::kReceived), candidate + ", 10, 20");
+      check(std::string(order.Name()) + " received from a start (" + mode + ")",
+            pg::MadeBookingsPageSql(order, true, BookingSide::kReceived), candidate + ", 10, 5, " + start);
+    }
+    check("received count (" + mode + ")", pg::CountMadeBookingsSql(false, BookingSide::kReceived), candidate);
+    check("received count from a start (" + mode + ")", pg::CountMadeBookingsSql(true, BookingSide::kReceived),
+          candidate + ", " + start);
   }
 }
 

@@ -276,7 +276,7 @@ class PostgresLifecycle final : public LifecycleTransaction {
                        Param::Bytes(answer.body), at.AsParam()});
   }
 
-  std::int64_t PurgeIdempotencyKeys(LocalDateTime older_than) /*override*/ {
+  std::int64_t PurgeIdempotencyKeys(LocalDateTime older_than) override {
     const IntText before(older_than.millis);
     return Run(kPurgeAnswers, {before.AsParam()}).Affected();
   }
