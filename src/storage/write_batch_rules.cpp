@@ -89,6 +89,16 @@ class RuledWriteBatch final : public WriteBatch {
     return {};
   }
 
+  std::string PutCredit(const CreditRecord& credit) override {
+    if (!Next()) return {};
+    if (!writer_->UserExists(credit.user_id)) {
+      return Refuse("Credit.UserID " + std::to_string(credit.user_id) + " is not a known user");
+    }
+    if (credit.amount.ten_thousandths <= 0) return Refuse("Credit.Amount must be more than 0");
+    writer_->WriteCredit(credit);
+    return {};
+  }
+
   void Commit() override {
     assert(!committed_);
     if (rejected_) throw RecordRejected(rejected_->first, rejected_->second);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,8 @@ class BatchWriter {
   // `replace` it replaces the booking with its ID; without, a taken ID is kIdTaken now or, where the backend
   // checks IDs in bulk, reported later by CheckBookingIds.
   virtual BookingWrite WriteBooking(const BookingRecord& booking, bool replace, std::int64_t position) = 0;
+  // Records the Credit movement (from the external account to its user, who exists) with the running balances.
+  virtual void WriteCredit(const CreditRecord& /*credit*/) { throw std::logic_error("WriteCredit"); }
   // Checks the bookings written since the last call: the earliest written without replace whose ID the database
   // or an earlier booking of the batch already had, if any.
   virtual std::optional<TakenBookingId> CheckBookingIds() = 0;
