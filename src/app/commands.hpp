@@ -35,7 +35,9 @@ struct ServeCommand {
 struct ImportCommand {
   std::string database_url = kDefaultDatabaseUrl;
   bool replace = false;
-  std::string file;  // `-` for standard input
+  std::string file;                           // `-` for standard input
+  std::string zone = "Europe/London";         // the service's zone: "now" is read in it
+  std::optional<std::string> start_clock_at;  // --now: the import's local time instead of the clock's
 };
 
 // `token`: the options after parsing.

@@ -112,6 +112,12 @@ int main(int argc, char** argv) {
   AddDatabaseOption(*import_command, import.database_url);
   import_command->add_flag("--replace", import.replace, "Overwrite records whose ID already exists");
   import_command->add_option("FILE", import.file, "The JSON Lines file, or - for standard input")->required();
+  import_command->add_option("--zone", import.zone, "IANA time zone of the service's local dates")
+      ->envname("PHONECHAT_ZONE")
+      ->capture_default_str();
+  import_command->add_option(
+      "--now", import.start_clock_at,
+      "The import's local time (yyyy-MM-ddTHH:mm:ss): Confirmed sessions over by then are settled");
 
   phonechat::TokenCommand token;
   CLI::App* token_command = app.add_subcommand("token", "Issue an access token and print it");
