@@ -1,7 +1,8 @@
 #pragma once
 
-// The synthetic data set of `phonechat-api generate` and the benchmarks: users, a project and bookings in the
-// import format, of any size, deterministic for given options.
+// The synthetic data set of `phonechat-api generate` and the benchmarks: users (candidates with PhoneChat
+// settings, clients with credits), a project and bookings in the import format, of any size, deterministic for given
+// options.
 
 #include <cstdint>
 #include <ostream>
@@ -31,8 +32,9 @@ std::int64_t GeneratedFirstClientId(std::int64_t users);
 // Why `options` cannot be generated (one line naming the option), or an empty string when they can.
 std::string GeneratorOptionsError(const GeneratorOptions& options);
 
-// Streams a synthetic data set in the import format (docs/import-format.md) to `out`: the users, project
-// `bench-app` owned by user 1, then every booking, written through a bounded buffer with no per-booking state.
+// Streams a synthetic data set in the import format (docs/import-format.md) to `out`: the users (each client
+// followed by a Credit for them), project `bench-app` owned by user 1, then every booking, written through a bounded
+// buffer with no per-booking state.
 // Deterministic for given options. Throws std::invalid_argument when GeneratorOptionsError names a problem.
 void GenerateDataSet(const GeneratorOptions& options, std::ostream& out);
 

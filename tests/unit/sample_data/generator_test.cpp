@@ -69,7 +69,75 @@ TEST(Generator, WritesExactlyTheUsersProjectAndBookingsAsked) {
   EXPECT_EQ(kinds.at("User"), options.users);
   EXPECT_EQ(kinds.at("Project"), 1);
   EXPECT_EQ(kinds.at("Booking"), options.bookings + options.heavy_clients * options.heavy_size);
-  EXPECT_EQ(kinds.size(), 3u);
+  EXPECT_EQ(kinds.at("Credit"), options.users - GeneratedCandidateCount(options.users)) << "one per client";
+  EXPECT_EQ(kinds.size(), 4u);
+}
+
+TEST(Generator, EveryClientHasACreditRightAfterTheirUserLine) {
+  const auto options = Small();
+  const auto records = Records(Generate(options));
+  const auto candidates = GeneratedCandidateCount(options.users);
+  std::set<std::int64_t> credited;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (Str(records[i], "Kind") != "Credit") continue;
+    ASSERT_GT(i, 0u);
+    const std::int64_t user = records[i].at("UserID").as_int64();
+    EXPECT_EQ(Str(records[i - 1], "Kind"), "User");
+    EXPECT_EQ(records[i - 1].at("UserID").as_int64(), user);
+    EXPECT_GT(user, candidates);
+    const std::int64_t amount = std::stoll(Str(records[i], "Amount"));
+    EXPECT_GE(amount, 1000);
+    EXPECT_LE(amount, 20000);
+    EXPECT_EQ(Str(records[i], "Description"), "Generated credits");
+    EXPECT_TRUE(ParseLocalDateTime(Str(records[i], "Date")).has_value());
+    credited.insert(user);
+  }
+  EXPECT_EQ(static_cast<std::int64_t>(credited.size()), options.users - candidates);
+}
+
+TEST(Generator, CandidatesMostlyOfferPhoneChatWithSettingsOfEveryKind) {
+  GeneratorOptions options;
+  options.users = 2000;  // 200 candidates
+  options.bookings = 0;
+  int offering = 0, priced = 0, with_number = 0, shown = 0, skype = 0, direct = 0, direct_only = 0;
+  for (const auto& record : Records(Generate(options))) {
+    if (Str(record, "Kind") != "User") continue;
+    const bool candidate = record.at("UserID").as_int64() <= GeneratedCandidateCount(options.users);
+    if (!candidate) {
+      EXPECT_FALSE(record.contains("OffersPhoneChat"));
+      continue;
+    }
+    offering += record.at("OffersPhoneChat").as_bool() ? 1 : 0;
+    if (!record.at("PhoneChatPPM").is_null()) {
+      ++priced;
+      const auto ppm = Str(record, "PhoneChatPPM");
+      EXPECT_GE(std::stod(ppm), 0.1) << ppm;
+      EXPECT_LE(std::stod(ppm), 3.0) << ppm;
+    }
+    const bool number = !record.at("PhoneChatNumber").is_null();
+    with_number += number ? 1 : 0;
+    if (record.at("ShowPhoneChatNumber").as_bool()) {
+      ++shown;
+      EXPECT_TRUE(number) << "a number is shown only when there is one";
+    }
+    skype += record.at("SkypeName").is_null() ? 0 : 1;
+    if (record.contains("OfferDirectChat")) {
+      ++direct;
+      EXPECT_TRUE(record.at("OfferDirectChat").as_bool());
+      EXPECT_FALSE(record.at("DirectChatPPM").is_null());
+      direct_only += record.at("DirectChatOnly").as_bool() ? 1 : 0;
+    }
+  }
+  EXPECT_GT(offering, 150);
+  EXPECT_LT(offering, 200);
+  EXPECT_GT(priced, 150);
+  EXPECT_GT(with_number, 120);
+  EXPECT_LT(with_number, 200);
+  EXPECT_GT(shown, 30);
+  EXPECT_GT(skype, 50);
+  EXPECT_GT(direct, 5);
+  EXPECT_LT(direct, 50);
+  EXPECT_GT(direct_only, 0);
 }
 
 TEST(Generator, ATenthOfTheUsersAreCandidatesAndOnlyClientsBook) {
