@@ -281,6 +281,7 @@ int RunGenerate(const GenerateCommand& command) {
   options.seed = command.seed;
   options.heavy_clients = command.heavy_clients;
   options.heavy_size = command.heavy_size;
+  options.lifecycle = command.lifecycle;
   if (const auto error = GeneratorOptionsError(options); !error.empty()) throw UsageError(error);
   GenerateDataSet(options, std::cout);
   std::cout.flush();

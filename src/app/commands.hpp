@@ -67,6 +67,7 @@ struct GenerateCommand {
   std::uint64_t seed = 1;
   std::int64_t heavy_clients = 0;
   std::int64_t heavy_size = 0;
+  bool lifecycle = false;  // --lifecycle: candidates' PhoneChat settings and clients' credits
 };
 
 // Each runs one command and returns the process exit code; UsageError escapes for the caller to print.

@@ -158,6 +158,8 @@ int main(int argc, char** argv) {
   generate_command
       ->add_option("--heavy-size", generate.heavy_size, "Bookings of each heavy client, on top of --bookings")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{2147483647}));
+  generate_command->add_flag("--lifecycle", generate.lifecycle,
+                             "Add the life cycle's data: candidates' PhoneChat settings and a Credit for every client");
 
   phonechat::CreditsAddCommand credits_add;
   CLI::App* credits_command = app.add_subcommand("credits", "Move credits in the ledger");

@@ -69,21 +69,53 @@ TEST(Generator, WritesExactlyTheUsersProjectAndBookingsAsked) {
   EXPECT_EQ(kinds.at("User"), options.users);
   EXPECT_EQ(kinds.at("Project"), 1);
   EXPECT_EQ(kinds.at("Booking"), options.bookings + options.heavy_clients * options.heavy_size);
-  EXPECT_EQ(kinds.at("Credit"), options.users - GeneratedCandidateCount(options.users)) << "one per client";
-  EXPECT_EQ(kinds.size(), 4u);
+  EXPECT_EQ(kinds.size(), 3u);
 }
 
-TEST(Generator, EveryClientHasACreditRightAfterTheirUserLine) {
-  const auto options = Small();
+TEST(Generator, WithoutLifecycleNoSettingOrCreditIsWritten) {
+  const auto text = Generate(Small());
+  for (const char* field : {"\"Credit\"", "OffersPhoneChat", "PhoneChatPPM", "ShowPhoneChatNumber", "DirectChat"}) {
+    EXPECT_EQ(text.find(field), std::string::npos) << field;
+  }
+}
+
+TEST(Generator, LifecycleAddsSettingsAndCreditsAndKeepsEverythingElse) {
+  auto options = Small();
+  options.lifecycle = true;
+  const auto with = Records(Generate(options));
+  const auto without = Records(Generate(Small()));
+  const auto kinds = CountKinds(with);
+  EXPECT_EQ(kinds.at("Credit"), options.users - GeneratedCandidateCount(options.users)) << "one per client";
+  EXPECT_EQ(kinds.size(), 4u);
+  // The records of before stand where they stood, the same but for the settings and the numbers some lose.
+  ASSERT_EQ(with.size(), without.size() + static_cast<std::size_t>(kinds.at("Credit")));
+  for (std::size_t i = 0; i < without.size(); ++i) {
+    auto record = with[i];
+    for (const char* field : {"OffersPhoneChat", "PhoneChatPPM", "ShowPhoneChatNumber", "OfferDirectChat",
+                              "DirectChatPPM", "DirectChatOnly"}) {
+      record.erase(field);
+    }
+    if (record.at("Kind").as_string() == "User" && record.at("PhoneChatNumber").is_null()) {
+      record["PhoneChatNumber"] = without[i].at("PhoneChatNumber");
+    }
+    EXPECT_EQ(record, without[i]) << i;
+  }
+}
+
+TEST(Generator, LifecycleGivesEveryClientACreditAfterTheBookings) {
+  auto options = Small();
+  options.lifecycle = true;
   const auto records = Records(Generate(options));
   const auto candidates = GeneratedCandidateCount(options.users);
   std::set<std::int64_t> credited;
+  bool credits_started = false;
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (Str(records[i], "Kind") != "Credit") continue;
-    ASSERT_GT(i, 0u);
+    if (Str(records[i], "Kind") != "Credit") {
+      EXPECT_FALSE(credits_started) << "the Credits come last";
+      continue;
+    }
+    credits_started = true;
     const std::int64_t user = records[i].at("UserID").as_int64();
-    EXPECT_EQ(Str(records[i - 1], "Kind"), "User");
-    EXPECT_EQ(records[i - 1].at("UserID").as_int64(), user);
     EXPECT_GT(user, candidates);
     const std::int64_t amount = std::stoll(Str(records[i], "Amount"));
     EXPECT_GE(amount, 1000);
@@ -99,6 +131,7 @@ TEST(Generator, CandidatesMostlyOfferPhoneChatWithSettingsOfEveryKind) {
   GeneratorOptions options;
   options.users = 2000;  // 200 candidates
   options.bookings = 0;
+  options.lifecycle = true;
   int offering = 0, priced = 0, with_number = 0, shown = 0, skype = 0, direct = 0, direct_only = 0;
   for (const auto& record : Records(Generate(options))) {
     if (Str(record, "Kind") != "User") continue;
@@ -203,6 +236,15 @@ TEST(Generator, SeveralCandidatesHaveNicknamesEqualIgnoringCase) {
   EXPECT_GE(ties, 2);
 }
 
+TEST(Generator, ALifecycleDataSetIsTheSameForTheSameSeed) {
+  auto options = Small();
+  options.lifecycle = true;
+  EXPECT_EQ(Generate(options), Generate(options));
+  auto other = options;
+  other.seed = 2;
+  EXPECT_NE(Generate(options), Generate(other));
+}
+
 TEST(Generator, ImportsCleanlyWithTheCountsAsked) {
   const auto options = Small();
   TempStore db;
@@ -213,6 +255,16 @@ TEST(Generator, ImportsCleanlyWithTheCountsAsked) {
   EXPECT_EQ(counts.bookings, options.bookings + options.heavy_clients * options.heavy_size);
   const auto heavy = db.Bookings(static_cast<UserId>(GeneratedFirstClientId(options.users)));
   EXPECT_EQ(static_cast<std::int64_t>(heavy.size()), options.heavy_size);
+}
+
+TEST(Generator, ALifecycleDataSetImportsWithACreditPerClient) {
+  auto options = Small();
+  options.lifecycle = true;
+  TempStore db;
+  const auto counts = db.Import(Generate(options));
+  EXPECT_EQ(counts.users, options.users);
+  EXPECT_EQ(counts.credits, options.users - GeneratedCandidateCount(options.users));
+  EXPECT_EQ(counts.bookings, options.bookings + options.heavy_clients * options.heavy_size);
 }
 
 TEST(Generator, SomeBookingsOfAClientShareTheirCreateDate) {
