@@ -55,6 +55,8 @@ class LifecycleTransaction {
   // Stores `answer` under `scope` at `now` (replacing an expired one).
   virtual void StoreIdempotentAnswer(const IdempotencyScope& scope, const IdempotentAnswer& answer,
                                      LocalDateTime now) = 0;
+  // Deletes every stored answer stored before `older_than` and returns how many there were.
+  virtual std::int64_t PurgeIdempotencyKeys(LocalDateTime older_than) = 0;
 
   // True when `user_id` manages at least one group.
   virtual bool IsGroupManager(UserId user_id) = 0;

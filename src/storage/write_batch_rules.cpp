@@ -105,6 +105,7 @@ class RuledWriteBatch final : public WriteBatch {
     if (!writer_->UserExists(credit.user_id)) {
       return Refuse("Credit.UserID " + std::to_string(credit.user_id) + " is not a known user");
     }
+    if (credit.amount.ten_thousandths <= 0) return Refuse("Credit.Amount must be more than 0");
     writer_->WriteCredit(credit);
     return {};
   }
