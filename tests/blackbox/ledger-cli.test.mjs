@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { dbDump, importRecords, newDb, runCli } from './harness.mjs';
+import { dbDump, importRecords, newDb, runCli, sqlite } from './harness.mjs';
 
 const user = (UserID, Nickname, extra = {}) => ({ Kind: 'User', UserID, Nickname, ...extra });
 const credit = (UserID, Amount, extra = {}) => ({ Kind: 'Credit', UserID, Amount, Date: '2023-04-01T09:00:00',
@@ -92,6 +92,32 @@ describe('ledger verify', () => {
     const checked = await verify(db);
     assert.equal(checked.code, 0, checked.stderr);
     assert.match(checked.stdout, /^ledger verified: 0 entries, .*escrow holds 0 /);
+  });
+});
+
+describe('ledger verify on a ledger changed behind its back (SQLite: the file is edited directly)', () => {
+  test('a running balance that differs from its rows is named, and the exit is 1', async (t) => {
+    const db = newDb();
+    if (db.pg) return t.skip('edits the SQLite file');
+    await importRecords(db, [...USERS, credit(10, '250')]);
+    sqlite(db.file, 'UPDATE accounts SET balance = balance + 10000 WHERE account_id = 10');
+    const r = await verify(db);
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /ledger: user 10: running balance 251, but its ledger rows add up to 250/);
+    assert.doesNotMatch(r.stderr, /external|escrow/);
+  });
+
+  test('escrow differing from the unsettled Confirmed bookings is named too', async (t) => {
+    const db = newDb();
+    if (db.pg) return t.skip('edits the SQLite file');
+    const r0 = await importAt(db, [...USERS, booking(1, { SessionDate: '2030-01-01T00:00:00', AcceptBy: '2029-01-01T00:00:00' })],
+      '2024-01-01T00:00:00');
+    assert.equal(r0.code, 0, r0.stderr);
+    sqlite(db.file, "UPDATE bookings SET settled = 1 WHERE booking_id = 1");
+    const r = await verify(db);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /ledger: escrow: running balance 8, but the Confirmed bookings not yet settled hold 0/);
   });
 });
 
