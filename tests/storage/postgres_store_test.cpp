@@ -480,7 +480,7 @@ TEST_F(PostgresStoreTest, CountAndPageInOnePipelineSurvivesALostConnectionAndASt
   auto store = OpenStore(url_);
   Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2), Booking(2, 1, 2), Booking(3, 1, 2)});
   auto session = store->OpenSession();
-  const MadeBookingsQuery query{1, std::nullopt, BookingOrder::kDateDesc};
+  const MadeBookingsQuery query{BookingSide::kMade, 1, std::nullopt, BookingOrder::kDateDesc};
   ASSERT_EQ(session->CountAndPage(query, 1, 1).total, 3);
   Admin()->Exec(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -503,7 +503,10 @@ TEST_F(PostgresStoreTest, ATerminatedConnectionIsStoreUnavailableOnceAndTheNextC
       "WHERE datname = current_database() AND pid <> pg_backend_pid()");
   EXPECT_THROW(session->CountMadeBookings(1, std::nullopt), StoreUnavailable);
   EXPECT_EQ(session->CountMadeBookings(1, std::nullopt), 1);
-  EXPECT_EQ(session->MadeBookingsPage(MadeBookingsQuery{1, std::nullopt, BookingOrder::kDateDesc}, 0, 10).size(), 1u)
+  EXPECT_EQ(
+      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 1, std::nullopt, BookingOrder::kDateDesc}, 0, 10)
+          .size(),
+      1u)
       << "prepared again after reconnecting";
   EXPECT_THROW(store->IsEmpty(), StoreUnavailable);
   EXPECT_FALSE(store->IsEmpty());
@@ -571,7 +574,8 @@ TEST_F(PostgresStoreTest, AnImportOf200000BookingsStreamsThemWithFlatMemory) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM bookings"), kBookings);
   auto session = store->OpenSession();
   EXPECT_EQ(session->CountMadeBookings(7, std::nullopt), kBookings / 200);
-  const auto page = session->MadeBookingsPage(MadeBookingsQuery{7, std::nullopt, BookingOrder::kDateAsc}, 0, 2);
+  const auto page =
+      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 7, std::nullopt, BookingOrder::kDateAsc}, 0, 2);
   ASSERT_EQ(page.size(), 2u);
   EXPECT_EQ(page[0].booking_id, 6);  // client 7's first: 1 + 6 % 200
   EXPECT_EQ(page[0].candidate.nickname, "User" + std::to_string(201 + 6 * 7));
@@ -616,7 +620,8 @@ TEST_F(PostgresStoreTest, RepeatedIdsPutWithReplaceAreStoredAsPutLast) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM bookings"), 1200);
   auto session = store->OpenSession();
   EXPECT_EQ(session->CountMadeBookings(1, std::nullopt), 1199);
-  const auto page = session->MadeBookingsPage(MadeBookingsQuery{3, std::nullopt, BookingOrder::kDateDesc}, 0, 10);
+  const auto page =
+      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 3, std::nullopt, BookingOrder::kDateDesc}, 0, 10);
   ASSERT_EQ(page.size(), 1u);
   EXPECT_EQ(page[0].booking_id, 3);
   EXPECT_EQ(page[0].credits, Credits{5});
@@ -701,7 +706,7 @@ TEST_F(PostgresStoreTest, TheNicknameKeyFollowsRenamesInsideAndAcrossLargeBatche
   }
   EXPECT_EQ(QueryInt(mismatches), 0);
   auto session = store->OpenSession();
-  const MadeBookingsQuery by_nickname{1, std::nullopt, BookingOrder::kNicknameAsc};
+  const MadeBookingsQuery by_nickname{BookingSide::kMade, 1, std::nullopt, BookingOrder::kNicknameAsc};
   EXPECT_EQ(session->MadeBookingsPage(by_nickname, 0, 1)[0].candidate.nickname, "Mike");
   EXPECT_EQ(session->MadeBookingsPage(by_nickname, 750, 1)[0].candidate.nickname, "ZULU");
   {
@@ -733,7 +738,7 @@ TEST_F(PostgresStoreTest, TheDemoDataReadsBackExactlyAsOnSqliteInEveryOrderAndPa
          {std::optional<LocalDateTime>{}, std::optional<LocalDateTime>{LocalDateTime{now.millis - 30 * kDay}}}) {
       ASSERT_EQ(on_postgres->CountMadeBookings(client, from), on_sqlite->CountMadeBookings(client, from)) << client;
       for (const auto order : AllOrders()) {
-        const MadeBookingsQuery query{client, from, order};
+        const MadeBookingsQuery query{BookingSide::kMade, client, from, order};
         for (std::int64_t offset = 0; offset < 400; offset += 7) {
           const auto expected = on_sqlite->MadeBookingsPage(query, offset, 7);
           const auto got = on_postgres->MadeBookingsPage(query, offset, 7);
