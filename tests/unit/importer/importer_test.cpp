@@ -10,6 +10,7 @@
 #include "auth/secrets.hpp"
 #include "core/error.hpp"
 #include "importer_test_support.hpp"
+#include "storage/lifecycle_store.hpp"
 
 namespace phonechat::testing {
 namespace {
@@ -429,7 +430,7 @@ std::int64_t LineOfRejection(const std::string& text, std::int64_t rejected_reco
   RejectingAtCommitStore store(rejected_record);
   std::istringstream input(text);
   try {
-    ImportJsonLines(store, input, false);
+    ImportJsonLines(store, input, false, kImportNow);
   } catch (const ImportError& error) {
     EXPECT_NE(std::string(error.what()).find("Booking 7 already exists (use --replace)"), std::string::npos)
         << error.what();
@@ -449,6 +450,113 @@ TEST(ImportJsonLines, ARecordRejectedAtCommitIsReportedByItsLineBlankLinesInclud
   EXPECT_EQ(LineOfRejection(spaced, 2), 5);
   EXPECT_EQ(LineOfRejection(spaced, 3), 6);
   EXPECT_EQ(LineOfRejection(spaced, 4), 8);
+}
+
+}  // namespace
+}  // namespace phonechat::testing
+
+namespace phonechat::testing {
+namespace {
+
+TEST(ImporterLifecycle, TheUsersSettingsAndTheBookingsNewFieldsReadBack) {
+  TempStore db;
+  const auto counts = db.Import(UserLine(1, "Client") + "\n" +
+                                Record({{"Kind", "\"User\""},
+                                        {"UserID", "2"},
+                                        {"Nickname", "\"Cand\""},
+                                        {"PhoneChatNumber", "\"+447700900123\""},
+                                        {"OffersPhoneChat", "true"},
+                                        {"PhoneChatPPM", "\"0.5\""},
+                                        {"OfferDirectChat", "true"},
+                                        {"DirectChatOnly", "true"},
+                                        {"DirectChatPPM", "2"},
+                                        {"ShowPhoneChatNumber", "true"}}) +
+                                "\n" +
+                                BookingLine({{"Status", "\"Rejected\""},
+                                             {"AcceptedDate", "null"},
+                                             {"ConfirmedDate", "null"},
+                                             {"RejectedReason", "\"The booking was not accepted in time.\""},
+                                             {"OfferedCredits", "\"7.5\""},
+                                             {"DeletedByCandidate", "true"}}) +
+                                "\n" + BookingLine({{"BookingID", "2"}}) + "\n");
+  EXPECT_EQ(counts.users, 2);
+  EXPECT_EQ(counts.bookings, 2);
+  auto session = db.Get().OpenSession();
+  const auto user = session->FindUser(2);
+  ASSERT_TRUE(user.has_value());
+  EXPECT_TRUE(user->settings.offers_phonechat);
+  EXPECT_EQ(user->settings.phonechat_ppm, Credits{5'000});
+  EXPECT_TRUE(user->settings.offer_direct_chat);
+  ASSERT_TRUE(user->settings.direct_chat.has_value());
+  EXPECT_TRUE(user->settings.direct_chat->direct_chat_only);
+  EXPECT_EQ(user->settings.direct_chat->ppm, Credits{20'000});
+  EXPECT_TRUE(user->settings.show_phonechat_number);
+  const auto rejected = session->FindBooking(1);
+  ASSERT_TRUE(rejected.has_value());
+  EXPECT_EQ(rejected->rejection_kind, RejectionKind::kLapsed);
+  EXPECT_EQ(rejected->offered_credits, Credits{75'000});
+  EXPECT_EQ(rejected->credits, Credits{80'000});
+  EXPECT_TRUE(rejected->deleted_by_candidate);
+  const auto confirmed = session->FindBooking(2);
+  ASSERT_TRUE(confirmed.has_value());
+  EXPECT_TRUE(confirmed->settled) << "its session was over at kImportNow";
+  EXPECT_EQ(confirmed->offered_credits, confirmed->credits);
+}
+
+TEST(ImporterLifecycle, CreditsAreCountedAndLandInTheLedger) {
+  TempStore db;
+  const auto counts = db.Import(UserLine(1, "Client") + "\n" + UserLine(2, "Cand") + "\n" +
+                                R"({"Kind":"Credit","UserID":1,"Amount":"250","Date":"2018-01-01T10:00:00",)"
+                                R"("Description":"Purchase"})" +
+                                "\n" + BookingLine() + "\n" +
+                                R"({"Kind":"Credit","UserID":2,"Amount":0.5,"Date":"2018-01-01T10:00:00",)"
+                                R"("Description":"Gift"})" +
+                                "\n");
+  EXPECT_EQ(counts.credits, 2);
+  const LedgerAudit audit = db.Get().AuditLedger();
+  EXPECT_EQ(audit.entries, 2) << "the sample's Confirmed booking was settled: no Payment";
+  EXPECT_TRUE(audit.mismatched.empty());
+  EXPECT_EQ(audit.sum_of_all_ten_thousandths, 0);
+}
+
+TEST(ImporterLifecycle, AConfirmedBookingNotOverAtTheImportIsPaidIntoEscrow) {
+  TempStore db;
+  db.Import(UserLine(1, "Client") + "\n" + UserLine(2, "Cand") + "\n" + BookingLine() + "\n", false,
+            *ParseLocalDateTime("2018-01-21T14:00:00"));
+  const LedgerAudit audit = db.Get().AuditLedger();
+  EXPECT_EQ(audit.entries, 1);
+  EXPECT_EQ(audit.escrow, Credits{80'000});
+  EXPECT_EQ(audit.unsettled_confirmed, Credits{80'000});
+}
+
+TEST(ImporterLifecycle, ACreditOfAUserNotYetImportedStopsTheImportAtItsLine) {
+  TempStore db;
+  try {
+    db.Import(UserLine(1, "Client") + "\n" +
+              R"({"Kind":"Credit","UserID":2,"Amount":"5","Date":"2018-01-01T10:00:00","Description":"x"})" + "\n" +
+              UserLine(2, "Cand") + "\n");
+    FAIL() << "expected ImportError";
+  } catch (const ImportError& e) {
+    EXPECT_EQ(e.LineNumber(), 2);
+    EXPECT_NE(std::string(e.what()).find("Credit.UserID 2 is not a known user"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(db.Get().IsEmpty());
+}
+
+TEST(ImporterLifecycle, ARescheduledBookingNamesAnEarlierBookingOfTheSamePartiesOnce) {
+  TempStore db;
+  const std::string users = UserLine(1, "Client") + "\n" + UserLine(2, "Cand") + "\n" + UserLine(3, "Other") + "\n";
+  db.Import(users + BookingLine() + "\n" + BookingLine({{"BookingID", "2"}, {"RescheduledFromBookingID", "1"}}) + "\n");
+  EXPECT_EQ(db.Get().OpenSession()->FindBooking(2)->rescheduled_from, 1);
+  try {
+    db.Import(BookingLine({{"BookingID", "3"}, {"RescheduledFromBookingID", "1"}}) + "\n");
+    FAIL() << "expected ImportError";
+  } catch (const ImportError& e) {
+    EXPECT_NE(std::string(e.what()).find("line 1: Booking.RescheduledFromBookingID 1 was already rescheduled, as "
+                                         "booking 2"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace
