@@ -38,6 +38,8 @@ struct Writer {
   std::unique_ptr<Statement> upsert_user;
   std::unique_ptr<Statement> group_exists;
   std::unique_ptr<Statement> group_of_member;
+  std::unique_ptr<Statement> booking_parties;
+  std::unique_ptr<Statement> rescheduled_into;
   std::unique_ptr<Statement> delete_group_members;
   std::unique_ptr<Statement> upsert_group;
   std::unique_ptr<Statement> insert_group_member;

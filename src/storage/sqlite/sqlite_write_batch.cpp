@@ -336,6 +336,27 @@ class SqliteBatchWriter final : public BatchWriter {
     return BookingWrite::kWritten;
   }
 
+  // The batch writes straight into `bookings`, so earlier records of the batch are found like stored ones.
+  std::optional<BookingParties> PartiesOf(BookingId booking_id) override {
+    auto& statement = Prepare(writer_->booking_parties,
+                              "SELECT client_user_id, candidate_user_id, create_date FROM bookings WHERE booking_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, booking_id);
+    if (!statement.Step()) return std::nullopt;
+    return BookingParties{static_cast<UserId>(statement.Int(0)), static_cast<UserId>(statement.Int(1)),
+                          LocalDateTime{statement.Int(2)}};
+  }
+
+  std::optional<BookingId> RescheduledInto(BookingId source, BookingId except) override {
+    auto& statement = Prepare(writer_->rescheduled_into,
+                              "SELECT booking_id FROM bookings WHERE rescheduled_from = ?1 AND booking_id <> ?2");
+    ScopedReset reset(statement);
+    statement.BindInt(1, source);
+    statement.BindInt(2, except);
+    if (!statement.Step()) return std::nullopt;
+    return static_cast<BookingId>(statement.Int(0));
+  }
+
   void WriteCredit(const CreditRecord& credit) override {
     assert(!committed_);
     const std::optional<std::string> description =
