@@ -54,7 +54,7 @@ DataSet::DataSet() : directory_(MakeTemporaryDirectory()), clock_("Europe/London
       if (!out) throw std::runtime_error("cannot write " + lines.string());
     }
     std::ifstream in(lines, std::ios::binary);
-    const ImportCounts counts = ImportJsonLines(*store_, in, /*replace=*/false);
+    const ImportCounts counts = ImportJsonLines(*store_, in, /*replace=*/false, clock_.LocalNow());
     in.close();
     std::filesystem::remove(lines);
 

@@ -153,7 +153,7 @@ int RunServe(const ServeCommand& command) {
   std::unique_ptr<Store> store = OpenStore(command.database_url);
   if (fill_sandbox && store->IsEmpty()) {
     std::istringstream demo(DemoDataJsonLines(clock->LocalNow()));
-    const ImportCounts counts = ImportJsonLines(*store, demo, /*replace=*/false);
+    const ImportCounts counts = ImportJsonLines(*store, demo, /*replace=*/false, clock->LocalNow());
     spdlog::info("sandbox: created phonechat.db with {} users, {} groups, {} projects and {} bookings of demo data",
                  counts.users, counts.groups, counts.projects, counts.bookings);
   }
@@ -230,6 +230,15 @@ int RunServe(const ServeCommand& command) {
 }
 
 int RunImport(const ImportCommand& command) {
+  // "Now" decides which imported Confirmed bookings are settled (docs/import-format.md).
+  LocalDateTime now = ServiceClock(command.zone).LocalNow();
+  if (command.start_clock_at) {
+    const std::optional<LocalDateTime> start = ParseLocalDateTime(*command.start_clock_at);
+    if (!start) {
+      throw UsageError("--now must be a local time yyyy-MM-ddTHH:mm:ss[.fff], got '" + *command.start_clock_at + "'");
+    }
+    now = *start;
+  }
   std::unique_ptr<Store> store = OpenStore(command.database_url);
   std::ifstream file;
   std::istream* input = &std::cin;
@@ -239,10 +248,11 @@ int RunImport(const ImportCommand& command) {
     input = &file;
   }
   try {
-    const ImportCounts counts = ImportJsonLines(*store, *input, command.replace);
-    std::fprintf(stderr, "imported %lld users, %lld groups, %lld projects, %lld bookings\n",
+    const ImportCounts counts = ImportJsonLines(*store, *input, command.replace, now);
+    std::fprintf(stderr, "imported %lld users, %lld groups, %lld projects, %lld bookings, %lld credits\n",
                  static_cast<long long>(counts.users), static_cast<long long>(counts.groups),
-                 static_cast<long long>(counts.projects), static_cast<long long>(counts.bookings));
+                 static_cast<long long>(counts.projects), static_cast<long long>(counts.bookings),
+                 static_cast<long long>(counts.credits));
     return 0;
   } catch (const ImportError& error) {
     std::fprintf(stderr, "phonechat-api: import failed, nothing was imported: %s\n", error.what());
@@ -275,6 +285,7 @@ int RunGenerate(const GenerateCommand& command) {
   options.seed = command.seed;
   options.heavy_clients = command.heavy_clients;
   options.heavy_size = command.heavy_size;
+  options.lifecycle = command.lifecycle;
   if (const auto error = GeneratorOptionsError(options); !error.empty()) throw UsageError(error);
   GenerateDataSet(options, std::cout);
   std::cout.flush();

@@ -36,7 +36,9 @@ struct ServeCommand {
 struct ImportCommand {
   std::string database_url = kDefaultDatabaseUrl;
   bool replace = false;
-  std::string file;  // `-` for standard input
+  std::string file;                           // `-` for standard input
+  std::string zone = "Europe/London";         // the service's zone: "now" is read in it
+  std::optional<std::string> start_clock_at;  // --now: the import's local time instead of the clock's
 };
 
 // `token`: the options after parsing.
@@ -66,6 +68,7 @@ struct GenerateCommand {
   std::uint64_t seed = 1;
   std::int64_t heavy_clients = 0;
   std::int64_t heavy_size = 0;
+  bool lifecycle = false;  // --lifecycle: candidates' PhoneChat settings and clients' credits
 };
 
 // Each runs one command and returns the process exit code; UsageError escapes for the caller to print.

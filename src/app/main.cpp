@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/commands.hpp"
+#include "app/ledger_commands.hpp"
 #include "app/project_commands.hpp"
 #include "core/error.hpp"
 
@@ -118,6 +119,12 @@ int main(int argc, char** argv) {
   AddDatabaseOption(*import_command, import.database_url);
   import_command->add_flag("--replace", import.replace, "Overwrite records whose ID already exists");
   import_command->add_option("FILE", import.file, "The JSON Lines file, or - for standard input")->required();
+  import_command->add_option("--zone", import.zone, "IANA time zone of the service's local dates")
+      ->envname("PHONECHAT_ZONE")
+      ->capture_default_str();
+  import_command->add_option(
+      "--now", import.start_clock_at,
+      "The import's local time (yyyy-MM-ddTHH:mm:ss): Confirmed sessions over by then are settled");
 
   phonechat::TokenCommand token;
   CLI::App* token_command = app.add_subcommand("token", "Issue an access token and print it");
@@ -157,6 +164,32 @@ int main(int argc, char** argv) {
   generate_command
       ->add_option("--heavy-size", generate.heavy_size, "Bookings of each heavy client, on top of --bookings")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{2147483647}));
+  generate_command->add_flag("--lifecycle", generate.lifecycle,
+                             "Add the life cycle's data: candidates' PhoneChat settings and a Credit for every client");
+
+  phonechat::CreditsAddCommand credits_add;
+  CLI::App* credits_command = app.add_subcommand("credits", "Move credits in the ledger");
+  credits_command->require_subcommand(1);
+  CLI::App* credits_add_command = credits_command->add_subcommand(
+      "add", "Give a user credits from outside (a Credit movement); prints the balance");
+  AddDatabaseOption(*credits_add_command, credits_add.database_url);
+  credits_add_command->add_option("--user", credits_add.user_id, "The user who receives the credits")
+      ->required()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{2147483647}));
+  credits_add_command->add_option("--amount", credits_add.amount, "Credits, above 0, at most 4 fraction digits")
+      ->required();
+  credits_add_command->add_option("--description", credits_add.description, "What the movement is, 1-200 characters")
+      ->capture_default_str();
+  credits_add_command->add_option("--zone", credits_add.zone, "IANA time zone of the service's local dates")
+      ->envname("PHONECHAT_ZONE")
+      ->capture_default_str();
+
+  phonechat::LedgerVerifyCommand ledger_verify;
+  CLI::App* ledger_command = app.add_subcommand("ledger", "Check the credits ledger");
+  ledger_command->require_subcommand(1);
+  CLI::App* ledger_verify_command = ledger_command->add_subcommand(
+      "verify", "Check every running balance against its rows, the rows' sum and escrow; exit 1 naming what differs");
+  AddDatabaseOption(*ledger_verify_command, ledger_verify.database_url);
 
   phonechat::ProjectCreateCommand project_create;
   std::string project_database_url = phonechat::kDefaultDatabaseUrl;
@@ -190,7 +223,8 @@ int main(int argc, char** argv) {
     if (subcommands.empty()) {
       std::fprintf(
           stderr,
-          "%s: unknown command '%s' (commands: serve, import, token, revoke, project, migrate, generate; see --help)\n",
+          "%s: unknown command '%s' (commands: serve, import, token, revoke, project, credits, ledger, migrate, "
+          "generate; see --help)\n",
           kProgram, name.c_str());
       return 2;
     }
@@ -213,6 +247,8 @@ int main(int argc, char** argv) {
     if (*revoke_command) return phonechat::RunRevoke(revoke);
     if (*migrate_command) return phonechat::RunMigrate(migrate);
     if (*generate_command) return phonechat::RunGenerate(generate);
+    if (*credits_add_command) return phonechat::RunCreditsAdd(credits_add);
+    if (*ledger_verify_command) return phonechat::RunLedgerVerify(ledger_verify);
     if (*project_create_command) {
       project_create.database_url = project_database_url;
       return phonechat::RunProjectCreate(project_create);

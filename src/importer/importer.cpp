@@ -154,21 +154,22 @@ bool FillChunk(LineReader& reader, std::int64_t& line_number, LineChunk& chunk) 
 }
 
 // Parses and checks one line; nullopt for a blank line. Throws LineFailure for a bad line.
-std::optional<ParsedLine> ParseLine(LineParser& parser, const LineChunk::Line& line, std::string_view text) {
+std::optional<ParsedLine> ParseLine(LineParser& parser, const LineChunk::Line& line, std::string_view text,
+                                    LocalDateTime now) {
   if (line.too_long) Fail("the line is longer than 1 MiB");
   if (line.number == 1 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   if (text.find_first_not_of(" \t\r") == std::string_view::npos) return std::nullopt;
   const RecordHandler& record = parser.Parse(text);
   ParsedLine parsed{line.number, {}, std::nullopt};
-  importer::DecodeRecord(record, parsed.record);
+  importer::DecodeRecord(record, parsed.record, now);
   return parsed;
 }
 
 // Fills chunk.parsed with the records of its lines, up to and including the first bad line.
-void ParseChunk(LineParser& parser, LineChunk& chunk) {
+void ParseChunk(LineParser& parser, LineChunk& chunk, LocalDateTime now) {
   for (const auto& line : chunk.lines) {
     try {
-      if (auto parsed = ParseLine(parser, line, std::string_view(chunk.text).substr(line.begin, line.size))) {
+      if (auto parsed = ParseLine(parser, line, std::string_view(chunk.text).substr(line.begin, line.size), now)) {
         chunk.parsed.push_back(std::move(*parsed));
       }
     } catch (const LineFailure& failure) {
@@ -190,7 +191,8 @@ void ParseChunk(LineParser& parser, LineChunk& chunk) {
 // the input or the store, so stopping it never waits on either.
 class ParserThread {
  public:
-  ParserThread() : thread_([this] { Run(); }) {}
+  // Decodes with `now` as the import's local time.
+  explicit ParserThread(LocalDateTime now) : now_(now), thread_([this] { Run(); }) {}
 
   ~ParserThread() {
     {
@@ -233,7 +235,7 @@ class ParserThread {
         chunk = std::move(todo_.front());
         todo_.pop_front();
       }
-      ParseChunk(parser, *chunk);
+      ParseChunk(parser, *chunk, now_);
       {
         const std::lock_guard lock(mutex_);
         done_.push_back(std::move(chunk));
@@ -248,6 +250,7 @@ class ParserThread {
   std::deque<std::unique_ptr<LineChunk>> todo_;
   std::deque<std::unique_ptr<LineChunk>> done_;
   bool stop_ = false;
+  LocalDateTime now_;
   std::thread thread_;  // last: it starts using the members above at once
 };
 
@@ -257,12 +260,12 @@ void CheckStored(const std::string& reason) {
 
 }  // namespace
 
-ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace) {
+ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace, LocalDateTime now) {
   std::streambuf* buffer = input.rdbuf();
   if (buffer == nullptr) throw std::invalid_argument("ImportJsonLines: the input stream has no buffer");
   auto batch = store.BeginWriteBatch();
   LineReader reader(*buffer);
-  ParserThread parser;
+  ParserThread parser(now);
   std::vector<std::unique_ptr<LineChunk>> spare_chunks;
   std::size_t in_flight = 0;
   bool more_input = true;
@@ -315,6 +318,9 @@ ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace) {
         } else if (const auto* group = std::get_if<GroupRecord>(&parsed.record)) {
           CheckStored(batch->PutGroup(*group, replace));
           ++counts.groups;
+        } else if (const auto* credit = std::get_if<CreditRecord>(&parsed.record)) {
+          CheckStored(batch->PutCredit(*credit));
+          ++counts.credits;
         } else {
           CheckStored(batch->PutProject(std::get<ProjectRecord>(parsed.record), replace));
           ++counts.projects;

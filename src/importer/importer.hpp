@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "domain/local_date_time.hpp"
 #include "storage/store.hpp"
 
 namespace phonechat {
@@ -15,6 +16,7 @@ struct ImportCounts {
   std::int64_t groups = 0;
   std::int64_t projects = 0;
   std::int64_t bookings = 0;
+  std::int64_t credits = 0;  // Credit movements
 };
 
 // The first bad line of an import: its 1-based number and the reason, naming the field and the rule.
@@ -28,9 +30,10 @@ class ImportError : public std::runtime_error {
   std::int64_t line_number_;
 };
 
-// Streams JSON Lines of docs/import-format.md from `input` into `store` in one write batch. On the first bad line
-// throws ImportError and leaves the database exactly as it was. Memory stays flat whatever the input size. Reads
+// Streams JSON Lines of docs/import-format.md from `input` into `store` in one write batch, `now` being the local
+// time of the service's zone the import runs at (it decides which Confirmed bookings are settled). On the first bad
+// line throws ImportError and leaves the database exactly as it was. Memory stays flat whatever the input size. Reads
 // `input` and uses the batch on the calling thread; lines are parsed and checked on a helper thread meanwhile.
-ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace);
+ImportCounts ImportJsonLines(Store& store, std::istream& input, bool replace, LocalDateTime now);
 
 }  // namespace phonechat

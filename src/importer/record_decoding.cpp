@@ -17,12 +17,18 @@
 #include "domain/booking.hpp"
 #include "domain/credits.hpp"
 #include "domain/local_date_time.hpp"
+#include "storage/write_batch_rules.hpp"
 
 namespace phonechat::importer {
 
 namespace {
 
 constexpr std::int64_t kMaxInt32 = 2'147'483'647;
+// The prices per minute a user may set, in ten-thousandths: 0.01 to 100 (docs/import-format.md, "User").
+constexpr std::int64_t kMinPpm = 100;
+constexpr std::int64_t kMaxPpm = 1'000'000;
+// The RejectedReason of a booking that lapsed unanswered, as the API writes it: it implies RejectionKind Lapsed.
+constexpr std::string_view kLapsedReason = "The booking was not accepted in time.";
 
 // Number of Unicode code points in valid UTF-8 (the parser has already rejected invalid UTF-8).
 std::size_t CodePoints(std::string_view text) {
@@ -39,16 +45,40 @@ std::optional<std::string> Owned(std::optional<std::string_view> text) {
 template <std::size_t N>
 using FieldNames = std::array<std::string_view, N>;
 
-constexpr FieldNames<11> kUserFields{"Kind",      "UserID",   "Nickname", "Password", "EmailAddress", "PhoneChatNumber",
-                                     "SkypeName", "Positive", "Neutral",  "Negative", "Disputes"};
+constexpr FieldNames<17> kUserFields{
+    "Kind",         "UserID",          "Nickname",       "Password",      "EmailAddress",       "PhoneChatNumber",
+    "SkypeName",    "Positive",        "Neutral",        "Negative",      "Disputes",           "OffersPhoneChat",
+    "PhoneChatPPM", "OfferDirectChat", "DirectChatOnly", "DirectChatPPM", "ShowPhoneChatNumber"};
 constexpr FieldNames<5> kGroupFields{"Kind", "GroupID", "Name", "ManagerUserID", "MemberUserIDs"};
 constexpr FieldNames<9> kProjectFields{"Kind",         "Name",         "OwnerUserID",   "ApiKey", "ClientID",
                                        "ClientSecret", "RedirectURIs", "ImplicitGrant", "Active"};
-constexpr FieldNames<22> kBookingFields{
-    "Kind",           "BookingID",    "ClientUserID",  "CandidateUserID", "Duration",        "Credits",
-    "Status",         "Method",       "PhoneNumber",   "SkypeName",       "CreateDate",      "SessionDate",
-    "AcceptBy",       "AcceptedDate", "ConfirmedDate", "CancelledDate",   "CancelledReason", "CancelledBy",
-    "RejectedReason", "LastUpdated",  "Comments",      "DeletedByClient"};
+constexpr FieldNames<26> kBookingFields{"Kind",
+                                        "BookingID",
+                                        "ClientUserID",
+                                        "CandidateUserID",
+                                        "Duration",
+                                        "Credits",
+                                        "Status",
+                                        "Method",
+                                        "PhoneNumber",
+                                        "SkypeName",
+                                        "CreateDate",
+                                        "SessionDate",
+                                        "AcceptBy",
+                                        "AcceptedDate",
+                                        "ConfirmedDate",
+                                        "CancelledDate",
+                                        "CancelledReason",
+                                        "CancelledBy",
+                                        "RejectedReason",
+                                        "LastUpdated",
+                                        "Comments",
+                                        "DeletedByClient",
+                                        "DeletedByCandidate",
+                                        "OfferedCredits",
+                                        "RejectionKind",
+                                        "RescheduledFromBookingID"};
+constexpr FieldNames<5> kCreditFields{"Kind", "UserID", "Amount", "Date", "Description"};
 
 // The position of `name` among `names`, at compile time: a name that is not there does not compile.
 template <std::size_t N>
@@ -63,6 +93,7 @@ consteval std::size_t UserField(std::string_view name) { return FieldIndex(kUser
 consteval std::size_t GroupField(std::string_view name) { return FieldIndex(kGroupFields, name); }
 consteval std::size_t ProjectField(std::string_view name) { return FieldIndex(kProjectFields, name); }
 consteval std::size_t BookingField(std::string_view name) { return FieldIndex(kBookingFields, name); }
+consteval std::size_t CreditField(std::string_view name) { return FieldIndex(kCreditFields, name); }
 
 // Reads the fields of one record, each named by its position in the kind's FieldNames; every failure names the
 // record kind, the field and the rule.
@@ -165,6 +196,39 @@ class Fields {
     return value->boolean;
   }
 
+  // A decimal field's text, taken from a JSON number's own source text or a string as it is (never through a
+  // double); nullptr when it is absent or null.
+  std::optional<std::string_view> DecimalText(std::size_t field) const {
+    const auto* value = Get(field);
+    if (value == nullptr) return std::nullopt;
+    const bool textual = value->type == JsonType::kString || value->type == JsonType::kInt64 ||
+                         value->type == JsonType::kUint64 || value->type == JsonType::kDouble;
+    if (!textual) FailField(field, "must be a decimal number or a decimal string");
+    return Text(*value);
+  }
+
+  // An amount of credits: plain digits with at most 4 fraction digits, at most kMaxCreditsTenThousandths.
+  std::optional<Credits> Amount(std::size_t field) const {
+    const auto text = DecimalText(field);
+    if (!text) return std::nullopt;
+    const auto parsed = ParseCredits(*text);
+    if (!parsed) {
+      FailField(field, "\"" + std::string(*text) + "\" " + parsed.error() +
+                           " (plain digits with at most 4 fraction digits, no sign, no exponent)");
+    }
+    if (parsed->ten_thousandths > kMaxCreditsTenThousandths) FailField(field, "is too large");
+    return *parsed;
+  }
+
+  // A price per minute from 0.01 to 100, or nullopt when absent or null.
+  std::optional<Credits> Ppm(std::size_t field) const {
+    const auto ppm = Amount(field);
+    if (ppm && (ppm->ten_thousandths < kMinPpm || ppm->ten_thousandths > kMaxPpm)) {
+      FailField(field, "must be from 0.01 to 100");
+    }
+    return ppm;
+  }
+
   // The field's elements; empty when it is absent or null.
   std::span<const JsonValue> Array(std::size_t field) const {
     const auto* value = Get(field);
@@ -201,6 +265,18 @@ UserRecord ReadUser(const Fields<kUserFields.size()>& f) {
   user.neutral = static_cast<std::int32_t>(f.Int(UserField("Neutral"), 0, kMaxInt32, 0));
   user.negative = static_cast<std::int32_t>(f.Int(UserField("Negative"), 0, kMaxInt32, 0));
   user.disputes = static_cast<std::int32_t>(f.Int(UserField("Disputes"), 0, kMaxInt32, 0));
+  user.offers_phonechat = f.Bool(UserField("OffersPhoneChat"), false);
+  user.phonechat_ppm = f.Ppm(UserField("PhoneChatPPM"));
+  user.offer_direct_chat = f.Bool(UserField("OfferDirectChat"), false);
+  const bool direct_chat_only = f.Bool(UserField("DirectChatOnly"), false);
+  const auto direct_chat_ppm = f.Ppm(UserField("DirectChatPPM"));
+  user.show_phonechat_number = f.Bool(UserField("ShowPhoneChatNumber"), false);
+  // DirectChat's settings count only while it is offered: without it they are checked, then dropped.
+  if (user.offer_direct_chat) {
+    if (!direct_chat_ppm) f.FailField(UserField("DirectChatPPM"), "is required when OfferDirectChat is true");
+    user.direct_chat_only = direct_chat_only;
+    user.direct_chat_ppm = direct_chat_ppm;
+  }
   return user;
 }
 
@@ -235,28 +311,17 @@ ProjectRecord ReadProject(const Fields<kProjectFields.size()>& f) {
   return project;
 }
 
-// Fills `record`, a default one.
-void ReadBooking(const Fields<kBookingFields.size()>& f, BookingRecord& record) {
+// Fills `record`, a default one; `now` is the import's local time.
+void ReadBooking(const Fields<kBookingFields.size()>& f, BookingRecord& record, LocalDateTime now) {
   StoredBooking& b = record.booking;
   b.booking_id = f.Id(BookingField("BookingID"));
   b.client_user_id = f.Id(BookingField("ClientUserID"));
   b.candidate.user_id = f.Id(BookingField("CandidateUserID"));
   b.duration_minutes = static_cast<std::int32_t>(f.Int(BookingField("Duration"), 1, 1440));
 
-  const auto* credits = f.Get(BookingField("Credits"));
-  if (credits == nullptr) f.FailField(BookingField("Credits"), "is required");
-  // A JSON number is taken from its own source text, a string as it is: never through a double.
-  const bool textual = credits->type == JsonType::kString || credits->type == JsonType::kInt64 ||
-                       credits->type == JsonType::kUint64 || credits->type == JsonType::kDouble;
-  if (!textual) f.FailField(BookingField("Credits"), "must be a decimal number or a decimal string");
-  const std::string_view credits_text = f.Text(*credits);
-  const auto parsed = ParseCredits(credits_text);
-  if (!parsed) {
-    f.FailField(BookingField("Credits"), "\"" + std::string(credits_text) + "\" " + parsed.error() +
-                                             " (plain digits with at most 4 fraction digits, no sign, no exponent)");
-  }
-  if (parsed->ten_thousandths > kMaxCreditsTenThousandths) f.FailField(BookingField("Credits"), "is too large");
-  b.credits = *parsed;
+  const auto credits = f.Amount(BookingField("Credits"));
+  if (!credits) f.FailField(BookingField("Credits"), "is required");
+  b.credits = *credits;
 
   const auto* status = f.Get(BookingField("Status"));
   if (status == nullptr) f.FailField(BookingField("Status"), "is required");
@@ -284,6 +349,15 @@ void ReadBooking(const Fields<kBookingFields.size()>& f, BookingRecord& record) 
   b.last_updated = f.Date(BookingField("LastUpdated"), false);
   b.comments = Owned(f.String(BookingField("Comments"), false, 0, 1000));
   record.deleted_by_client = f.Bool(BookingField("DeletedByClient"), false);
+  b.deleted_by_candidate = f.Bool(BookingField("DeletedByCandidate"), false);
+  b.offered_credits = f.Amount(BookingField("OfferedCredits")).value_or(b.credits);
+  if (const auto* kind = f.Get(BookingField("RejectionKind"))) {
+    if (kind->type == JsonType::kString) b.rejection_kind = ParseRejectionKind(f.Text(*kind));
+    if (!b.rejection_kind) f.FailField(BookingField("RejectionKind"), "must be Candidate, Lapsed or ReInvited");
+  }
+  if (f.Get(BookingField("RescheduledFromBookingID")) != nullptr) {
+    b.rescheduled_from = f.Id(BookingField("RescheduledFromBookingID"));
+  }
 
   if (b.candidate.user_id == b.client_user_id) {
     f.FailField(BookingField("CandidateUserID"), "must differ from ClientUserID");
@@ -313,6 +387,31 @@ void ReadBooking(const Fields<kBookingFields.size()>& f, BookingRecord& record) 
   if (b.status != BookingStatus::kRejected && b.rejected_reason) {
     f.FailField(BookingField("RejectedReason"), "must be null unless Status is Rejected");
   }
+  if (b.status == BookingStatus::kRejected) {
+    if (!b.rejection_kind) {
+      b.rejection_kind = b.rejected_reason == kLapsedReason ? RejectionKind::kLapsed : RejectionKind::kCandidate;
+    }
+  } else if (b.rejection_kind) {
+    f.FailField(BookingField("RejectionKind"), "must be null unless Status is Rejected");
+  }
+  if (b.rescheduled_from == b.booking_id) {
+    f.FailField(BookingField("RescheduledFromBookingID"), "must differ from BookingID");
+  }
+  // A Confirmed session over by the import was paid for before it: no payment is held for it (docs/import-format.md).
+  b.settled = b.status == BookingStatus::kConfirmed && AddMinutes(b.session_date, b.duration_minutes) <= now;
+}
+
+CreditRecord ReadCredit(const Fields<kCreditFields.size()>& f) {
+  CreditRecord credit;
+  credit.user_id = f.Id(CreditField("UserID"));
+  const auto amount_text = f.DecimalText(CreditField("Amount"));
+  if (!amount_text) f.FailField(CreditField("Amount"), "is required");
+  const auto amount = ParseCreditAmount(*amount_text);
+  if (!amount) f.FailField(CreditField("Amount"), amount.error());
+  credit.amount = *amount;
+  credit.date = *f.Date(CreditField("Date"), true);
+  credit.description = f.RequiredString(CreditField("Description"), 1, kMaxCreditDescriptionChars);
+  return credit;
 }
 
 // The record's Kind; fails the line when it is absent or not a string.
@@ -322,16 +421,16 @@ std::string_view KindOf(const RecordHandler& record) {
     if (member.value.type == JsonType::kString) return record.Text(member.value);
     break;
   }
-  Fail("Kind is required: User, Group, Project or Booking");
+  Fail("Kind is required: User, Group, Project, Booking or Credit");
 }
 
 }  // namespace
 
-void DecodeRecord(const RecordHandler& record, DecodedRecord& out) {
+void DecodeRecord(const RecordHandler& record, DecodedRecord& out, LocalDateTime now) {
   const auto kind = KindOf(record);
   if (kind == "Booking") {
     const Fields fields(record, kind, kBookingFields);
-    ReadBooking(fields, out.emplace<BookingRecord>());
+    ReadBooking(fields, out.emplace<BookingRecord>(), now);
   } else if (kind == "User") {
     const Fields fields(record, kind, kUserFields);
     out = ReadUser(fields);
@@ -341,8 +440,11 @@ void DecodeRecord(const RecordHandler& record, DecodedRecord& out) {
   } else if (kind == "Project") {
     const Fields fields(record, kind, kProjectFields);
     out = ReadProject(fields);
+  } else if (kind == "Credit") {
+    const Fields fields(record, kind, kCreditFields);
+    out = ReadCredit(fields);
   } else {
-    Fail("Kind \"" + std::string(kind) + "\" is unknown: User, Group, Project or Booking");
+    Fail("Kind \"" + std::string(kind) + "\" is unknown: User, Group, Project, Booking or Credit");
   }
 }
 

@@ -57,6 +57,44 @@ constexpr std::array<DemoUser, 13> kCandidates{{
     {1013, "Quote\"Slash\\", nullptr, "+447700900113", nullptr, 6, 0, 6, 3},
 }};
 
+// A candidate's PhoneChat settings; every demo candidate offers PhoneChat.
+struct DemoSettings {
+  const char* phonechat_ppm;  // nullptr: no price set
+  bool show_phonechat_number;
+  const char* direct_chat_ppm;  // nullptr: no DirectChat
+  bool direct_chat_only;
+};
+
+// The settings of kCandidates, in the same order.
+constexpr std::array<DemoSettings, kCandidates.size()> kCandidateSettings{{
+    {"0.5", true, nullptr, false},
+    {"0.75", false, nullptr, false},
+    {nullptr, false, nullptr, false},
+    {"1.2", true, "2", false},
+    {"0.4", true, nullptr, false},
+    {"0.3", false, nullptr, false},
+    {"0.5", true, nullptr, false},
+    {"2.5", false, "3.5", true},
+    {"0.6", true, nullptr, false},
+    {"0.45", true, nullptr, false},
+    {"0.2", false, nullptr, false},
+    {"0.35", true, nullptr, false},
+    {"0.25", false, nullptr, false},
+}};
+
+// The life-cycle candidates, who sign in with the demo password (a password costs an Argon2id hash at every sandbox
+// start, so only they have one): a shown PhoneChat number (and DirectChat), no number, Skype only.
+constexpr std::array<DemoUser, 3> kLifecycleCandidates{{
+    {kDemoCandidateUserId, kDemoCandidateNickname, kDemoPassword, "+447700900114", nullptr, 4, 0, 0, 0},
+    {kDemoNoNumberCandidateUserId, "DemoNoNumber", kDemoPassword, nullptr, nullptr, 2, 1, 0, 0},
+    {kDemoSkypeCandidateUserId, "DemoSkype", kDemoPassword, nullptr, "live:demo.skype", 9, 0, 1, 0},
+}};
+constexpr std::array<DemoSettings, kLifecycleCandidates.size()> kLifecycleSettings{{
+    {"0.5", true, "1", false},
+    {"0.4", false, nullptr, false},
+    {"0.6", false, nullptr, false},
+}};
+
 constexpr std::array<DemoUser, 7> kOthers{{
     {kDemoClientUserId, kDemoClientNickname, kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
     {2002, "SecondClient", kDemoPassword, nullptr, nullptr, 0, 0, 0, 0},
@@ -110,18 +148,30 @@ class DemoWriter {
     out_ += '\n';
   }
 
-  void User(const DemoUser& user) {
-    Line({{"Kind", "User"},
-          {"UserID", user.id},
-          {"Nickname", user.nickname},
-          {"Password", Text(user.password)},
-          {"EmailAddress", nullptr},
-          {"PhoneChatNumber", Text(user.phonechat_number)},
-          {"SkypeName", Text(user.skype_name)},
-          {"Positive", user.positive},
-          {"Neutral", user.neutral},
-          {"Negative", user.negative},
-          {"Disputes", user.disputes}});
+  // A user; a candidate with `settings`, offering PhoneChat.
+  void User(const DemoUser& user, const DemoSettings* settings = nullptr) {
+    boost::json::object record{{"Kind", "User"},
+                               {"UserID", user.id},
+                               {"Nickname", user.nickname},
+                               {"Password", Text(user.password)},
+                               {"EmailAddress", nullptr},
+                               {"PhoneChatNumber", Text(user.phonechat_number)},
+                               {"SkypeName", Text(user.skype_name)},
+                               {"Positive", user.positive},
+                               {"Neutral", user.neutral},
+                               {"Negative", user.negative},
+                               {"Disputes", user.disputes}};
+    if (settings != nullptr) {
+      record["OffersPhoneChat"] = true;
+      record["PhoneChatPPM"] = Text(settings->phonechat_ppm);
+      record["ShowPhoneChatNumber"] = settings->show_phonechat_number;
+      if (settings->direct_chat_ppm != nullptr) {
+        record["OfferDirectChat"] = true;
+        record["DirectChatPPM"] = settings->direct_chat_ppm;
+        record["DirectChatOnly"] = settings->direct_chat_only;
+      }
+    }
+    Line(record);
   }
 
   // Sets the dates `b.status` implies (never later than now), then writes the record with the next ID.
@@ -316,12 +366,34 @@ void RandomBookings(DemoWriter& out, SplitMix64& prng, UserId client, int count)
   }
 }
 
+// Pending bookings of the demo client, one for each life-cycle candidate by a method they can be called with,
+// decided a day ahead of a session two days ahead: a new user accepts, confirms and settles them.
+void LifecycleBookings(DemoWriter& out) {
+  const std::int64_t now = out.Now();
+  const std::array<std::pair<UserId, int>, 3> bookings{
+      {{kDemoCandidateUserId, 2}, {kDemoNoNumberCandidateUserId, 1}, {kDemoSkypeCandidateUserId, 3}}};
+  for (const auto& [candidate, method] : bookings) {
+    auto pending = Booked(now, candidate, "Pending", method, kHour, kDay, 2 * kDay);
+    pending.credits = "10";
+    pending.comments = "A booking to accept in the sandbox.";
+    out.Booking(pending);
+  }
+}
+
 }  // namespace
 
 std::string DemoDataJsonLines(LocalDateTime now) {
   DemoWriter out(now);
-  for (const auto& user : kCandidates) out.User(user);
+  for (std::size_t i = 0; i < kCandidates.size(); ++i) out.User(kCandidates[i], &kCandidateSettings[i]);
   for (const auto& user : kOthers) out.User(user);
+  for (std::size_t i = 0; i < kLifecycleCandidates.size(); ++i) {
+    out.User(kLifecycleCandidates[i], &kLifecycleSettings[i]);
+  }
+  out.Line({{"Kind", "Credit"},
+            {"UserID", kDemoClientUserId},
+            {"Amount", kDemoClientCredits},
+            {"Date", Date(now.millis - kHour)},
+            {"Description", "Sandbox credits"}});
   out.Line({{"Kind", "Group"},
             {"GroupID", 1},
             {"Name", "Demo Agency"},
@@ -354,6 +426,7 @@ std::string DemoDataJsonLines(LocalDateTime now) {
   RandomBookings(out, prng, 2002, 25);
   RandomBookings(out, prng, 2003, 15);
   RandomBookings(out, prng, 2004, 10);
+  LifecycleBookings(out);
   return out.Take();
 }
 

@@ -17,6 +17,15 @@ inline constexpr const char* kDemoApiKey = "demo-api-key";
 inline constexpr const char* kDemoClientSecret = "demo-secret";
 inline constexpr const char* kDemoClientNickname = "DemoClient";
 inline constexpr const char* kDemoManagerNickname = "DemoManager";
+// The candidates that walk the booking life cycle in the sandbox, each signing in with kDemoPassword: one with a
+// PhoneChat number it shows (and DirectChat), one without a number, one with Skype only; each has a Pending booking
+// of the demo client to accept.
+inline constexpr UserId kDemoCandidateUserId = 1014;
+inline constexpr UserId kDemoNoNumberCandidateUserId = 1015;
+inline constexpr UserId kDemoSkypeCandidateUserId = 1016;
+inline constexpr const char* kDemoCandidateNickname = "DemoCandidate";
+// The credits the demo client starts with (a Credit record).
+inline constexpr const char* kDemoClientCredits = "500";
 // Every demo user's password: sandbox credentials, published in the banner and the README.
 inline constexpr const char* kDemoPassword = "demo-password";
 // The public project (no client secret: PKCE required) of the sandbox's demo page `/demo`; the server sets its
@@ -24,9 +33,11 @@ inline constexpr const char* kDemoPassword = "demo-password";
 inline constexpr const char* kSandboxDemoClientId = "sandbox-demo";
 inline constexpr const char* kSandboxDemoApiKey = "sandbox-demo-api-key";
 
-// The sandbox data set in the import format (docs/import-format.md): several clients and candidates, a group
-// with a manager, a demo project, the demo page's public project, and a few hundred bookings covering every
-// status, method and order edge, with dates placed around `now` so that every read-time rule shows.
+// The sandbox data set in the import format (docs/import-format.md): several clients and candidates (every
+// candidate offering PhoneChat), a group with a manager, a demo project, the demo page's
+// public project, the demo client's credits, a few hundred bookings covering every status, method and order edge,
+// and Pending bookings for the life-cycle candidates to accept, with dates placed around `now` so that every
+// read-time rule shows.
 // Deterministic for a given `now`.
 std::string DemoDataJsonLines(LocalDateTime now);
 

@@ -1,5 +1,6 @@
 // `phonechat-api generate`: a synthetic data set of any size in the import format, written as it is drawn, the
-// same bytes for the same options and seed.
+// same bytes for the same options and seed: users, a project and bookings, and with `lifecycle` the candidates'
+// PhoneChat settings and the clients' credits.
 #include "sample_data/generator.hpp"
 
 #include <algorithm>
@@ -25,6 +26,11 @@ constexpr std::int64_t kDay = 24 * kHour;
 // CreateDates fall in the two years from 2025-01-01T00:00 local: fixed, so the output never depends on the clock.
 constexpr std::int64_t kFirstCreate = std::int64_t{20089} * kDay;
 constexpr std::int64_t kCreateSpan = 730 * kDay;
+// Every client's Credit is dated the day before the first CreateDate.
+constexpr std::int64_t kCreditDate = kFirstCreate - kDay;
+// Mixed into the seed for the second sequence (settings and credits), so that the users' and bookings' draws are
+// the same with and without `lifecycle`.
+constexpr std::uint64_t kSettingsSeedMix = 0x5E771465C4ED175ULL;
 // The buffer is handed to the stream whenever it holds this much.
 constexpr std::size_t kFlushBytes = std::size_t{1} << 16;
 
@@ -112,8 +118,16 @@ class Writer {
   std::string buffer_;
 };
 
-void WriteUser(Writer& w, SplitMix64& prng, std::int64_t id, std::int64_t candidates) {
+// A price per minute from `low` to `high` hundredths, as a decimal string with two fraction digits.
+void Price(Writer& w, SplitMix64& settings, std::int64_t low, std::int64_t high) {
+  w.Credits(settings.Between(low, high) * 100, 2, /*as_string=*/true);
+}
+
+// Writes one user; `settings`, when given, draws a candidate's PhoneChat settings, `prng` everything else.
+void WriteUser(Writer& w, SplitMix64& prng, SplitMix64* settings, std::int64_t id, std::int64_t candidates) {
   const bool candidate = id <= candidates;
+  // Most candidates have a PhoneChat number, and most offer PhoneChat.
+  const bool has_number = candidate && (settings == nullptr || !settings->OneIn(5));
   w << R"({"Kind":"User","UserID":)" << id << R"(,"Nickname":")";
   if (candidate) {
     const std::int64_t group = (id - 1) / 3;
@@ -136,7 +150,7 @@ void WriteUser(Writer& w, SplitMix64& prng, std::int64_t id, std::int64_t candid
     w << "null";
   }
   w << R"(,"PhoneChatNumber":)";
-  if (candidate) {
+  if (has_number) {
     w << R"("+44770)" << 1'000'000 + id % 1'000'000 << "\"";
   } else {
     w << "null";
@@ -149,8 +163,32 @@ void WriteUser(Writer& w, SplitMix64& prng, std::int64_t id, std::int64_t candid
   }
   const bool rated = candidate && !prng.OneIn(5);
   w << R"(,"Positive":)" << (rated ? prng.Between(0, 200) : 0) << R"(,"Neutral":)" << (rated ? prng.Between(0, 10) : 0)
-    << R"(,"Negative":)" << (rated ? prng.Between(0, 10) : 0) << R"(,"Disputes":)" << (rated ? prng.Between(0, 3) : 0)
-    << "}";
+    << R"(,"Negative":)" << (rated ? prng.Between(0, 10) : 0) << R"(,"Disputes":)" << (rated ? prng.Between(0, 3) : 0);
+  if (candidate && settings != nullptr) {
+    w << (settings->OneIn(8) ? R"(,"OffersPhoneChat":false)" : R"(,"OffersPhoneChat":true)") << R"(,"PhoneChatPPM":)";
+    if (settings->OneIn(10)) {
+      w << "null";
+    } else {
+      Price(w, *settings, 10, 300);
+    }
+    const bool show_number = has_number && settings->OneIn(2);
+    w << (show_number ? R"(,"ShowPhoneChatNumber":true)" : R"(,"ShowPhoneChatNumber":false)");
+    if (settings->OneIn(10)) {
+      w << R"(,"OfferDirectChat":true,"DirectChatPPM":)";
+      Price(w, *settings, 50, 500);
+      w << (settings->OneIn(3) ? R"(,"DirectChatOnly":true)" : R"(,"DirectChatOnly":false)");
+    }
+  }
+  w << "}";
+  w.EndLine();
+}
+
+// Writes a client's Credit: enough to book and confirm for a while in a benchmark of the life cycle.
+void WriteCredit(Writer& w, SplitMix64& settings, std::int64_t client) {
+  w << R"({"Kind":"Credit","UserID":)" << client << R"(,"Amount":")" << settings.Between(1'000, 20'000)
+    << R"(","Date":)";
+  w.Date(kCreditDate);
+  w << R"(,"Description":"Generated credits"})";
   w.EndLine();
 }
 
@@ -314,8 +352,10 @@ void GenerateDataSet(const GeneratorOptions& options, std::ostream& out) {
   if (const auto error = GeneratorOptionsError(options); !error.empty()) throw std::invalid_argument(error);
   Writer w(out);
   SplitMix64 prng(options.seed);
+  SplitMix64 settings(options.seed ^ kSettingsSeedMix);
   const std::int64_t candidates = GeneratedCandidateCount(options.users);
-  for (std::int64_t id = 1; id <= options.users; ++id) WriteUser(w, prng, id, candidates);
+  SplitMix64* lifecycle = options.lifecycle ? &settings : nullptr;
+  for (std::int64_t id = 1; id <= options.users; ++id) WriteUser(w, prng, lifecycle, id, candidates);
   WriteProject(w);
 
   BookingWriter bookings(w, prng, candidates);
@@ -340,6 +380,10 @@ void GenerateDataSet(const GeneratorOptions& options, std::ostream& out) {
     }
     left -= count;
     bookings.Client(client, static_cast<std::int64_t>(count), /*may_delete=*/true);
+  }
+  // Last, so that the users, the project and the bookings stand where they always stood.
+  if (options.lifecycle) {
+    for (std::int64_t client = first_client; client <= options.users; ++client) WriteCredit(w, settings, client);
   }
   w.Flush();
 }

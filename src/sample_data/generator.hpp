@@ -1,7 +1,8 @@
 #pragma once
 
 // The synthetic data set of `phonechat-api generate` and the benchmarks: users, a project and bookings in the
-// import format, of any size, deterministic for given options.
+// import format (with the life cycle's settings and credits on request), of any size, deterministic for given
+// options.
 
 #include <cstdint>
 #include <ostream>
@@ -16,6 +17,9 @@ struct GeneratorOptions {
   std::uint64_t seed = 1;          // same options and seed, same bytes
   std::int64_t heavy_clients = 0;  // clients that get exactly `heavy_size` bookings each, on top of `bookings`
   std::int64_t heavy_size = 0;
+  // Adds what the booking life cycle needs: candidates' PhoneChat settings (a fifth of them without a PhoneChat
+  // number) and a Credit for every client, after the bookings. Off: the data set of before, byte for byte.
+  bool lifecycle = false;
 };
 
 // The project every generated data set registers.
@@ -32,7 +36,8 @@ std::int64_t GeneratedFirstClientId(std::int64_t users);
 std::string GeneratorOptionsError(const GeneratorOptions& options);
 
 // Streams a synthetic data set in the import format (docs/import-format.md) to `out`: the users, project
-// `bench-app` owned by user 1, then every booking, written through a bounded buffer with no per-booking state.
+// `bench-app` owned by user 1, every booking, then (with `lifecycle`) every client's Credit, written through a
+// bounded buffer with no per-booking state.
 // Deterministic for given options. Throws std::invalid_argument when GeneratorOptionsError names a problem.
 void GenerateDataSet(const GeneratorOptions& options, std::ostream& out);
 

@@ -181,7 +181,7 @@ MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId c
   auto client = std::make_unique<Client>();
   // Booking IDs are 32-bit, so a client's history fits the page size; a commit between the two reads only makes
   // the next request's version differ, which reloads.
-  const std::int64_t total = store.CountMadeBookings(client_user_id, std::nullopt);
+  const std::int64_t total = store.CountMadeBookings(client_user_id, std::nullopt, BookingSide::kMade);
   client->bookings = store.MadeBookingsPage(everything, 0, static_cast<std::int32_t>(total));
   const auto& bookings = client->bookings;
 

@@ -19,7 +19,7 @@ class LifecycleTransaction;
 struct LedgerAudit;
 
 // The schema version this program creates and understands, on every backend; older ones are migrated to it.
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // An access token as stored: only the SHA-256 of the token itself is ever kept.
 struct TokenRecord {
@@ -75,9 +75,12 @@ class StoreSession {
   // Appends one entry to the impersonation audit log (durable before returning).
   virtual void AppendAudit(const AuditEntry& entry) = 0;
 
-  // How many bookings the query's client made, not deleted by them, created at or after `created_from`.
-  virtual std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) = 0;
-  // The query's page: rows [offset, offset + limit) in the query's order, candidate profile joined.
+  // How many bookings of `side` the user has (made as client, or received as candidate), not deleted by them,
+  // created at or after `created_from`.
+  virtual std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from,
+                                         BookingSide side = BookingSide::kMade) = 0;
+  // The query's page: rows [offset, offset + limit) in the query's order, the other party's profile joined
+  // (`candidate` on the made side, `client` on the received side; the owner's profile holds only the user ID).
   virtual std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
                                                       std::int32_t limit) = 0;
   // The query's total (as CountMadeBookings) and its page [offset, offset + limit) (as MadeBookingsPage, empty
@@ -107,8 +110,9 @@ class ForwardingStoreSession : public StoreSession {
     return inner_.IsMemberOfManagedGroup(manager_id, member_id);
   }
   void AppendAudit(const AuditEntry& entry) override { inner_.AppendAudit(entry); }
-  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
-    return inner_.CountMadeBookings(client_user_id, created_from);
+  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from,
+                                 BookingSide side = BookingSide::kMade) override {
+    return inner_.CountMadeBookings(client_user_id, created_from, side);
   }
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
                                               std::int32_t limit) override {

@@ -2,7 +2,9 @@
 
 #include "storage/write_batch_rules.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <stdexcept>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -10,6 +12,12 @@
 namespace phonechat {
 
 namespace {
+
+// Number of Unicode code points in valid UTF-8.
+std::size_t CodePoints(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
 
 std::string Taken(BookingId booking_id) {
   return "Booking " + std::to_string(booking_id) + " already exists (use --replace)";
@@ -83,9 +91,22 @@ class RuledWriteBatch final : public WriteBatch {
     if (!writer_->UserExists(booking.candidate.user_id)) {
       return Refuse("Booking.CandidateUserID " + std::to_string(booking.candidate.user_id) + " is not a known user");
     }
+    if (booking.rescheduled_from) {
+      if (auto reason = RescheduleError(booking); !reason.empty()) return Refuse(std::move(reason));
+    }
     if (writer_->WriteBooking(record, replace, position_) == BookingWrite::kIdTaken) {
       return Refuse(Taken(booking.booking_id));
     }
+    return {};
+  }
+
+  std::string PutCredit(const CreditRecord& credit) override {
+    if (!Next()) return {};
+    if (!writer_->UserExists(credit.user_id)) {
+      return Refuse("Credit.UserID " + std::to_string(credit.user_id) + " is not a known user");
+    }
+    if (credit.amount.ten_thousandths <= 0) return Refuse("Credit.Amount must be more than 0");
+    writer_->WriteCredit(credit);
     return {};
   }
 
@@ -98,6 +119,24 @@ class RuledWriteBatch final : public WriteBatch {
   }
 
  private:
+  // Why the booking cannot be rescheduled from its RescheduledFromBookingID (docs/import-format.md, "Booking"), or
+  // an empty string.
+  std::string RescheduleError(const StoredBooking& booking) {
+    const BookingId source = *booking.rescheduled_from;
+    const std::string field = "Booking.RescheduledFromBookingID " + std::to_string(source);
+    const auto parties = writer_->PartiesOf(source);
+    if (!parties) return field + " is not a known booking";
+    if (parties->client_user_id != booking.client_user_id || parties->candidate_user_id != booking.candidate.user_id) {
+      return field + " must name a booking of the same client and candidate";
+    }
+    if (booking.create_date < parties->create_date) return field + " must name a booking created before this one";
+    if (const auto other = writer_->RescheduledInto(source, booking.booking_id)) {
+      return field + " was already rescheduled, as booking " + std::to_string(*other) +
+             " (a booking is rescheduled at most once)";
+    }
+    return {};
+  }
+
   // Counts the record; false when an earlier one was already rejected (the batch will not commit: nothing more
   // needs checking or writing).
   bool Next() {
@@ -123,6 +162,41 @@ class RuledWriteBatch final : public WriteBatch {
 };
 
 }  // namespace
+
+boost::system::result<Credits, std::string> ParseCreditAmount(std::string_view text) {
+  const auto parsed = ParseCredits(text);
+  if (!parsed) {
+    return "\"" + std::string(text) + "\" " + parsed.error() +
+           " (plain digits with at most 4 fraction digits, no sign, no exponent)";
+  }
+  if (parsed->ten_thousandths == 0) {
+    return std::string("must be more than 0");
+  }
+  if (parsed->ten_thousandths > kMaxCreditsTenThousandths) {
+    return std::string("is too large");
+  }
+  return *parsed;
+}
+
+std::string CreditDescriptionError(std::string_view description) {
+  const std::size_t chars = CodePoints(description);
+  if (chars < 1 || chars > kMaxCreditDescriptionChars) {
+    return "must be 1 to " + std::to_string(kMaxCreditDescriptionChars) + " characters long";
+  }
+  return {};
+}
+
+std::optional<BookingParties> BatchWriter::PartiesOf(BookingId /*booking_id*/) {
+  throw std::logic_error("BatchWriter::PartiesOf is not implemented by this backend");
+}
+
+std::optional<BookingId> BatchWriter::RescheduledInto(BookingId /*source*/, BookingId /*except*/) {
+  throw std::logic_error("BatchWriter::RescheduledInto is not implemented by this backend");
+}
+
+void BatchWriter::WriteCredit(const CreditRecord& /*credit*/) {
+  throw std::logic_error("BatchWriter::WriteCredit is not implemented by this backend");
+}
 
 std::unique_ptr<WriteBatch> WithWriteRules(std::unique_ptr<BatchWriter> writer) {
   return std::make_unique<RuledWriteBatch>(std::move(writer));

@@ -3,15 +3,35 @@
 // The rules a write batch enforces (docs/import-format.md: references to records that exist, IDs taken only with
 // --replace), written once above every backend with the reasons they give. Backends supply lookups and writes.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "domain/credits.hpp"
 #include "storage/store.hpp"
 
 namespace phonechat {
+
+// Longest description of a Credit movement, in characters (docs/import-format.md, "Credit").
+inline constexpr std::size_t kMaxCreditDescriptionChars = 200;
+
+// Parses a Credit movement's amount as the import and `credits add` take it (docs/import-format.md, "Credit"):
+// plain digits with at most 4 fraction digits, above 0, at most kMaxCreditsTenThousandths. The error says what is
+// wrong, to follow the field's name.
+boost::system::result<Credits, std::string> ParseCreditAmount(std::string_view text);
+
+// Why `description` (valid UTF-8) cannot describe a Credit movement (1 to 200 characters), or an empty string.
+std::string CreditDescriptionError(std::string_view description);
+
+// The parties and creation date of a stored booking, as the reschedule rule needs them.
+struct BookingParties {
+  UserId client_user_id = 0;
+  UserId candidate_user_id = 0;
+  LocalDateTime create_date;
+};
 
 // What BatchWriter::WriteBooking did.
 enum class BookingWrite {
@@ -53,6 +73,15 @@ class BatchWriter {
   // `replace` it replaces the booking with its ID; without, a taken ID is kIdTaken now or, where the backend
   // checks IDs in bulk, reported later by CheckBookingIds.
   virtual BookingWrite WriteBooking(const BookingRecord& booking, bool replace, std::int64_t position) = 0;
+  // The parties of the booking with `booking_id`, written earlier in the batch or stored before, if any. The
+  // default throws std::logic_error: a backend that stores RescheduledFromBookingID implements it.
+  virtual std::optional<BookingParties> PartiesOf(BookingId booking_id);
+  // A booking other than `except`, written earlier in the batch or stored before, rescheduled from `source`, if
+  // any. The default throws std::logic_error, as PartiesOf.
+  virtual std::optional<BookingId> RescheduledInto(BookingId source, BookingId except);
+  // Records a Credit movement from the external account to `credit.user_id`, who exists, moving the running
+  // balances with it. The default throws std::logic_error: a backend with a ledger implements it.
+  virtual void WriteCredit(const CreditRecord& credit);
   // Checks the bookings written since the last call: the earliest written without replace whose ID the database
   // or an earlier booking of the batch already had, if any.
   virtual std::optional<TakenBookingId> CheckBookingIds() = 0;

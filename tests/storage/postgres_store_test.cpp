@@ -673,7 +673,7 @@ TEST_F(PostgresStoreTest, TheImporterReportsTheLineOfABookingRejectedAtCommit) {
   lines << booking_line(1150) << "\n" << booking_line(5000) << "\n";
   std::istringstream input(lines.str());
   try {
-    ImportJsonLines(*store, input, false);
+    ImportJsonLines(*store, input, false, LocalDateTime{kJan2020});
     FAIL() << "the import succeeded";
   } catch (const ImportError& error) {
     EXPECT_EQ(error.LineNumber(), repeated_line);
@@ -720,7 +720,7 @@ TEST_F(PostgresStoreTest, TheDemoDataReadsBackExactlyAsOnSqliteInEveryOrderAndPa
   auto sqlite = OpenStore("sqlite://" + dir_.File("demo.db"));
   for (Store* store : {postgres.get(), sqlite.get()}) {
     std::istringstream demo(DemoDataJsonLines(now));
-    ImportJsonLines(*store, demo, false);
+    ImportJsonLines(*store, demo, false, now);
   }
   auto on_postgres = postgres->OpenSession();
   auto on_sqlite = sqlite->OpenSession();

@@ -58,7 +58,10 @@ class CountingSession final : public StoreSession {
   bool IsGroupManager(UserId /*user_id*/) override { return false; }
   bool IsMemberOfManagedGroup(UserId /*manager_id*/, UserId /*member_id*/) override { return false; }
   void AppendAudit(const AuditEntry& /*entry*/) override {}
-  std::int64_t CountMadeBookings(UserId /*client*/, std::optional<LocalDateTime> /*from*/) override { return 0; }
+  std::int64_t CountMadeBookings(UserId /*client*/, std::optional<LocalDateTime> /*from*/,
+                                 BookingSide /*side*/) override {
+    return 0;
+  }
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& /*query*/, std::int64_t /*offset*/,
                                               std::int32_t /*limit*/) override {
     return {};

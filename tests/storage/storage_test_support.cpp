@@ -13,6 +13,9 @@
 #include <string>
 #include <utility>
 
+#include "storage/sqlite/connection.hpp"
+#include "storage/sqlite/schema.hpp"
+
 namespace phonechat::testing {
 
 TempDir::TempDir() {
@@ -64,6 +67,26 @@ std::vector<AuditEntry> ReadSqliteAudit(const std::string& location) {
   sqlite3_finalize(statement);
   sqlite3_close(db);
   return entries;
+}
+
+void ExecSqlite(const std::string& location, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(SqlitePath(location).c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open " + location);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) throw std::runtime_error(sql + ": " + message);
+}
+
+void CreateSqliteVersion3(const std::string& location) {
+  sqlite::Connection writer(SqlitePath(location), sqlite::Connection::Role::kWriter);
+  sqlite::MigrateSchema(writer, SqlitePath(location), 3);
 }
 
 // A libpq connection closed on destruction. Messages carry libpq's reason, never the URL (it may hold a password).
@@ -143,6 +166,8 @@ std::vector<AuditEntry> ReadPostgresAudit(const std::string& location) {
   return entries;
 }
 
+void ExecPostgres(const std::string& location, const std::string& sql) { PgAdmin(location).Exec(sql); }
+
 }  // namespace
 
 std::string TestPostgresServerUrl() {
@@ -162,11 +187,13 @@ std::string CreateTestPostgresDatabase(TempDir& dir) {
 std::vector<Backend> AllBackends() {
   std::vector<Backend> backends{
       Backend{"Sqlite", [](TempDir& dir) { return "sqlite://" + dir.File("contract.db"); },
-              [](const std::string& location) { return OpenStore(location); }, ReadSqliteAudit},
+              [](const std::string& location) { return OpenStore(location); }, ReadSqliteAudit, ExecSqlite,
+              CreateSqliteVersion3},
   };
   if (!TestPostgresServerUrl().empty()) {
     backends.push_back(Backend{"Postgres", CreateTestPostgresDatabase,
-                               [](const std::string& location) { return OpenStore(location); }, ReadPostgresAudit});
+                               [](const std::string& location) { return OpenStore(location); }, ReadPostgresAudit,
+                               ExecPostgres, nullptr});
   }
   return backends;
 }

@@ -41,6 +41,11 @@ struct Backend {
   std::function<std::unique_ptr<Store>(const std::string& location)> open;
   // The audit log as stored, oldest first (the Store interface has no reader for it).
   std::function<std::vector<AuditEntry>(const std::string& location)> read_audit;
+  // Runs SQL (one or more statements, no result) on the database at a location, behind the store's back.
+  std::function<void(const std::string& location, const std::string& sql)> exec;
+  // Creates a database of schema version 3 (before the booking life cycle), with no rows, at a fresh location;
+  // empty when the backend offers no way to (the migration test then skips itself).
+  std::function<void(const std::string& location)> create_version3;
 };
 
 // Prints a backend by its name in test output.

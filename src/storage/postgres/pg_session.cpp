@@ -84,7 +84,8 @@ class PostgresSession final : public StoreSession {
     Run(kInsertAudit, {manager.AsParam(), member.AsParam(), Text(entry.route), at.AsParam(), Text(entry.outcome)});
   }
 
-  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
+  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from,
+                                 BookingSide /*side*/) override {
     const bool with_start = created_from.has_value();
     const IntText client(client_user_id);
     const IntText start(with_start ? created_from->millis : 0);

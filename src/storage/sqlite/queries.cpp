@@ -10,8 +10,10 @@ const MadeBookingsSql& Sql() {
 
 }  // namespace
 
-std::string_view MadeBookingsPageSql(BookingOrder order, bool with_start) { return Sql().Page(order, with_start); }
+std::string_view MadeBookingsPageSql(BookingOrder order, bool with_start, BookingSide side) {
+  return Sql().Page(order, with_start, side);
+}
 
-std::string_view CountMadeBookingsSql(bool with_start) { return Sql().Count(with_start); }
+std::string_view CountMadeBookingsSql(bool with_start, BookingSide side) { return Sql().Count(with_start, side); }
 
 }  // namespace phonechat::sqlite

@@ -215,6 +215,105 @@ CREATE TABLE store_state (
 INSERT INTO store_state (singleton, bookings_generation) VALUES (1, 0);
 )sql";
 
+// Schema version 4: the booking life cycle. Users gain their PhoneChat settings; bookings gain what the life cycle
+// writes, the client's folded nickname (the received lists' nickname order, kept right by a second trigger) and
+// three bookings_received_by_* indexes mirroring the made ones under the prefix (candidate, not deleted by the
+// candidate). The ledger keeps each account's running balance beside its movements; the unique indexes make a
+// booking's Payment, Refund and Earning happen at most once, and never both a Refund and an Earning
+// (docs/api.md, "Credits"). Bookings Confirmed before the ledger existed have no Payment: they are marked settled.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE users ADD COLUMN offers_phonechat INTEGER NOT NULL DEFAULT 0 CHECK (offers_phonechat IN (0, 1));
+ALTER TABLE users ADD COLUMN phonechat_ppm INTEGER;  -- ten-thousandths
+ALTER TABLE users ADD COLUMN offer_direct_chat INTEGER NOT NULL DEFAULT 0 CHECK (offer_direct_chat IN (0, 1));
+ALTER TABLE users ADD COLUMN direct_chat_only INTEGER NOT NULL DEFAULT 0 CHECK (direct_chat_only IN (0, 1));
+ALTER TABLE users ADD COLUMN direct_chat_ppm INTEGER;  -- ten-thousandths
+ALTER TABLE users ADD COLUMN show_phonechat_number INTEGER NOT NULL DEFAULT 0
+  CHECK (show_phonechat_number IN (0, 1));
+
+ALTER TABLE bookings ADD COLUMN client_nickname_key TEXT NOT NULL DEFAULT '' COLLATE BINARY;
+ALTER TABLE bookings ADD COLUMN offered_credits INTEGER NOT NULL DEFAULT 0;  -- ten-thousandths
+ALTER TABLE bookings ADD COLUMN rejection_kind TEXT CHECK (rejection_kind IN ('Candidate', 'Lapsed', 'ReInvited'));
+ALTER TABLE bookings ADD COLUMN deleted_by_candidate INTEGER NOT NULL DEFAULT 0
+  CHECK (deleted_by_candidate IN (0, 1));
+ALTER TABLE bookings ADD COLUMN rescheduled_from INTEGER;
+ALTER TABLE bookings ADD COLUMN settled INTEGER NOT NULL DEFAULT 0 CHECK (settled IN (0, 1));
+
+UPDATE bookings SET offered_credits = credits,
+  rejection_kind = CASE WHEN status <> 'Rejected' THEN NULL
+                        WHEN rejected_reason IS 'The booking was not accepted in time.' THEN 'Lapsed'
+                        ELSE 'Candidate' END,
+  settled = (status = 'Confirmed');
+
+CREATE UNIQUE INDEX bookings_by_rescheduled_from ON bookings (rescheduled_from) WHERE rescheduled_from IS NOT NULL;
+CREATE INDEX bookings_received_by_date
+  ON bookings (candidate_user_id, deleted_by_candidate, create_date, booking_id, client_user_id);
+CREATE INDEX bookings_received_by_nickname
+  ON bookings (candidate_user_id, deleted_by_candidate, client_nickname_key, booking_id, create_date, client_user_id);
+CREATE INDEX bookings_received_by_session_date
+  ON bookings (candidate_user_id, deleted_by_candidate, session_date, booking_id, create_date, client_user_id);
+-- Due settlements: a candidate's Confirmed, unsettled bookings by session date (the end adds the duration).
+CREATE INDEX bookings_due_settlement ON bookings (candidate_user_id, session_date)
+  WHERE status = 'Confirmed' AND settled = 0;
+CREATE INDEX bookings_due_settlement_any ON bookings (session_date) WHERE status = 'Confirmed' AND settled = 0;
+
+-- account_id: a user's ID, -1 escrow, -2 external (the only one allowed below zero).
+CREATE TABLE accounts (
+  account_id INTEGER PRIMARY KEY,
+  balance INTEGER NOT NULL CHECK (balance >= 0 OR account_id = -2)  -- ten-thousandths
+);
+
+CREATE TABLE ledger_entries (
+  entry_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  date INTEGER NOT NULL,  -- LocalDateTime::millis
+  kind TEXT NOT NULL CHECK (kind IN ('Credit', 'Payment', 'Refund', 'Earning')),
+  booking_id INTEGER,
+  from_account INTEGER NOT NULL,
+  to_account INTEGER NOT NULL,
+  amount INTEGER NOT NULL CHECK (amount > 0),  -- ten-thousandths
+  description TEXT
+);
+CREATE UNIQUE INDEX ledger_entries_once_per_kind ON ledger_entries (booking_id, kind)
+  WHERE kind IN ('Payment', 'Refund', 'Earning');
+CREATE UNIQUE INDEX ledger_entries_refund_or_earning ON ledger_entries (booking_id)
+  WHERE kind IN ('Refund', 'Earning');
+
+CREATE TABLE idempotency_keys (
+  user_id INTEGER NOT NULL,
+  acting_as INTEGER NOT NULL,
+  route TEXT NOT NULL,
+  key TEXT NOT NULL,
+  body_digest BLOB NOT NULL,
+  status INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  created_at INTEGER NOT NULL,  -- LocalDateTime::millis
+  PRIMARY KEY (user_id, acting_as, route, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+
+CREATE TABLE notification_outbox (
+  outbox_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  booking_id INTEGER,
+  created_at INTEGER NOT NULL,  -- LocalDateTime::millis
+  payload TEXT NOT NULL
+);
+)sql";
+
+// The fold of the clients' nicknames and the trigger that keeps it right need FoldNicknameSql.
+std::string SchemaV4() {
+  std::string sql = kSchemaV4;
+  sql += "UPDATE bookings SET client_nickname_key = (SELECT " + FoldNicknameSql("u.nickname") +
+         " FROM users AS u WHERE u.user_id = bookings.client_user_id);\n";
+  sql +=
+      "CREATE TRIGGER users_nickname_changed_client AFTER UPDATE OF nickname ON users\n"
+      "WHEN NEW.nickname IS NOT OLD.nickname BEGIN\n"
+      "  UPDATE bookings SET client_nickname_key = ";
+  sql += FoldNicknameSql("NEW.nickname");
+  sql += " WHERE client_user_id = NEW.user_id;\nEND;\n";
+  return sql;
+}
+
 }  // namespace
 
 std::string FoldNicknameSql(std::string_view operand) {
@@ -229,8 +328,8 @@ std::string FoldNicknameSql(std::string_view operand) {
   return sql;
 }
 
-void MigrateSchema(Connection& writer, const std::string& path) {
-  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3};
+void MigrateSchema(Connection& writer, const std::string& path, int target_version) {
+  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3, SchemaV4()};
 
   // IMMEDIATE: two processes opening a new file at once must not both create the tables.
   writer.Execute("BEGIN IMMEDIATE");
@@ -245,11 +344,11 @@ void MigrateSchema(Connection& writer, const std::string& path) {
                        "' is a SQLite database but not one of this program (it has tables but no "
                        "schema version)");
     }
-    for (auto step = version; step < kSchemaVersion; ++step) {
+    for (auto step = version; step < target_version; ++step) {
       writer.Execute(steps[static_cast<std::size_t>(step)].c_str());
     }
-    if (version < kSchemaVersion) {
-      writer.Execute(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+    if (version < target_version) {
+      writer.Execute(("PRAGMA user_version = " + std::to_string(target_version)).c_str());
     }
     writer.Execute("COMMIT");
   } catch (...) {

@@ -1,4 +1,5 @@
-// The SQLite read session: token, API-key and group lookups, the audit entry, and the made-bookings count and page.
+// The SQLite read session: token, API-key and group lookups, the audit entry, the bookings lists' count and page on
+// either side, and the lookups of one booking or user.
 
 #include <array>
 #include <cassert>
@@ -94,9 +95,11 @@ class SqliteSession final : public StoreSession {
     statement.Run();
   }
 
-  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from) override {
+  std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from,
+                                 BookingSide side) override {
     const bool with_start = created_from.has_value();
-    auto& statement = Prepared(count_[with_start ? 1 : 0], sqlite::CountMadeBookingsSql(with_start));
+    auto& statement = Prepared(count_[(side == BookingSide::kReceived ? 2 : 0) + (with_start ? 1 : 0)],
+                               sqlite::CountMadeBookingsSql(with_start, side));
     ScopedReset reset(statement);
     statement.BindInt(1, client_user_id);
     if (with_start) statement.BindInt(2, created_from->millis);
@@ -107,8 +110,8 @@ class SqliteSession final : public StoreSession {
                                               std::int32_t limit) override {
     assert(offset >= 0 && limit >= 0);
     const bool with_start = query.created_from.has_value();
-    auto& statement = Prepared(page_[MadeBookingsPageQueryIndex(query.order, with_start)],
-                               sqlite::MadeBookingsPageSql(query.order, with_start));
+    auto& statement = Prepared(page_[MadeBookingsPageQueryIndex(query.order, with_start, query.side)],
+                               sqlite::MadeBookingsPageSql(query.order, with_start, query.side));
     ScopedReset reset(statement);
     statement.BindInt(1, query.client_user_id);
     statement.BindInt(2, limit);
@@ -116,8 +119,24 @@ class SqliteSession final : public StoreSession {
     if (with_start) statement.BindInt(4, query.created_from->millis);
     std::vector<StoredBooking> page;
     page.reserve(static_cast<std::size_t>(limit));
-    while (statement.Step()) page.push_back(booking_row::Read(statement));
+    while (statement.Step()) page.push_back(booking_row::Read(statement, query.side));
     return page;
+  }
+
+  std::optional<StoredBooking> FindBooking(BookingId booking_id) override {
+    auto& statement = Prepared(find_booking_, FindBookingSql());
+    ScopedReset reset(statement);
+    statement.BindInt(1, booking_id);
+    if (!statement.Step()) return std::nullopt;
+    return booking_row::ReadWithBothParties(statement);
+  }
+
+  std::optional<UserWithSettings> FindUser(UserId user_id) override {
+    auto& statement = Prepared(find_user_, FindUserSql());
+    ScopedReset reset(statement);
+    statement.BindInt(1, user_id);
+    if (!statement.Step()) return std::nullopt;
+    return ReadUser(statement);
   }
 
  private:
@@ -134,7 +153,9 @@ class SqliteSession final : public StoreSession {
   std::unique_ptr<Statement> find_api_key_;
   std::unique_ptr<Statement> is_manager_;
   std::unique_ptr<Statement> is_member_;
-  std::array<std::unique_ptr<Statement>, 2> count_;
+  std::array<std::unique_ptr<Statement>, 4> count_;  // made without, with a start; received without, with
+  std::unique_ptr<Statement> find_booking_;
+  std::unique_ptr<Statement> find_user_;
   std::array<std::unique_ptr<Statement>, kMadeBookingsPageQueryCount> page_;
 };
 

@@ -81,6 +81,10 @@ class SqliteStore final : public Store {
     return writer_->connection.Changes() > 0;
   }
 
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { return sqlite::NewLifecycleTransaction(writer_); }
+
+  LedgerAudit AuditLedger() override { return sqlite::AuditLedgerOn(*writer_); }
+
   bool IsEmpty() override {
     auto lock = LockWriter(*writer_);
     auto& query =

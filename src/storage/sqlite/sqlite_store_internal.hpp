@@ -6,7 +6,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
+#include "storage/lifecycle_store.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/store.hpp"
 #include "storage/write_batch_rules.hpp"
@@ -44,11 +46,29 @@ struct Writer {
   std::unique_ptr<Statement> user_nickname;
   std::unique_ptr<Statement> upsert_booking;
   std::unique_ptr<Statement> insert_booking;
+  std::unique_ptr<Statement> insert_credit;
+  std::unique_ptr<Statement> insert_import_payment;
+  std::unique_ptr<Statement> import_payment_exists;
+
+  // The life-cycle transactions' statements, by their SQL.
+  std::unordered_map<std::string, std::unique_ptr<Statement>> by_sql;
 
   Statement& Prepared(std::unique_ptr<Statement>& slot, std::string_view sql) {
     return Cached(slot, connection.Handle(), sql);
   }
+
+  // The statement for `sql`, prepared on first use.
+  Statement& PreparedSql(std::string_view sql) { return Prepared(by_sql[std::string(sql)], sql); }
 };
+
+// One booking with both parties' profiles: ?1 the booking ID; columns as booking_row::kBothPartiesColumns.
+std::string_view FindBookingSql();
+
+// One user's profile and settings: ?1 the user ID; columns as ReadUser reads them.
+std::string_view FindUserSql();
+
+// The user in the current row of FindUserSql's statement.
+UserWithSettings ReadUser(const Statement& row);
 
 // Waits for the writer as long as SQLite would wait for a lock, then throws StoreUnavailable.
 std::unique_lock<std::timed_mutex> LockWriter(Writer& writer);
@@ -58,5 +78,11 @@ std::unique_ptr<StoreSession> NewSession(const std::string& path, std::shared_pt
 
 // The lookups and writes of one import batch, holding `writer` and SQLite's write lock until destroyed.
 std::unique_ptr<BatchWriter> NewBatchWriter(std::shared_ptr<Writer> writer);
+
+// A life-cycle transaction holding `writer` and SQLite's write lock (BEGIN IMMEDIATE) until destroyed.
+std::unique_ptr<LifecycleTransaction> NewLifecycleTransaction(std::shared_ptr<Writer> writer);
+
+// The ledger summary for `ledger verify`, read on `writer` in one read transaction.
+LedgerAudit AuditLedgerOn(Writer& writer);
 
 }  // namespace phonechat::sqlite

@@ -1,7 +1,9 @@
 // The SQLite import write batch: the lookups and writes under WithWriteRules, in one transaction on the writer,
-// with the bookings table's secondary indexes deferred to Commit() on a large import into an empty table.
+// with the bookings table's secondary indexes deferred to Commit() on a large import into an empty table, and the
+// ledger's running balances moved once per account at Commit().
 
 #include <cassert>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -64,12 +66,12 @@ class KnownUsers {
   const std::string* last_ = nullptr;  // the entry of last_id_ (unordered_map entries stay put)
 };
 
-// The bookings insert: the write row's columns, then candidate_nickname_key. The upsert (replace) adds an ON CONFLICT
-// clause that sets every column but the ID.
+// The bookings insert: the write row's columns, then candidate_nickname_key and client_nickname_key. The upsert
+// (replace) adds an ON CONFLICT clause that sets every column but the ID.
 std::string BookingInsertSql(bool upsert) {
-  std::string sql =
-      "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) + ", candidate_nickname_key) VALUES (";
-  for (int i = 1; i <= booking_row::kWriteColumnCount + 1; ++i) {
+  std::string sql = "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) +
+                    ", candidate_nickname_key, client_nickname_key) VALUES (";
+  for (int i = 1; i <= booking_row::kWriteColumnCount + 2; ++i) {
     sql += i == 1 ? "?" : ", ?";
     sql += std::to_string(i);
   }
@@ -85,7 +87,8 @@ std::string BookingInsertSql(bool upsert) {
     if (comma == std::string_view::npos) break;
     columns.remove_prefix(comma + 2);
   }
-  return sql + "candidate_nickname_key = excluded.candidate_nickname_key";
+  return sql +
+         "candidate_nickname_key = excluded.candidate_nickname_key, client_nickname_key = excluded.client_nickname_key";
 }
 
 const std::string& InsertBookingSql() {
@@ -111,15 +114,24 @@ struct BookingBinder {
 
 // Binds the columns of BookingInsertSql. The CHECK constraints are not evaluated in a batch: the values they guard
 // must come out valid here.
-void BindBooking(Statement& statement, const BookingRecord& record, std::string_view nickname_key) {
+void BindBooking(Statement& statement, const BookingRecord& record, std::string_view nickname_key,
+                 std::string_view client_nickname_key) {
   [[maybe_unused]] const StoredBooking& booking = record.booking;
   assert(!StatusName(booking.status).empty());
   assert(booking.method >= ContactMethod::kCandidateCalls && booking.method <= ContactMethod::kSkype);
   assert(!booking.cancelled_by || !CancelledByName(*booking.cancelled_by).empty());
+  assert(!booking.rejection_kind || !RejectionKindName(*booking.rejection_kind).empty());
   BookingBinder binder{statement};
   booking_row::Write(record, binder);
   assert(binder.index == booking_row::kWriteColumnCount + 1);
   statement.BindText(binder.index, nickname_key);
+  statement.BindText(binder.index + 1, client_nickname_key);
+}
+
+// True when the import stores a Payment for the booking: Confirmed and not settled, so that its later Refund or
+// Earning balances escrow.
+bool ImportPays(const StoredBooking& booking) {
+  return booking.status == BookingStatus::kConfirmed && !booking.settled && booking.credits.ten_thousandths > 0;
 }
 
 // Holds the writer (and SQLite's write lock) from construction to destruction: create, use and destroy it on
@@ -192,15 +204,21 @@ class SqliteBatchWriter final : public BatchWriter {
     // The nickname trigger below updates the user's bookings by candidate: that needs the candidate index.
     if (indexes_ == Indexes::kDeferred && UserExists(user.user_id)) RestoreIndexes();
     // On replace the nickname trigger refreshes candidate_nickname_key of the user's bookings.
-    auto& statement = Prepare(writer_->upsert_user,
-                              "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
-                              "skype_name, positive, neutral, negative, disputes) "
-                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-                              "ON CONFLICT (user_id) DO UPDATE SET nickname = excluded.nickname, "
-                              "password_hash = excluded.password_hash, email_address = excluded.email_address, "
-                              "phonechat_number = excluded.phonechat_number, skype_name = excluded.skype_name, "
-                              "positive = excluded.positive, neutral = excluded.neutral, "
-                              "negative = excluded.negative, disputes = excluded.disputes");
+    auto& statement =
+        Prepare(writer_->upsert_user,
+                "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
+                "skype_name, positive, neutral, negative, disputes, offers_phonechat, phonechat_ppm, "
+                "offer_direct_chat, direct_chat_only, direct_chat_ppm, show_phonechat_number) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
+                "ON CONFLICT (user_id) DO UPDATE SET nickname = excluded.nickname, "
+                "password_hash = excluded.password_hash, email_address = excluded.email_address, "
+                "phonechat_number = excluded.phonechat_number, skype_name = excluded.skype_name, "
+                "positive = excluded.positive, neutral = excluded.neutral, "
+                "negative = excluded.negative, disputes = excluded.disputes, "
+                "offers_phonechat = excluded.offers_phonechat, phonechat_ppm = excluded.phonechat_ppm, "
+                "offer_direct_chat = excluded.offer_direct_chat, "
+                "direct_chat_only = excluded.direct_chat_only, direct_chat_ppm = excluded.direct_chat_ppm, "
+                "show_phonechat_number = excluded.show_phonechat_number");
     ScopedReset reset(statement);
     statement.BindInt(1, user.user_id);
     statement.BindText(2, user.nickname);
@@ -212,6 +230,18 @@ class SqliteBatchWriter final : public BatchWriter {
     statement.BindInt(8, user.neutral);
     statement.BindInt(9, user.negative);
     statement.BindInt(10, user.disputes);
+    const auto amount = [](const std::optional<Credits>& credits) -> std::optional<std::int64_t> {
+      if (!credits) return std::nullopt;
+      return credits->ten_thousandths;
+    };
+    statement.BindInt(11, user.offers_phonechat ? 1 : 0);
+    statement.BindOptionalInt(12, amount(user.phonechat_ppm));
+    // offer_direct_chat and the DirectChat columns are kept consistent: the price is there exactly when offered.
+    statement.BindInt(13, user.offer_direct_chat ? 1 : 0);
+    statement.BindInt(14, user.offer_direct_chat && user.direct_chat_only ? 1 : 0);
+    statement.BindOptionalInt(
+        15, user.offer_direct_chat ? std::optional{amount(user.direct_chat_ppm).value_or(0)} : std::nullopt);
+    statement.BindInt(16, user.show_phonechat_number ? 1 : 0);
     statement.Run();
     known_users_.Remember(user.user_id, FoldNickname(user.nickname));
   }
@@ -270,27 +300,48 @@ class SqliteBatchWriter final : public BatchWriter {
 
   BookingWrite WriteBooking(const BookingRecord& record, bool replace, std::int64_t /*position*/) override {
     assert(!committed_);
-    // The candidate was just looked up (UserExists): this finds the cached entry.
+    // Both parties were just looked up (UserExists): these find the cached entries. The client's key is copied
+    // first, since the next lookup may invalidate it.
+    const std::string* client_key = NicknameKey(record.booking.client_user_id);
+    if (client_key == nullptr) throw std::logic_error("a booking's client must exist before it is written");
+    const std::string client_nickname_key = *client_key;
     const std::string* nickname_key = NicknameKey(record.booking.candidate.user_id);
     if (nickname_key == nullptr) throw std::logic_error("a booking's candidate must exist before it is written");
     CountBulkBooking();
     if (replace) {
-      auto& upsert = Prepare(writer_->upsert_booking, UpsertBookingSql());
-      ScopedReset reset(upsert);
-      BindBooking(upsert, record, *nickname_key);
-      upsert.Run();
+      {
+        auto& upsert = Prepare(writer_->upsert_booking, UpsertBookingSql());
+        ScopedReset reset(upsert);
+        BindBooking(upsert, record, *nickname_key, client_nickname_key);
+        upsert.Run();
+      }
+      // A replaced booking keeps the Payment it had.
+      if (ImportPays(record.booking) && !PaymentExists(record.booking.booking_id)) WritePayment(record.booking);
       return BookingWrite::kWritten;
     }
     // The insert itself finds a taken ID (and then changes nothing): no lookup before it.
-    auto& insert = Prepare(writer_->insert_booking, InsertBookingSql());
-    ScopedReset reset(insert);
-    BindBooking(insert, record, *nickname_key);
-    const int rc = sqlite3_step(insert.Handle());
-    if (rc == SQLITE_DONE) return BookingWrite::kWritten;
-    if (sqlite3_extended_errcode(writer_->connection.Handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
-      return BookingWrite::kIdTaken;
+    {
+      auto& insert = Prepare(writer_->insert_booking, InsertBookingSql());
+      ScopedReset reset(insert);
+      BindBooking(insert, record, *nickname_key, client_nickname_key);
+      const int rc = sqlite3_step(insert.Handle());
+      if (rc != SQLITE_DONE) {
+        if (sqlite3_extended_errcode(writer_->connection.Handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+          return BookingWrite::kIdTaken;
+        }
+        sqlite::ThrowError(writer_->connection.Handle(), rc, "running a statement");
+      }
     }
-    sqlite::ThrowError(writer_->connection.Handle(), rc, "running a statement");
+    if (ImportPays(record.booking)) WritePayment(record.booking);
+    return BookingWrite::kWritten;
+  }
+
+  void WriteCredit(const CreditRecord& credit) override {
+    assert(!committed_);
+    const std::optional<std::string> description =
+        credit.description.empty() ? std::nullopt : std::optional{credit.description};
+    WriteLedgerRow("Credit", std::nullopt, kExternalAccount, credit.user_id, credit.amount.ten_thousandths, credit.date,
+                   description);
   }
 
   // Every taken ID is found by the insert itself.
@@ -299,6 +350,7 @@ class SqliteBatchWriter final : public BatchWriter {
   void Commit() override {
     assert(!committed_);
     RestoreIndexes();
+    MoveBalances();
     writer_->connection.Execute("UPDATE store_state SET bookings_generation = bookings_generation + 1");
     writer_->connection.Execute("COMMIT");
     committed_ = true;
@@ -315,6 +367,53 @@ class SqliteBatchWriter final : public BatchWriter {
     statement.BindInt(1, user_id);
     if (!statement.Step()) return nullptr;
     return known_users_.Remember(user_id, FoldNickname(statement.Text(0)));
+  }
+
+  bool PaymentExists(BookingId booking_id) {
+    auto& statement = Prepare(writer_->import_payment_exists,
+                              "SELECT 1 FROM ledger_entries WHERE booking_id = ?1 AND kind = 'Payment'");
+    ScopedReset reset(statement);
+    statement.BindInt(1, booking_id);
+    return statement.Step();
+  }
+
+  // The booking's Payment from the external account to escrow, dated when it was confirmed.
+  void WritePayment(const StoredBooking& booking) {
+    WriteLedgerRow("Payment", booking.booking_id, kExternalAccount, kEscrowAccount, booking.credits.ten_thousandths,
+                   booking.confirmed_date.value_or(booking.create_date), std::nullopt);
+  }
+
+  // One ledger row; the running balances move at Commit() (MoveBalances).
+  void WriteLedgerRow(std::string_view kind, std::optional<BookingId> booking_id, AccountId from, AccountId to,
+                      std::int64_t amount, LocalDateTime date, const std::optional<std::string>& description) {
+    auto& insert = Prepare(writer_->insert_import_payment,
+                           "INSERT INTO ledger_entries (date, kind, booking_id, from_account, to_account, amount, "
+                           "description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    ScopedReset reset(insert);
+    insert.BindInt(1, date.millis);
+    insert.BindText(2, kind);
+    insert.BindOptionalInt(3, booking_id);
+    insert.BindInt(4, from);
+    insert.BindInt(5, to);
+    insert.BindInt(6, amount);
+    insert.BindOptionalText(7, description);
+    insert.Run();
+    balance_moves_[from] -= amount;
+    balance_moves_[to] += amount;
+  }
+
+  // Applies the batch's ledger rows to the running balances: one update per account, in ascending account order.
+  void MoveBalances() {
+    auto& connection = writer_->connection;
+    for (const auto& [account, delta] : balance_moves_) {
+      Statement upsert(connection.Handle(),
+                       "INSERT INTO accounts (account_id, balance) VALUES (?1, ?2) "
+                       "ON CONFLICT (account_id) DO UPDATE SET balance = balance + excluded.balance");
+      upsert.BindInt(1, account);
+      upsert.BindInt(2, delta);
+      upsert.Run();
+    }
+    balance_moves_.clear();
   }
 
   // Counts a booking towards kDeferIndexesAfter while the batch may still defer the bookings indexes.
@@ -338,10 +437,8 @@ class SqliteBatchWriter final : public BatchWriter {
       while (list.Step()) indexes.emplace_back(list.Text(0), list.Text(1));
     }
     indexes_ = Indexes::kKept;
-    for (const auto& [name, sql] : indexes) {
-      if (sql.rfind("CREATE UNIQUE", 0) == 0) return;
-    }
     for (auto& [name, sql] : indexes) {
+      if (sql.rfind("CREATE UNIQUE", 0) == 0) continue;
       std::string drop = "DROP INDEX \"";
       for (const char c : name) {
         drop += c;
@@ -395,6 +492,7 @@ class SqliteBatchWriter final : public BatchWriter {
   Indexes indexes_ = Indexes::kUndecided;
   std::int64_t bulk_bookings_ = 0;
   std::vector<std::string> deferred_indexes_;
+  std::map<AccountId, std::int64_t> balance_moves_;  // the batch's ledger rows summed per account (in minus out)
 };
 
 }  // namespace

@@ -35,7 +35,7 @@ class TokenOnlySession final : public StoreSession {
   bool IsGroupManager(UserId) override { return false; }
   bool IsMemberOfManagedGroup(UserId, UserId) override { return false; }
   void AppendAudit(const AuditEntry&) override {}
-  std::int64_t CountMadeBookings(UserId, std::optional<LocalDateTime>) override { return 0; }
+  std::int64_t CountMadeBookings(UserId, std::optional<LocalDateTime>, BookingSide) override { return 0; }
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery&, std::int64_t, std::int32_t) override {
     return {};
   }

@@ -232,7 +232,7 @@ TEST(BulkImport, AStoreFailureDeepInAFileStopsTheImportThereAndNothingAfterItIsP
     FailingStore store(record, how);
     std::istringstream input(text);
     try {
-      ImportJsonLines(store, input, false);
+      ImportJsonLines(store, input, false, kImportNow);
       ADD_FAILURE() << "expected ImportError";
     } catch (const ImportError& e) {
       EXPECT_EQ(e.LineNumber(), 2'528);
@@ -244,7 +244,7 @@ TEST(BulkImport, AStoreFailureDeepInAFileStopsTheImportThereAndNothingAfterItIsP
   }
   FailingStore unavailable(record, FailingStore::How::kUnavailable);
   std::istringstream input(text);
-  EXPECT_THROW(ImportJsonLines(unavailable, input, false), StoreUnavailable);
+  EXPECT_THROW(ImportJsonLines(unavailable, input, false, kImportNow), StoreUnavailable);
   EXPECT_EQ(unavailable.Puts(), record);
 }
 

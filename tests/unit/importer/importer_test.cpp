@@ -429,7 +429,7 @@ std::int64_t LineOfRejection(const std::string& text, std::int64_t rejected_reco
   RejectingAtCommitStore store(rejected_record);
   std::istringstream input(text);
   try {
-    ImportJsonLines(store, input, false);
+    ImportJsonLines(store, input, false, kImportNow);
   } catch (const ImportError& error) {
     EXPECT_NE(std::string(error.what()).find("Booking 7 already exists (use --replace)"), std::string::npos)
         << error.what();

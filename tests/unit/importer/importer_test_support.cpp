@@ -24,9 +24,9 @@ TempStore::~TempStore() {
   std::filesystem::remove_all(dir_, ignored);
 }
 
-ImportCounts TempStore::Import(const std::string& text, bool replace) {
+ImportCounts TempStore::Import(const std::string& text, bool replace, LocalDateTime now) {
   std::istringstream input(text);
-  return ImportJsonLines(*store_, input, replace);
+  return ImportJsonLines(*store_, input, replace, now);
 }
 
 std::vector<StoredBooking> TempStore::Bookings(UserId client) {

@@ -12,6 +12,9 @@
 
 namespace phonechat::testing {
 
+// The "now" of the tests' imports: 2020-01-01T00:00, after every session of the records below.
+inline constexpr LocalDateTime kImportNow{std::int64_t{18'262} * 24 * 3'600'000};
+
 // A fresh SQLite database in its own temporary directory, removed afterwards.
 class TempStore {
  public:
@@ -24,8 +27,8 @@ class TempStore {
   Store& Get() { return *store_; }
   // The database file.
   [[nodiscard]] const std::string& Path() const { return path_; }
-  // Imports `text`; throws like ImportJsonLines.
-  ImportCounts Import(const std::string& text, bool replace = false);
+  // Imports `text` at `now`; throws like ImportJsonLines.
+  ImportCounts Import(const std::string& text, bool replace = false, LocalDateTime now = kImportNow);
   // Every listed booking of `client` in BookingID order.
   std::vector<StoredBooking> Bookings(UserId client);
   // True when the user exists (checked in a batch that is rolled back).

@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "importer/importer.hpp"
 #include "importer_test_support.hpp"
@@ -32,10 +36,11 @@ ImportedDemo& Demo() {
 }
 
 TEST(DemoData, ImportsCleanlyIntoAFreshDatabase) {
-  EXPECT_EQ(Demo().counts.users, 20);
+  EXPECT_EQ(Demo().counts.users, 23);
   EXPECT_EQ(Demo().counts.groups, 2);
   EXPECT_EQ(Demo().counts.projects, 2);
-  EXPECT_EQ(Demo().counts.bookings, 350);
+  EXPECT_EQ(Demo().counts.bookings, 353);
+  EXPECT_EQ(Demo().counts.credits, 1);
 }
 
 TEST(DemoData, IsTheSameForTheSameNowAndMovesWithNow) {
@@ -72,8 +77,8 @@ TEST(DemoData, TheDemoIdentitiesWork) {
 
 TEST(DemoData, TheDemoClientHasAboutThreeHundredBookingsCoveringEveryCase) {
   const auto bookings = Demo().db.Bookings(kDemoClientUserId);
-  EXPECT_GE(bookings.size(), 280u);
-  EXPECT_LT(bookings.size(), 300u) << "some are deleted by the client";
+  EXPECT_GE(bookings.size(), 283u);
+  EXPECT_LT(bookings.size(), 303u) << "some are deleted by the client";
   std::set<BookingStatus> statuses;
   std::set<ContactMethod> methods;
   std::set<CancelledBy> cancellers;
@@ -115,7 +120,78 @@ TEST(DemoData, TheDemoClientHasAboutThreeHundredBookingsCoveringEveryCase) {
     EXPECT_TRUE(nicknames.count(nickname)) << nickname;
   }
   EXPECT_EQ(Demo().db.Query("SELECT count(*) FROM bookings WHERE client_user_id = 2001 AND deleted_by_client = 1"),
-            std::vector<std::string>{std::to_string(300 - bookings.size())});
+            std::vector<std::string>{std::to_string(303 - bookings.size())});
+}
+
+// The demo data's records of `kind`, as JSON.
+std::vector<boost::json::object> DemoRecords(const char* kind) {
+  std::vector<boost::json::object> records;
+  std::istringstream in(DemoDataJsonLines(DemoNow()));
+  std::string line;
+  while (std::getline(in, line)) {
+    auto record = boost::json::parse(line).as_object();
+    if (record.at("Kind").as_string() == kind) records.push_back(std::move(record));
+  }
+  return records;
+}
+
+std::map<std::int64_t, boost::json::object> DemoUsers() {
+  std::map<std::int64_t, boost::json::object> users;
+  for (auto& user : DemoRecords("User")) users[user.at("UserID").as_int64()] = std::move(user);
+  return users;
+}
+
+TEST(DemoData, TheDemoClientHasCredits) {
+  const auto credits = DemoRecords("Credit");
+  ASSERT_EQ(credits.size(), 1u);
+  EXPECT_EQ(credits[0].at("UserID").as_int64(), kDemoClientUserId);
+  EXPECT_EQ(credits[0].at("Amount").as_string(), kDemoClientCredits);
+  EXPECT_LE(ParseLocalDateTime(credits[0].at("Date").as_string())->millis, DemoNow().millis);
+}
+
+TEST(DemoData, EveryCandidateOffersPhoneChatAndTheLifecycleOnesSignInWithTheDemoPassword) {
+  int candidates = 0;
+  for (const auto& [id, user] : DemoUsers()) {
+    if (id < 1001 || id > 1999) continue;
+    ++candidates;
+    EXPECT_TRUE(user.at("OffersPhoneChat").as_bool()) << id;
+  }
+  EXPECT_EQ(candidates, 16);
+  auto users = DemoUsers();
+  for (const UserId id : {kDemoCandidateUserId, kDemoNoNumberCandidateUserId, kDemoSkypeCandidateUserId}) {
+    EXPECT_EQ(users.at(id).at("Password").as_string(), kDemoPassword) << id;
+  }
+}
+
+TEST(DemoData, TheLifecycleCandidatesCoverEveryWayToBeCalled) {
+  auto users = DemoUsers();
+  const auto& shown = users.at(kDemoCandidateUserId);
+  EXPECT_EQ(shown.at("Nickname").as_string(), kDemoCandidateNickname);
+  EXPECT_FALSE(shown.at("PhoneChatNumber").is_null());
+  EXPECT_TRUE(shown.at("ShowPhoneChatNumber").as_bool());
+  EXPECT_TRUE(shown.at("OfferDirectChat").as_bool());
+  const auto& no_number = users.at(kDemoNoNumberCandidateUserId);
+  EXPECT_TRUE(no_number.at("PhoneChatNumber").is_null());
+  EXPECT_TRUE(no_number.at("SkypeName").is_null());
+  const auto& skype = users.at(kDemoSkypeCandidateUserId);
+  EXPECT_TRUE(skype.at("PhoneChatNumber").is_null());
+  EXPECT_FALSE(skype.at("SkypeName").is_null());
+}
+
+TEST(DemoData, EachLifecycleCandidateHasAPendingBookingOfTheDemoClientToAccept) {
+  const std::map<std::int64_t, std::int64_t> method_of{
+      {kDemoCandidateUserId, 2}, {kDemoNoNumberCandidateUserId, 1}, {kDemoSkypeCandidateUserId, 3}};
+  std::set<std::int64_t> waiting;
+  for (const auto& booking : DemoRecords("Booking")) {
+    const std::int64_t candidate = booking.at("CandidateUserID").as_int64();
+    if (method_of.count(candidate) == 0) continue;
+    EXPECT_EQ(booking.at("ClientUserID").as_int64(), kDemoClientUserId);
+    EXPECT_EQ(booking.at("Status").as_string(), "Pending");
+    EXPECT_EQ(booking.at("Method").as_int64(), method_of.at(candidate));
+    EXPECT_GT(ParseLocalDateTime(booking.at("AcceptBy").as_string())->millis, DemoNow().millis);
+    waiting.insert(candidate);
+  }
+  EXPECT_EQ(waiting.size(), 3u);
 }
 
 TEST(DemoData, OtherClientsHaveBookingsToo) {

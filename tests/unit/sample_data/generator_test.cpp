@@ -72,6 +72,107 @@ TEST(Generator, WritesExactlyTheUsersProjectAndBookingsAsked) {
   EXPECT_EQ(kinds.size(), 3u);
 }
 
+TEST(Generator, WithoutLifecycleNoSettingOrCreditIsWritten) {
+  const auto text = Generate(Small());
+  for (const char* field : {"\"Credit\"", "OffersPhoneChat", "PhoneChatPPM", "ShowPhoneChatNumber", "DirectChat"}) {
+    EXPECT_EQ(text.find(field), std::string::npos) << field;
+  }
+}
+
+TEST(Generator, LifecycleAddsSettingsAndCreditsAndKeepsEverythingElse) {
+  auto options = Small();
+  options.lifecycle = true;
+  const auto with = Records(Generate(options));
+  const auto without = Records(Generate(Small()));
+  const auto kinds = CountKinds(with);
+  EXPECT_EQ(kinds.at("Credit"), options.users - GeneratedCandidateCount(options.users)) << "one per client";
+  EXPECT_EQ(kinds.size(), 4u);
+  // The records of before stand where they stood, the same but for the settings and the numbers some lose.
+  ASSERT_EQ(with.size(), without.size() + static_cast<std::size_t>(kinds.at("Credit")));
+  for (std::size_t i = 0; i < without.size(); ++i) {
+    auto record = with[i];
+    for (const char* field : {"OffersPhoneChat", "PhoneChatPPM", "ShowPhoneChatNumber", "OfferDirectChat",
+                              "DirectChatPPM", "DirectChatOnly"}) {
+      record.erase(field);
+    }
+    if (record.at("Kind").as_string() == "User" && record.at("PhoneChatNumber").is_null()) {
+      record["PhoneChatNumber"] = without[i].at("PhoneChatNumber");
+    }
+    EXPECT_EQ(record, without[i]) << i;
+  }
+}
+
+TEST(Generator, LifecycleGivesEveryClientACreditAfterTheBookings) {
+  auto options = Small();
+  options.lifecycle = true;
+  const auto records = Records(Generate(options));
+  const auto candidates = GeneratedCandidateCount(options.users);
+  std::set<std::int64_t> credited;
+  bool credits_started = false;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (Str(records[i], "Kind") != "Credit") {
+      EXPECT_FALSE(credits_started) << "the Credits come last";
+      continue;
+    }
+    credits_started = true;
+    const std::int64_t user = records[i].at("UserID").as_int64();
+    EXPECT_GT(user, candidates);
+    const std::int64_t amount = std::stoll(Str(records[i], "Amount"));
+    EXPECT_GE(amount, 1000);
+    EXPECT_LE(amount, 20000);
+    EXPECT_EQ(Str(records[i], "Description"), "Generated credits");
+    EXPECT_TRUE(ParseLocalDateTime(Str(records[i], "Date")).has_value());
+    credited.insert(user);
+  }
+  EXPECT_EQ(static_cast<std::int64_t>(credited.size()), options.users - candidates);
+}
+
+TEST(Generator, CandidatesMostlyOfferPhoneChatWithSettingsOfEveryKind) {
+  GeneratorOptions options;
+  options.users = 2000;  // 200 candidates
+  options.bookings = 0;
+  options.lifecycle = true;
+  int offering = 0, priced = 0, with_number = 0, shown = 0, skype = 0, direct = 0, direct_only = 0;
+  for (const auto& record : Records(Generate(options))) {
+    if (Str(record, "Kind") != "User") continue;
+    const bool candidate = record.at("UserID").as_int64() <= GeneratedCandidateCount(options.users);
+    if (!candidate) {
+      EXPECT_FALSE(record.contains("OffersPhoneChat"));
+      continue;
+    }
+    offering += record.at("OffersPhoneChat").as_bool() ? 1 : 0;
+    if (!record.at("PhoneChatPPM").is_null()) {
+      ++priced;
+      const auto ppm = Str(record, "PhoneChatPPM");
+      EXPECT_GE(std::stod(ppm), 0.1) << ppm;
+      EXPECT_LE(std::stod(ppm), 3.0) << ppm;
+    }
+    const bool number = !record.at("PhoneChatNumber").is_null();
+    with_number += number ? 1 : 0;
+    if (record.at("ShowPhoneChatNumber").as_bool()) {
+      ++shown;
+      EXPECT_TRUE(number) << "a number is shown only when there is one";
+    }
+    skype += record.at("SkypeName").is_null() ? 0 : 1;
+    if (record.contains("OfferDirectChat")) {
+      ++direct;
+      EXPECT_TRUE(record.at("OfferDirectChat").as_bool());
+      EXPECT_FALSE(record.at("DirectChatPPM").is_null());
+      direct_only += record.at("DirectChatOnly").as_bool() ? 1 : 0;
+    }
+  }
+  EXPECT_GT(offering, 150);
+  EXPECT_LT(offering, 200);
+  EXPECT_GT(priced, 150);
+  EXPECT_GT(with_number, 120);
+  EXPECT_LT(with_number, 200);
+  EXPECT_GT(shown, 30);
+  EXPECT_GT(skype, 50);
+  EXPECT_GT(direct, 5);
+  EXPECT_LT(direct, 50);
+  EXPECT_GT(direct_only, 0);
+}
+
 TEST(Generator, ATenthOfTheUsersAreCandidatesAndOnlyClientsBook) {
   const auto options = Small();
   const auto candidates = GeneratedCandidateCount(options.users);
@@ -135,6 +236,15 @@ TEST(Generator, SeveralCandidatesHaveNicknamesEqualIgnoringCase) {
   EXPECT_GE(ties, 2);
 }
 
+TEST(Generator, ALifecycleDataSetIsTheSameForTheSameSeed) {
+  auto options = Small();
+  options.lifecycle = true;
+  EXPECT_EQ(Generate(options), Generate(options));
+  auto other = options;
+  other.seed = 2;
+  EXPECT_NE(Generate(options), Generate(other));
+}
+
 TEST(Generator, ImportsCleanlyWithTheCountsAsked) {
   const auto options = Small();
   TempStore db;
@@ -145,6 +255,16 @@ TEST(Generator, ImportsCleanlyWithTheCountsAsked) {
   EXPECT_EQ(counts.bookings, options.bookings + options.heavy_clients * options.heavy_size);
   const auto heavy = db.Bookings(static_cast<UserId>(GeneratedFirstClientId(options.users)));
   EXPECT_EQ(static_cast<std::int64_t>(heavy.size()), options.heavy_size);
+}
+
+TEST(Generator, ALifecycleDataSetImportsWithACreditPerClient) {
+  auto options = Small();
+  options.lifecycle = true;
+  TempStore db;
+  const auto counts = db.Import(Generate(options));
+  EXPECT_EQ(counts.users, options.users);
+  EXPECT_EQ(counts.credits, options.users - GeneratedCandidateCount(options.users));
+  EXPECT_EQ(counts.bookings, options.bookings + options.heavy_clients * options.heavy_size);
 }
 
 TEST(Generator, SomeBookingsOfAClientShareTheirCreateDate) {

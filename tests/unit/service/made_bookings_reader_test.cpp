@@ -43,7 +43,7 @@ class FakeSession final : public StoreSession {
   bool IsGroupManager(UserId /*user_id*/) override { return false; }
   bool IsMemberOfManagedGroup(UserId /*manager_id*/, UserId /*member_id*/) override { return false; }
   void AppendAudit(const AuditEntry& /*entry*/) override {}
-  std::int64_t CountMadeBookings(UserId client, std::optional<LocalDateTime> /*from*/) override {
+  std::int64_t CountMadeBookings(UserId client, std::optional<LocalDateTime> /*from*/, BookingSide /*side*/) override {
     Read();
     return client == kClient ? static_cast<std::int64_t>(bookings_.size()) : 0;
   }
