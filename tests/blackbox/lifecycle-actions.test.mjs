@@ -246,6 +246,8 @@ describe('ReInvite', () => {
     assert.ok(near(b.LastUpdated), b.LastUpdated);
     assert.equal(b.ActionCandidate, null);
     assert.equal(expectStatus(await madeDetails(env, CLIENT, B.reinvite.BookingID), 200).RejectedReason, 'Sorry, book again!');
+    const outbox = dbRows(env.db, `SELECT count(*) AS n FROM notification_outbox WHERE booking_id = ${B.reinvite.BookingID}`)[0].n;
+    assert.equal(outbox, 1, 'an invitation row in the notification outbox');
   });
   test('no Reason -> the default text; a second ReInvite 409 (the lapse stored by the import)', async () => {
     const b = expectStatus(await act(CAND, 'ReInvite', { BookingID: B.reinviteDefault.BookingID }), 200);
