@@ -163,7 +163,7 @@ describe('CreateBooking', () => {
   });
   test('the booking is stored once with the request\'s values', async () => {
     const b = expectStatus(await create({ Credits: '15.5', Duration: 31, Comments: 'stored' }), 200);
-    const rows = dbRows(env.db, `SELECT client_user_id, candidate_user_id, duration FROM bookings WHERE booking_id = ${b.BookingID}`);
+    const rows = dbRows(env.db, `SELECT client_user_id, candidate_user_id, duration_minutes AS duration FROM bookings WHERE booking_id = ${b.BookingID}`);
     assert.deepStrictEqual(rows, [{ client_user_id: CLIENT, candidate_user_id: CAND, duration: 31 }]);
     const again = expectStatus(await madeDetails(env, CLIENT, b.BookingID), 200);
     assert.deepStrictEqual(again, b, 'details show what Create answered');
