@@ -117,15 +117,15 @@ export function booking(BookingID, o) {
 export const credit = (UserID, Amount, Description = 'Opening balance') => ({ Kind: 'Credit', UserID, Amount,
   Date: at(-30), Description });
 
-// Imports at NOW (so that the import settles Confirmed bookings whose session is over), mints tokens with both scopes
+// Imports at `importNow` (NOW by default, so that the import settles Confirmed bookings whose session is over), mints tokens with both scopes
 // for every user and starts a server at NOW whose sweeper stays out of the way (settlement then happens on a balance
 // read). Returns { db, srv, port, tokens, bookings (Map), stop(), now }.
-export async function setupLifecycle({ bookings = [], credits = null, threads, extraArgs = [], db = newDb(), serve = true } = {}) {
+export async function setupLifecycle({ bookings = [], credits = null, threads, extraArgs = [], db = newDb(), serve = true, importNow = NOW } = {}) {
   const creditRecords = credits ?? Object.entries(BASE_CREDITS).map(([id, amount]) => credit(+id, amount));
   const records = [...USERS, ...FIXED, ...bookings, ...creditRecords];
   const file = path.join(db.dir, `lifecycle-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
   fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const r = await runCli(['import', '--db', db.url, '--now', NOW, file]);
+  const r = await runCli(['import', '--db', db.url, '--now', importNow, file]);
   if (r.code !== 0) throw new Error(`import failed (exit ${r.code}): ${r.stderr.trim()}`);
   const tokens = {};
   await Promise.all(USERS.map(async (u) => {

@@ -8,8 +8,10 @@ import {
   expectStatus, get, ledgerInvariants, ledgerRows, ledgerVerify, madeDetails, post, receivedDetails, setupLifecycle, strictXml,
 } from './lifecycle-fixture.mjs';
 
-// CAND2 earns from these: two sessions over (one before the import's now, settled by the import; one after it,
-// which the import paid into escrow), one running, one ahead.
+// The import runs two hours before the server's NOW. CAND2 earns from these: two sessions over at NOW (one already over
+// at the import's now, settled by the import; one over only since, which the import paid into escrow), one running,
+// one ahead.
+const IMPORT_NOW = at(0, -2);
 const B = {
   settledByImport: booking(301, { client: CLIENT4, cand: CAND2, status: 'Confirmed', acceptBy: at(-3), session: at(-2), credits: '11' }),
   overAfterImport: booking(302, { client: CLIENT4, cand: CAND2, status: 'Confirmed', acceptBy: at(-1), session: at(0, -1), duration: 30, credits: '12.3456' }),
@@ -21,7 +23,7 @@ const B = {
 
 let env;
 before(async () => {
-  env = await setupLifecycle({ bookings: Object.values(B),
+  env = await setupLifecycle({ bookings: Object.values(B), importNow: IMPORT_NOW,
     credits: [credit(CLIENT, '1000'), credit(CLIENT2, '12.5'), credit(CLIENT4, '300'), credit(CLIENT4, '0.0001', 'Gift')] });
 });
 after(async () => { if (env) await env.stop(); });

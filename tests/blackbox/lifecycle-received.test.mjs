@@ -85,9 +85,13 @@ describe('ReceivedBookings', () => {
   test('ActionCandidate for each row of §7.2, and the Client ratings derived', async () => {
     const b = expectStatus(await get(env, CAND, 'ReceivedBookings?BookingsPerPage=100'), 200);
     const seen = new Set(b.Bookings.map((x) => x.ActionCandidate));
-    for (const want of ['You need to accept or reject the booking', `Waiting for ${user(CLIENT).Nickname} to confirm the booking`,
-      'You need to carry out the session', `You can re-invite ${user(CLIENT2).Nickname}`, null]) {
+    for (const want of ['You need to accept or reject the booking', `Waiting for ${user(CLIENT2).Nickname} to confirm the booking`,
+      'You need to carry out the session', `You can re-invite ${user(CLIENT).Nickname}`, `You can re-invite ${user(POOR).Nickname}`, null]) {
       assert.ok(seen.has(want), `some row says ${want}: ${[...seen].join(' | ')}`);
+    }
+    for (const row of b.Bookings) {
+      const x = BOOKINGS.find((y) => y.BookingID === row.BookingID);
+      assert.equal(row.ActionCandidate, expectedReceived(x).ActionCandidate, `booking ${row.BookingID} (${x.Status})`);
     }
     const c = b.Bookings.find((x) => x.Client.UserID === CLIENT).Client;
     const u = user(CLIENT);
