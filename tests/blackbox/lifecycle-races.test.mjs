@@ -118,7 +118,7 @@ describe('read your writes', () => {
     }
     await readYourWrites(two, two, 'threads');
   });
-  test(`two server processes on one ${BACKEND} database: writes on one are read on the other`, { skip: !PG_URL && 'runs with PHONECHAT_TEST_PG_URL (the spec also asks it of SQLite: see the next test)' }, async () => {
+  test(`two server processes on one ${BACKEND} database: writes on one are read on the other`, { skip: PG_URL ? false : 'runs with PHONECHAT_TEST_PG_URL (the spec also asks it of SQLite: see the next test)' }, async () => {
     const other = await startServer(two.db, { now: NOW, threads: 2, extraArgs: ['--sweep-interval', '3600'] });
     try {
       const nodeB = { ...two, port: other.port };
@@ -129,7 +129,7 @@ describe('read your writes', () => {
       await other.stop();
     }
   });
-  test('two server processes on one SQLite file: writes on one are read on the other', { skip: PG_URL && 'SQLite only' }, async () => {
+  test('two server processes on one SQLite file: writes on one are read on the other', { skip: PG_URL ? 'SQLite only' : false }, async () => {
     const other = await startServer(two.db, { now: NOW, threads: 2, extraArgs: ['--sweep-interval', '3600'] });
     try {
       const nodeB = { ...two, port: other.port };
