@@ -28,6 +28,7 @@
 #include "importer/importer.hpp"
 #include "sample_data/demo_data.hpp"
 #include "storage/database_url.hpp"
+#include "storage/lifecycle_store.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_queries.hpp"
 #include "storage/postgres/pg_schema.hpp"
@@ -480,7 +481,7 @@ TEST_F(PostgresStoreTest, CountAndPageInOnePipelineSurvivesALostConnectionAndASt
   auto store = OpenStore(url_);
   Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2), Booking(2, 1, 2), Booking(3, 1, 2)});
   auto session = store->OpenSession();
-  const MadeBookingsQuery query{1, std::nullopt, BookingOrder::kDateDesc};
+  const MadeBookingsQuery query{BookingSide::kMade, 1, std::nullopt, BookingOrder::kDateDesc};
   ASSERT_EQ(session->CountAndPage(query, 1, 1).total, 3);
   Admin()->Exec(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -503,7 +504,10 @@ TEST_F(PostgresStoreTest, ATerminatedConnectionIsStoreUnavailableOnceAndTheNextC
       "WHERE datname = current_database() AND pid <> pg_backend_pid()");
   EXPECT_THROW(session->CountMadeBookings(1, std::nullopt), StoreUnavailable);
   EXPECT_EQ(session->CountMadeBookings(1, std::nullopt), 1);
-  EXPECT_EQ(session->MadeBookingsPage(MadeBookingsQuery{1, std::nullopt, BookingOrder::kDateDesc}, 0, 10).size(), 1u)
+  EXPECT_EQ(
+      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 1, std::nullopt, BookingOrder::kDateDesc}, 0, 10)
+          .size(),
+      1u)
       << "prepared again after reconnecting";
   EXPECT_THROW(store->IsEmpty(), StoreUnavailable);
   EXPECT_FALSE(store->IsEmpty());
@@ -571,7 +575,8 @@ TEST_F(PostgresStoreTest, AnImportOf200000BookingsStreamsThemWithFlatMemory) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM bookings"), kBookings);
   auto session = store->OpenSession();
   EXPECT_EQ(session->CountMadeBookings(7, std::nullopt), kBookings / 200);
-  const auto page = session->MadeBookingsPage(MadeBookingsQuery{7, std::nullopt, BookingOrder::kDateAsc}, 0, 2);
+  const auto page =
+      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 7, std::nullopt, BookingOrder::kDateAsc}, 0, 2);
   ASSERT_EQ(page.size(), 2u);
   EXPECT_EQ(page[0].booking_id, 6);  // client 7's first: 1 + 6 % 200
   EXPECT_EQ(page[0].candidate.nickname, "User" + std::to_string(201 + 6 * 7));
@@ -616,7 +621,8 @@ TEST_F(PostgresStoreTest, RepeatedIdsPutWithReplaceAreStoredAsPutLast) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM bookings"), 1200);
   auto session = store->OpenSession();
   EXPECT_EQ(session->CountMadeBookings(1, std::nullopt), 1199);
-  const auto page = session->MadeBookingsPage(MadeBookingsQuery{3, std::nullopt, BookingOrder::kDateDesc}, 0, 10);
+  const auto page =
+      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 3, std::nullopt, BookingOrder::kDateDesc}, 0, 10);
   ASSERT_EQ(page.size(), 1u);
   EXPECT_EQ(page[0].booking_id, 3);
   EXPECT_EQ(page[0].credits, Credits{5});
@@ -701,7 +707,7 @@ TEST_F(PostgresStoreTest, TheNicknameKeyFollowsRenamesInsideAndAcrossLargeBatche
   }
   EXPECT_EQ(QueryInt(mismatches), 0);
   auto session = store->OpenSession();
-  const MadeBookingsQuery by_nickname{1, std::nullopt, BookingOrder::kNicknameAsc};
+  const MadeBookingsQuery by_nickname{BookingSide::kMade, 1, std::nullopt, BookingOrder::kNicknameAsc};
   EXPECT_EQ(session->MadeBookingsPage(by_nickname, 0, 1)[0].candidate.nickname, "Mike");
   EXPECT_EQ(session->MadeBookingsPage(by_nickname, 750, 1)[0].candidate.nickname, "ZULU");
   {
@@ -733,7 +739,7 @@ TEST_F(PostgresStoreTest, TheDemoDataReadsBackExactlyAsOnSqliteInEveryOrderAndPa
          {std::optional<LocalDateTime>{}, std::optional<LocalDateTime>{LocalDateTime{now.millis - 30 * kDay}}}) {
       ASSERT_EQ(on_postgres->CountMadeBookings(client, from), on_sqlite->CountMadeBookings(client, from)) << client;
       for (const auto order : AllOrders()) {
-        const MadeBookingsQuery query{client, from, order};
+        const MadeBookingsQuery query{BookingSide::kMade, client, from, order};
         for (std::int64_t offset = 0; offset < 400; offset += 7) {
           const auto expected = on_sqlite->MadeBookingsPage(query, offset, 7);
           const auto got = on_postgres->MadeBookingsPage(query, offset, 7);
@@ -773,11 +779,13 @@ TEST_F(PostgresStoreTest, EveryOrderPageAndCountScanAnIndexInOrderWithoutSortOrS
   // 100 clients with 1,000 bookings each, a tenth deleted by the client, spread over 1,900 candidates.
   admin->Exec("INSERT INTO users (user_id, nickname) SELECT i, 'User' || i FROM generate_series(1, 2000) AS i");
   admin->Exec(
-      "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, duration_minutes, "
-      "credits, status, method, create_date, session_date, accept_by, deleted_by_client) "
-      "SELECT i, 1 + i % 100, 101 + (i * 7) % 1900, 'user' || (101 + (i * 7) % 1900), 15, 80000, 'Pending', 2, " +
+      "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, "
+      "client_nickname_key, duration_minutes, credits, offered_credits, status, method, create_date, session_date, "
+      "accept_by, deleted_by_client, deleted_by_candidate) "
+      "SELECT i, 1 + i % 100, 101 + (i * 7) % 1900, 'user' || (101 + (i * 7) % 1900), 'user' || (1 + i % 100), 15, "
+      "80000, 80000, 'Pending', 2, " +
       std::to_string(kJan2020) + " + i * 60000, " + std::to_string(kJan2020) + " + ((i * 13) % 100000) * 60000, " +
-      std::to_string(kJan2020) + " + i * 60000, i % 10 = 0 FROM generate_series(1::bigint, 100000) AS i");
+      std::to_string(kJan2020) + " + i * 60000, i % 10 = 0, i % 10 = 3 FROM generate_series(1::bigint, 100000) AS i");
   admin->Exec("VACUUM ANALYZE users");
   admin->Exec("VACUUM ANALYZE bookings");
   const std::string client = "7";
@@ -809,7 +817,209 @@ TEST_F(PostgresStoreTest, EveryOrderPageAndCountScanAnIndexInOrderWithoutSortOrS
     }
     check("count (" + mode + ")", pg::CountMadeBookingsSql(false), client);
     check("count from a start (" + mode + ")", pg::CountMadeBookingsSql(true), client + ", " + start);
+    // A received list names a candidate: every partition's index is scanned in order and the scans merged.
+    const std::string candidate = "108";
+    for (const auto order : AllOrders()) {
+      check(std::string(order.Name()) + " received (" + mode + ")",
+            pg::MadeBookingsPageSql(order, false, BookingSide::kReceived), candidate + ", 10, 20");
+      check(std::string(order.Name()) + " received from a start (" + mode + ")",
+            pg::MadeBookingsPageSql(order, true, BookingSide::kReceived), candidate + ", 10, 5, " + start);
+    }
+    check("received count (" + mode + ")", pg::CountMadeBookingsSql(false, BookingSide::kReceived), candidate);
+    check("received count from a start (" + mode + ")", pg::CountMadeBookingsSql(true, BookingSide::kReceived),
+          candidate + ", " + start);
   }
+}
+
+// A version-3 database as version 3 of this program left it, with one booking of each kind the migration fills.
+TEST_F(PostgresStoreTest, AVersion3DatabaseIsMigratedInPlaceKeepingEveryRowAndFillingTheNewColumns) {
+  {
+    auto admin = Admin();
+    MigratePostgres(*admin, 3);
+    admin->Exec(
+        "INSERT INTO users (user_id, nickname) VALUES (1, 'Client One'), (2, 'Cand'); "
+        "INSERT INTO bookings (booking_id, client_user_id, candidate_user_id, candidate_nickname_key, "
+        "duration_minutes, credits, status, method, create_date, session_date, accept_by, rejected_reason) VALUES "
+        "(10, 1, 2, 'cand', 15, 80000, 'Confirmed', 2, 0, 0, 0, NULL), "
+        "(11, 1, 2, 'cand', 15, 90000, 'Rejected', 2, 0, 0, 0, 'The booking was not accepted in time.'), "
+        "(12, 1, 2, 'cand', 15, 70000, 'Rejected', 2, 0, 0, 0, 'No.'), "
+        "(40, 1, 2, 'cand', 15, 60000, 'Pending', 2, 0, 0, 0, NULL)");
+    ASSERT_EQ(PostgresSchemaVersion(*admin), 3);
+  }
+  auto store = OpenStore(url_);
+  EXPECT_EQ(QueryInt("SELECT version FROM schema_version"), kStoreSchemaVersion);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM bookings"), 4);
+  auto session = store->OpenSession();
+  const auto confirmed = session->FindBooking(10);
+  ASSERT_TRUE(confirmed);
+  EXPECT_TRUE(confirmed->settled) << "a Confirmed booking from before the ledger has no Payment";
+  EXPECT_EQ(confirmed->offered_credits, Credits{80'000});
+  EXPECT_EQ(confirmed->client.nickname, "Client One");
+  EXPECT_EQ(session->FindBooking(11)->rejection_kind, RejectionKind::kLapsed);
+  EXPECT_EQ(session->FindBooking(12)->rejection_kind, RejectionKind::kCandidate);
+  EXPECT_FALSE(session->FindBooking(40)->rejection_kind);
+  EXPECT_FALSE(session->FindBooking(40)->settled);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM bookings WHERE client_nickname_key = 'client one'"), 4);
+  const auto user = session->FindUser(2);
+  ASSERT_TRUE(user);
+  EXPECT_FALSE(user->settings.offers_phonechat);
+  EXPECT_FALSE(user->settings.direct_chat);
+
+  // New IDs continue after the largest stored one.
+  auto transaction = store->BeginLifecycle();
+  StoredBooking booking = *transaction->LockBooking(40);
+  booking.booking_id = 0;
+  EXPECT_EQ(transaction->InsertBooking(booking), 41);
+  transaction->Commit();
+}
+
+TEST_F(PostgresStoreTest, NewBookingIdsSkipWhatAnImportStoredMeanwhile) {
+  auto store = OpenStore(url_);
+  Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(5, 1, 2)});
+  StoredBooking booking = Booking(0, 1, 2).booking;
+  auto first = store->BeginLifecycle();
+  EXPECT_EQ(first->InsertBooking(booking), 6);
+  first->Commit();
+  Put(*store, {}, {Booking(100, 1, 2)});
+  auto second = store->BeginLifecycle();
+  EXPECT_EQ(second->InsertBooking(booking), 101);
+  second->Commit();
+  // An import that cannot commit leaves IDs to skip, never to reuse.
+  EXPECT_THROW(Put(*store, {}, {Booking(200, 1, 2), Booking(200, 1, 2)}), RecordRejected);
+  auto third = store->BeginLifecycle();
+  EXPECT_GE(third->InsertBooking(booking), 102);
+}
+
+TEST_F(PostgresStoreTest, AnInsertWaitsForAnImportInProgressAndItsIdsComeAfterTheImports) {
+  auto store = OpenStore(url_);
+  Put(*store, {User(1, "Client"), User(2, "Cand")});
+  auto batch = store->BeginWriteBatch();
+  ASSERT_EQ(batch->PutBooking(Booking(1, 1, 2), false), "");
+  std::atomic<BookingId> inserted{0};
+  std::thread inserter([&] {
+    auto transaction = store->BeginLifecycle();
+    inserted = transaction->InsertBooking(Booking(0, 1, 2).booking);
+    transaction->Commit();
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(inserted.load(), 0) << "the insert waits for the import";
+  batch->Commit();
+  inserter.join();
+  EXPECT_EQ(inserted.load(), 2);
+}
+
+TEST_F(PostgresStoreTest, ASecondBookingRescheduledFromOneSourceIsRefused) {
+  auto store = OpenStore(url_);
+  Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2)});
+  StoredBooking booking = Booking(0, 1, 2).booking;
+  booking.rescheduled_from = 1;
+  auto first = store->BeginLifecycle();
+  const BookingId made = first->InsertBooking(booking);
+  EXPECT_EQ(first->RescheduledInto(1), made);
+  first->Commit();
+  auto second = store->BeginLifecycle();
+  EXPECT_THROW(second->InsertBooking(booking), pg::SqlError);
+  second.reset();
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM bookings"), 2);
+}
+
+TEST_F(PostgresStoreTest, TransactionsLockingTwoBookingsInOppositeOrdersEndInOneTransactionConflict) {
+  auto store = OpenStore(url_);
+  Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2), Booking(2, 1, 2)});
+  std::latch both_hold_one(2);
+  std::atomic<int> conflicts{0};
+  std::atomic<int> commits{0};
+  const auto run = [&](BookingId first, BookingId second) {
+    auto transaction = store->BeginLifecycle();
+    transaction->LockBooking(first);
+    both_hold_one.arrive_and_wait();
+    try {
+      transaction->LockBooking(second);
+      transaction->Commit();
+      ++commits;
+    } catch (const TransactionConflict&) {
+      ++conflicts;
+    }
+  };
+  std::thread one(run, 1, 2);
+  std::thread two(run, 2, 1);
+  one.join();
+  two.join();
+  EXPECT_EQ(conflicts.load(), 1);
+  EXPECT_EQ(commits.load(), 1);
+  // The aborted transaction's connection serves the next one.
+  auto next = store->BeginLifecycle();
+  EXPECT_TRUE(next->LockBooking(1));
+}
+
+TEST_F(PostgresStoreTest, ALifecycleTransactionWhoseConnectionIsLostIsStoreUnavailableAndTheNextOneReconnects) {
+  auto store = OpenStore(url_);
+  Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2)});
+  {
+    auto transaction = store->BeginLifecycle();
+    ASSERT_TRUE(transaction->LockBooking(1));
+    Admin()->Exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    EXPECT_THROW(transaction->LockBooking(1), StoreUnavailable);
+    EXPECT_THROW(transaction->Commit(), StoreUnavailable);
+  }
+  auto next = store->BeginLifecycle();
+  EXPECT_TRUE(next->LockBooking(1));
+  next->Commit();
+}
+
+TEST_F(PostgresStoreTest, AnIdempotencyKeyInUseMakesASecondTransactionWaitForTheAnswer) {
+  auto store = OpenStore(url_);
+  const IdempotencyScope scope{1, 1, "/v1/PhoneChat/CreateBooking", "key-1"};
+  auto first = store->BeginLifecycle();
+  EXPECT_FALSE(first->LockIdempotencyKey(scope, LocalDateTime{0}));
+  std::optional<IdempotentAnswer> seen;
+  std::thread second([&] {
+    auto transaction = store->BeginLifecycle();
+    seen = transaction->LockIdempotencyKey(scope, LocalDateTime{0});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  first->StoreIdempotentAnswer(scope, IdempotentAnswer{std::string(32, '\x01'), 201, "application/json", "{}"},
+                               LocalDateTime{kJan2020});
+  first->Commit();
+  second.join();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->status, 201);
+  EXPECT_EQ(seen->body_digest, std::string(32, '\x01'));
+  EXPECT_EQ(seen->body, "{}");
+}
+
+TEST_F(PostgresStoreTest, LedgerMovementsBalanceAndTheUniqueIndexesRefuseASecondOutcome) {
+  auto store = OpenStore(url_);
+  Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2), Booking(2, 1, 2)});
+  const LocalDateTime now{kJan2020};
+  auto transaction = store->BeginLifecycle();
+  EXPECT_TRUE(transaction->Post({LedgerKind::kCredit, std::nullopt, kExternalAccount, 1, Credits{100'000}, now, "x"}));
+  EXPECT_FALSE(transaction->Post({LedgerKind::kPayment, 1, 1, kEscrowAccount, Credits{100'001}, now, std::nullopt}));
+  EXPECT_TRUE(transaction->Post({LedgerKind::kPayment, 1, 1, kEscrowAccount, Credits{80'000}, now, std::nullopt}));
+  EXPECT_TRUE(transaction->Post({LedgerKind::kEarning, 1, kEscrowAccount, 2, Credits{80'000}, now, std::nullopt}));
+  EXPECT_EQ(transaction->Balance(1), Credits{20'000});
+  EXPECT_EQ(transaction->Balance(2), Credits{80'000});
+  EXPECT_EQ(transaction->Balance(kExternalAccount), Credits{-100'000});
+  transaction->Commit();
+  auto audit = store->AuditLedger();
+  EXPECT_EQ(audit.entries, 3);
+  EXPECT_TRUE(audit.mismatched.empty());
+  EXPECT_EQ(audit.escrow, Credits{0});
+  EXPECT_EQ(audit.sum_of_all_ten_thousandths, 0);
+
+  auto again = store->BeginLifecycle();
+  // Escrow holds another booking's payment, so only the unique index can refuse the Refund after the Earning.
+  ASSERT_TRUE(again->Post({LedgerKind::kPayment, 2, 1, kEscrowAccount, Credits{10'000}, now, std::nullopt}));
+  EXPECT_THROW(again->Post({LedgerKind::kRefund, 1, kEscrowAccount, 1, Credits{1}, now, std::nullopt}), pg::SqlError);
+  again.reset();
+  Admin()->Exec("UPDATE accounts SET balance = balance + 1 WHERE account_id = 2");
+  audit = store->AuditLedger();
+  ASSERT_EQ(audit.mismatched.size(), 1u);
+  EXPECT_EQ(audit.mismatched[0].account, 2);
+  EXPECT_EQ(audit.mismatched[0].running_balance, Credits{80'001});
+  EXPECT_EQ(audit.mismatched[0].from_rows_ten_thousandths, 80'000);
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "storage/postgres/pg_connection.hpp"
+#include "storage/postgres/pg_schema.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/schema.hpp"
 
@@ -168,6 +170,11 @@ std::vector<AuditEntry> ReadPostgresAudit(const std::string& location) {
 
 void ExecPostgres(const std::string& location, const std::string& sql) { PgAdmin(location).Exec(sql); }
 
+void CreatePostgresVersion3(const std::string& location) {
+  pg::Connection connection(location, 0);
+  MigratePostgres(connection, 3);
+}
+
 }  // namespace
 
 std::string TestPostgresServerUrl() {
@@ -193,7 +200,7 @@ std::vector<Backend> AllBackends() {
   if (!TestPostgresServerUrl().empty()) {
     backends.push_back(Backend{"Postgres", CreateTestPostgresDatabase,
                                [](const std::string& location) { return OpenStore(location); }, ReadPostgresAudit,
-                               ExecPostgres, nullptr});
+                               ExecPostgres, CreatePostgresVersion3});
   }
   return backends;
 }

@@ -310,8 +310,8 @@ void Connection::AwaitSocket(IoEvent events, std::chrono::steady_clock::time_poi
   // The reply may still come, on a connection nobody reads any more: the next call reconnects.
   broken_ = true;
   throw StoreUnavailable("the database " + display_name_ + " did not answer within " +
-                         std::to_string(statement_timeout_ms_ + kClientDeadlineMarginMs) + " ms (" +
-                         std::string(what) + ")");
+                         std::to_string(statement_timeout_ms_ + kClientDeadlineMarginMs) + " ms (" + std::string(what) +
+                         ")");
 }
 
 bool Connection::Flush(std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what) {
@@ -433,6 +433,10 @@ Rows Connection::Check(pg_result* result, std::string_view what) {
   // A result without SQLSTATE comes from libpq itself: the connection failed while sending or reading.
   const bool lost = PQstatus(connection_) != CONNECTION_OK || sqlstate.empty() || EndsSession(sqlstate);
   if (lost) broken_ = true;
+  if (!lost && (sqlstate == "40001" || sqlstate == "40P01")) {
+    throw ConflictAbort("the database " + display_name_ + " aborted a conflicting transaction (" + std::string(what) +
+                        "): " + message);
+  }
   if (lost || IsUnavailable(sqlstate)) {
     throw StoreUnavailable("the database " + display_name_ + " cannot answer now (" + std::string(what) +
                            "): " + message);

@@ -177,6 +177,14 @@ class SqlError : public std::runtime_error {
   std::string sqlstate_;
 };
 
+// The server aborted the transaction to resolve a conflict with another one (SQLSTATE 40001 serialization_failure or
+// 40P01 deadlock_detected): still StoreUnavailable for callers that only retry later, but a transaction that can be
+// run again at once tells it apart.
+class ConflictAbort : public StoreUnavailable {
+ public:
+  using StoreUnavailable::StoreUnavailable;
+};
+
 // BEGIN on construction; ROLLBACK on destruction unless Commit() ran.
 class Transaction {
  public:

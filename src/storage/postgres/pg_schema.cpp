@@ -1,6 +1,7 @@
 #include "storage/postgres/pg_schema.hpp"
 
 #include <array>
+#include <stdexcept>
 #include <string>
 
 #include "core/error.hpp"
@@ -237,6 +238,137 @@ CREATE TABLE store_state (
 INSERT INTO store_state (singleton, bookings_generation) VALUES (1, 0);
 )sql";
 
+// Schema version 4: the booking life cycle (docs/api.md, "The status machine", "Settings", "Credits").
+//
+// users gains the PhoneChat settings. bookings gains what the life cycle writes, and the client's folded nickname
+// (client_nickname_key, kept like candidate_nickname_key) for the candidate's received list, whose three
+// bookings_received_by_* indexes mirror the made ones under the prefix candidate_user_id. A received list names a
+// candidate, not a client, so it reads every partition: each partition's index is scanned in order and the scans
+// are merged (Merge Append), still without a sort.
+//
+// Uniqueness on bookings, whose unique keys must contain client_user_id (the partition key):
+// - a booking ID is never handed out twice: the life cycle takes IDs from the sequence booking_id_seq, and an
+//   import (which brings IDs of its own, checks them against the stored ones under the import lock and moves the
+//   sequence past the largest one at its commit) never overlaps such an insert, which takes the same lock shared
+//   (pg_lifecycle.cpp);
+// - at most one booking is rescheduled from a source: booking_reschedules, keyed by the source's booking ID, is
+//   written with every booking that has rescheduled_from, so that a second one fails on its primary key.
+//
+// The ledger tables are not partitioned: their unique indexes make Payment, Refund and Earning happen at most once
+// per booking, and Refund and Earning exclude each other.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE users
+  ADD COLUMN offers_phonechat boolean NOT NULL DEFAULT false,
+  ADD COLUMN phonechat_ppm bigint,  -- ten-thousandths
+  ADD COLUMN offer_direct_chat boolean NOT NULL DEFAULT false,
+  ADD COLUMN direct_chat_only boolean NOT NULL DEFAULT false,
+  ADD COLUMN direct_chat_ppm bigint,  -- ten-thousandths
+  ADD COLUMN show_phonechat_number boolean NOT NULL DEFAULT false;
+
+ALTER TABLE bookings
+  ADD COLUMN client_nickname_key text COLLATE "C",
+  ADD COLUMN offered_credits bigint,  -- ten-thousandths
+  ADD COLUMN rejection_kind text COLLATE "C" CHECK (rejection_kind IN ('Candidate', 'Lapsed', 'ReInvited')),
+  ADD COLUMN deleted_by_candidate boolean NOT NULL DEFAULT false,
+  ADD COLUMN rescheduled_from bigint,
+  ADD COLUMN settled boolean NOT NULL DEFAULT false;
+
+-- Bookings from before the ledger have no Payment: a Confirmed one counts as settled, so that nothing is ever paid
+-- out of escrow for it.
+UPDATE bookings AS b SET
+  client_nickname_key = translate(u.nickname, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'),
+  offered_credits = b.credits,
+  rejection_kind = CASE WHEN b.status <> 'Rejected' THEN NULL
+                        WHEN b.rejected_reason = 'The booking was not accepted in time.' THEN 'Lapsed'
+                        ELSE 'Candidate' END,
+  settled = (b.status = 'Confirmed')
+FROM users AS u WHERE u.user_id = b.client_user_id;
+
+ALTER TABLE bookings ALTER COLUMN client_nickname_key SET NOT NULL, ALTER COLUMN offered_credits SET NOT NULL;
+
+CREATE INDEX bookings_received_by_date
+  ON bookings (candidate_user_id, create_date, booking_id) WHERE NOT deleted_by_candidate;
+CREATE INDEX bookings_received_by_nickname
+  ON bookings (candidate_user_id, client_nickname_key, booking_id) INCLUDE (create_date)
+  WHERE NOT deleted_by_candidate;
+CREATE INDEX bookings_received_by_session_date
+  ON bookings (candidate_user_id, session_date, booking_id) INCLUDE (create_date) WHERE NOT deleted_by_candidate;
+-- The settlements due: Confirmed and unsettled, by candidate and session start (a session ends duration_minutes
+-- later).
+CREATE INDEX bookings_due_settlement
+  ON bookings (candidate_user_id, session_date) INCLUDE (duration_minutes)
+  WHERE status = 'Confirmed' AND NOT settled;
+CREATE INDEX bookings_due_settlement_by_date
+  ON bookings (session_date) INCLUDE (duration_minutes) WHERE status = 'Confirmed' AND NOT settled;
+
+CREATE OR REPLACE FUNCTION users_nickname_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE bookings SET candidate_nickname_key =
+    translate(NEW.nickname, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+    WHERE candidate_user_id = NEW.user_id;
+  UPDATE bookings SET client_nickname_key =
+    translate(NEW.nickname, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+    WHERE client_user_id = NEW.user_id;
+  RETURN NULL;
+END
+$$;
+
+CREATE SEQUENCE booking_id_seq AS integer MINVALUE 1;
+SELECT setval('booking_id_seq', coalesce((SELECT max(booking_id) FROM bookings), 0) + 1, false);
+
+CREATE TABLE booking_reschedules (
+  source_booking_id bigint PRIMARY KEY,
+  booking_id bigint NOT NULL UNIQUE
+);
+INSERT INTO booking_reschedules (source_booking_id, booking_id)
+  SELECT rescheduled_from, booking_id FROM bookings WHERE rescheduled_from IS NOT NULL;
+
+-- Running balances: -1 escrow, -2 external (the only one allowed below zero), users by their user_id. A row is
+-- made on an account's first movement.
+CREATE TABLE accounts (
+  account_id bigint PRIMARY KEY,
+  balance bigint NOT NULL CHECK (balance >= 0 OR account_id = -2)  -- ten-thousandths
+);
+
+CREATE TABLE ledger_entries (
+  entry_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  date bigint NOT NULL,  -- LocalDateTime::millis
+  kind text COLLATE "C" NOT NULL CHECK (kind IN ('Credit', 'Payment', 'Refund', 'Earning')),
+  booking_id bigint,
+  from_account bigint NOT NULL,
+  to_account bigint NOT NULL,
+  amount bigint NOT NULL CHECK (amount > 0),  -- ten-thousandths
+  description text COLLATE "C"
+);
+CREATE UNIQUE INDEX ledger_entries_once_per_booking
+  ON ledger_entries (booking_id, kind) WHERE kind IN ('Payment', 'Refund', 'Earning');
+CREATE UNIQUE INDEX ledger_entries_one_outcome_per_booking
+  ON ledger_entries (booking_id) WHERE kind IN ('Refund', 'Earning');
+
+CREATE TABLE idempotency_keys (
+  user_id bigint NOT NULL,
+  acting_as bigint NOT NULL,
+  route text COLLATE "C" NOT NULL,
+  key text COLLATE "C" NOT NULL,
+  body_digest bytea NOT NULL,
+  status integer NOT NULL,
+  content_type text COLLATE "C" NOT NULL,
+  body bytea NOT NULL,
+  created_at bigint NOT NULL,  -- LocalDateTime::millis
+  PRIMARY KEY (user_id, acting_as, route, key)
+);
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+
+-- For a later e-mail feature; nothing writes it yet.
+CREATE TABLE notification_outbox (
+  outbox_id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  kind text COLLATE "C" NOT NULL,
+  booking_id bigint,
+  created_at bigint NOT NULL,  -- LocalDateTime::millis
+  payload text COLLATE "C" NOT NULL
+);
+)sql";
+
 // The version inside the migration's transaction; 0 when the table does not exist yet.
 int VersionOf(pg::Connection& connection) {
   auto exists = connection.Exec("SELECT to_regclass('schema_version') IS NOT NULL");
@@ -247,8 +379,10 @@ int VersionOf(pg::Connection& connection) {
 
 }  // namespace
 
-void MigratePostgres(pg::Connection& connection) {
-  const std::array<std::string, kStoreSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3};
+void MigratePostgres(pg::Connection& connection, int target_version) {
+  const std::array<std::string, 4> steps{SchemaV1(), SchemaV2(), kSchemaV3, kSchemaV4};
+  static_assert(kStoreSchemaVersion == 4, "one migration step per schema version");
+  if (target_version < 1 || target_version > kStoreSchemaVersion) throw std::logic_error("no such schema version");
   const std::string& name = connection.DisplayName();
 
   auto encoding = connection.Exec("SHOW server_encoding");
@@ -277,11 +411,11 @@ void MigratePostgres(pg::Connection& connection) {
     }
     connection.Exec("CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES (0)");
   }
-  for (auto step = version; step < kStoreSchemaVersion; ++step) {
+  for (auto step = version; step < target_version; ++step) {
     connection.Exec(steps[static_cast<std::size_t>(step)]);
   }
-  if (version < kStoreSchemaVersion) {
-    connection.Exec("UPDATE schema_version SET version = " + std::to_string(kStoreSchemaVersion));
+  if (version < target_version) {
+    connection.Exec("UPDATE schema_version SET version = " + std::to_string(target_version));
   }
   transaction.Commit();
 }

@@ -10,8 +10,9 @@ namespace phonechat {
 
 // Brings the database on `connection` to kStoreSchemaVersion in one transaction, under an advisory lock so that
 // processes starting at once migrate it once. Throws UsageError when the database is newer than this program, holds
-// tables but no schema version (not ours), or is not encoded in UTF8.
-void MigratePostgres(pg::Connection& connection);
+// tables but no schema version (not ours), or is not encoded in UTF8. `target_version` below the current one is for
+// tests of the migrations only.
+void MigratePostgres(pg::Connection& connection, int target_version = kStoreSchemaVersion);
 
 // The schema version of the database on `connection`: 0 when it has none yet.
 int PostgresSchemaVersion(pg::Connection& connection);

@@ -1,5 +1,5 @@
-// The PostgreSQL read session: token, API-key and group lookups, the audit entry, and the made-bookings count and
-// page (both in one pipelined round trip for CountAndPage).
+// The PostgreSQL read session: token, API-key and group lookups, the audit entry, a booking or a user by ID, and the
+// count and page of a made or received list (both in one pipelined round trip for CountAndPage).
 
 #include <cassert>
 #include <optional>
@@ -20,13 +20,6 @@ constexpr Sql kFindToken{"store_find_token",
                          "SELECT t.user_id, t.project_id, t.scopes, t.expires_at, t.revoked OR NOT p.active "
                          "FROM tokens AS t JOIN projects AS p ON p.project_id = t.project_id WHERE t.token_hash = $1"};
 constexpr Sql kFindApiKey{"store_find_api_key", "SELECT project_id, active FROM projects WHERE api_key = $1"};
-constexpr Sql kIsManager{"store_is_manager", "SELECT 1 FROM user_groups WHERE manager_user_id = $1 LIMIT 1"};
-constexpr Sql kIsMember{"store_is_member",
-                        "SELECT 1 FROM group_members AS m JOIN user_groups AS g ON g.group_id = m.group_id "
-                        "WHERE m.user_id = $2 AND g.manager_user_id = $1"};
-constexpr Sql kInsertAudit{"store_insert_audit",
-                           "INSERT INTO audit_log (manager_user_id, member_user_id, route, at, outcome) "
-                           "VALUES ($1, $2, $3, $4, $5)"};
 
 std::int32_t Int32(const Rows& rows, int row, int column) { return static_cast<std::int32_t>(rows.Int(row, column)); }
 
@@ -38,6 +31,7 @@ struct RowOf {
   [[nodiscard]] std::int64_t Int(int column) const { return rows.Int(row, column); }
   [[nodiscard]] bool IsNull(int column) const { return rows.IsNull(row, column); }
   [[nodiscard]] std::string_view Text(int column) const { return rows.Text(row, column); }
+  [[nodiscard]] bool Bool(int column) const { return rows.Bool(row, column); }
 };
 
 // Every call is one round trip on the session's own connection (an indexed probe, or one bounded index range scan
@@ -85,66 +79,91 @@ class PostgresSession final : public StoreSession {
   }
 
   std::int64_t CountMadeBookings(UserId client_user_id, std::optional<LocalDateTime> created_from,
-                                 BookingSide /*side*/) override {
+                                 BookingSide side) override {
     const bool with_start = created_from.has_value();
-    const IntText client(client_user_id);
+    const IntText owner(client_user_id);
     const IntText start(with_start ? created_from->millis : 0);
-    std::vector<Param> params{client.AsParam()};
+    std::vector<Param> params{owner.AsParam()};
     if (with_start) params.push_back(start.AsParam());
-    const auto rows = Db().ExecPrepared(with_start ? "store_count_from" : "store_count",
-                                        pg::CountMadeBookingsSql(with_start), params);
+    const auto rows =
+        Db().ExecPrepared(CountName(with_start, side), pg::CountMadeBookingsSql(with_start, side), params);
     return rows.Count() > 0 ? rows.Int(0, 0) : 0;
   }
 
   CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
     assert(offset >= 0 && limit >= 0);
     const bool with_start = query.created_from.has_value();
-    const std::size_t slot = MadeBookingsPageQueryIndex(query.order, with_start);
-    const IntText client(query.client_user_id);
+    const IntText owner(query.client_user_id);
     const IntText page_size(limit);
     const IntText skip(offset);
     const IntText start(with_start ? query.created_from->millis : 0);
-    std::vector<Param> count_params{client.AsParam()};
-    std::vector<Param> page_params{client.AsParam(), page_size.AsParam(), skip.AsParam()};
+    std::vector<Param> count_params{owner.AsParam()};
+    std::vector<Param> page_params{owner.AsParam(), page_size.AsParam(), skip.AsParam()};
     if (with_start) {
       count_params.push_back(start.AsParam());
       page_params.push_back(start.AsParam());
     }
-    const std::string page_name = "store_page_" + std::to_string(slot);
     const auto results = Db().ExecPreparedPipeline(
-        {{with_start ? "store_count_from" : "store_count", pg::CountMadeBookingsSql(with_start), count_params},
-         {page_name, pg::MadeBookingsPageSql(query.order, with_start), page_params}});
+        {{CountName(with_start, query.side), pg::CountMadeBookingsSql(with_start, query.side), count_params},
+         {PageName(query), pg::MadeBookingsPageSql(query.order, with_start, query.side), page_params}});
     CountedPage counted;
     counted.total = results[0].Count() > 0 ? results[0].Int(0, 0) : 0;
-    const Rows& rows = results[1];
-    counted.rows.reserve(static_cast<std::size_t>(rows.Count()));
-    for (int row = 0; row < rows.Count(); ++row) counted.rows.push_back(booking_row::Read(RowOf{rows, row}));
+    counted.rows = Bookings(results[1], query.side);
     return counted;
+  }
+
+  std::optional<StoredBooking> FindBooking(BookingId booking_id) override {
+    static const std::string sql = std::string(pg::FullBookingSelect()) + " WHERE b.booking_id = $1";
+    const IntText id(booking_id);
+    const auto rows = Db().ExecPrepared("store_find_booking", sql, {id.AsParam()});
+    if (rows.Count() == 0) return std::nullopt;
+    return pg::ReadFullBooking(rows, 0);
+  }
+
+  std::optional<UserWithSettings> FindUser(UserId user_id) override {
+    static const std::string sql = std::string(pg::UserSelect()) + " WHERE user_id = $1";
+    const IntText id(user_id);
+    const auto rows = Db().ExecPrepared("store_find_user", sql, {id.AsParam()});
+    if (rows.Count() == 0) return std::nullopt;
+    return pg::ReadUser(rows, 0);
   }
 
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
                                               std::int32_t limit) override {
     assert(offset >= 0 && limit >= 0);
     const bool with_start = query.created_from.has_value();
-    const std::size_t slot = MadeBookingsPageQueryIndex(query.order, with_start);
-    const IntText client(query.client_user_id);
+    const IntText owner(query.client_user_id);
     const IntText page_size(limit);
     const IntText skip(offset);
     const IntText start(with_start ? query.created_from->millis : 0);
-    std::vector<Param> params{client.AsParam(), page_size.AsParam(), skip.AsParam()};
+    std::vector<Param> params{owner.AsParam(), page_size.AsParam(), skip.AsParam()};
     if (with_start) params.push_back(start.AsParam());
-    const auto rows = Db().ExecPrepared("store_page_" + std::to_string(slot),
-                                        pg::MadeBookingsPageSql(query.order, with_start), params);
-    std::vector<StoredBooking> page;
-    page.reserve(static_cast<std::size_t>(rows.Count()));
-    for (int row = 0; row < rows.Count(); ++row) page.push_back(booking_row::Read(RowOf{rows, row}));
-    return page;
+    const auto rows =
+        Db().ExecPrepared(PageName(query), pg::MadeBookingsPageSql(query.order, with_start, query.side), params);
+    return Bookings(rows, query.side);
   }
 
  private:
   Connection& Db() {
     if (!connection_) connection_ = ConnectNow(uri_, kStatementTimeoutMs, pg::Waiting::kSuspendable);
     return *connection_;
+  }
+
+  static std::string CountName(bool with_start, BookingSide side) {
+    return std::string(side == BookingSide::kMade ? "store_count" : "store_received_count") +
+           (with_start ? "_from" : "");
+  }
+
+  static std::string PageName(const MadeBookingsQuery& query) {
+    return "store_page_" +
+           std::to_string(MadeBookingsPageQueryIndex(query.order, query.created_from.has_value(), query.side));
+  }
+
+  static std::vector<StoredBooking> Bookings(const Rows& rows, BookingSide side) {
+    std::vector<StoredBooking> bookings;
+    bookings.reserve(static_cast<std::size_t>(rows.Count()));
+    for (int row = 0; row < rows.Count(); ++row) bookings.push_back(booking_row::Read(RowOf{rows, row}, side));
+    return bookings;
   }
 
   Rows Run(const Sql& sql, std::initializer_list<Param> params) {

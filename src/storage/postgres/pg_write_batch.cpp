@@ -1,5 +1,6 @@
 // The PostgreSQL import write batch: the lookups and writes under WithWriteRules in one transaction, the bookings
-// streamed with COPY into a staging table, their IDs checked in bulk, and moved into bookings at Commit().
+// (and Credit records) streamed with COPY into staging tables, their IDs checked in bulk, and moved into bookings
+// and the ledger at Commit().
 
 #include <cassert>
 #include <charconv>
@@ -21,9 +22,6 @@ namespace {
 
 // An import waits this long for another one to finish, as SQLite waits for its writer.
 constexpr const char* kImportLockWait = "5s";
-// Taken by every write batch (pg_advisory_xact_lock), across processes: booking IDs are unique across clients but
-// no constraint can say so on a table partitioned by client, so imports check them one at a time.
-constexpr std::int64_t kImportLockKey = 0x7063'5F69'6D70'6F72LL;
 // COPY data is sent in chunks of about this size: memory stays flat however many bookings a batch streams.
 constexpr std::size_t kCopyChunkBytes = std::size_t{256} * 1024;
 // After a commit of at least this many bookings the planner's statistics are refreshed at once.
@@ -31,13 +29,18 @@ constexpr std::int64_t kAnalyzeAfterBookings = 10'000;
 
 constexpr Sql kUpsertUser{"batch_upsert_user",
                           "INSERT INTO users (user_id, nickname, password_hash, email_address, phonechat_number, "
-                          "skype_name, positive, neutral, negative, disputes) "
-                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                          "skype_name, positive, neutral, negative, disputes, offers_phonechat, phonechat_ppm, "
+                          "offer_direct_chat, direct_chat_only, direct_chat_ppm, show_phonechat_number) "
+                          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
                           "ON CONFLICT (user_id) DO UPDATE SET nickname = excluded.nickname, "
                           "password_hash = excluded.password_hash, email_address = excluded.email_address, "
                           "phonechat_number = excluded.phonechat_number, skype_name = excluded.skype_name, "
                           "positive = excluded.positive, neutral = excluded.neutral, "
-                          "negative = excluded.negative, disputes = excluded.disputes"};
+                          "negative = excluded.negative, disputes = excluded.disputes, "
+                          "offers_phonechat = excluded.offers_phonechat, phonechat_ppm = excluded.phonechat_ppm, "
+                          "offer_direct_chat = excluded.offer_direct_chat, "
+                          "direct_chat_only = excluded.direct_chat_only, direct_chat_ppm = excluded.direct_chat_ppm, "
+                          "show_phonechat_number = excluded.show_phonechat_number"};
 constexpr Sql kGroupExists{"batch_group_exists", "SELECT 1 FROM user_groups WHERE group_id = $1"};
 constexpr Sql kGroupOf{"batch_group_of", "SELECT group_id FROM group_members WHERE user_id = $1"};
 constexpr Sql kDeleteGroupMembers{"batch_delete_group_members", "DELETE FROM group_members WHERE group_id = $1"};
@@ -68,7 +71,34 @@ constexpr const char* kCreateStaging =
     "session_date bigint NOT NULL, accept_by bigint NOT NULL, accepted_date bigint, confirmed_date bigint, "
     "cancelled_date bigint, cancelled_reason text COLLATE \"C\", cancelled_by text COLLATE \"C\", "
     "rejected_reason text COLLATE \"C\", last_updated bigint, comments text COLLATE \"C\", "
-    "deleted_by_client boolean NOT NULL) ON COMMIT DROP";
+    "deleted_by_client boolean NOT NULL, offered_credits bigint NOT NULL, rejection_kind text COLLATE \"C\", "
+    "deleted_by_candidate boolean NOT NULL, rescheduled_from bigint, settled boolean NOT NULL) ON COMMIT DROP";
+// The batch's Credit records, in the order they were put, moved into the ledger at Commit() with the bookings'
+// Payments.
+constexpr const char* kCreateCreditStaging =
+    "CREATE TEMP TABLE import_credits (pos bigint NOT NULL, user_id bigint NOT NULL, amount bigint NOT NULL, "
+    "date bigint NOT NULL, description text COLLATE \"C\" NOT NULL) ON COMMIT DROP";
+constexpr const char* kCopyCredits = "COPY import_credits (pos, user_id, amount, date, description) FROM STDIN";
+
+// The ledger rows of the batch: each Credit in record order, then a Payment from external to escrow for each
+// Confirmed, unsettled booking of some credits as stored last (one that already has its Payment keeps it), with the
+// running balances moved by what was inserted.
+constexpr const char* kImportLedger =
+    "WITH moves AS ("
+    "SELECT 0 AS part, pos, date, 'Credit' AS kind, NULL::bigint AS booking_id, user_id AS to_account, amount, "
+    "description FROM import_credits "
+    "UNION ALL "
+    "SELECT 1, pos, coalesce(confirmed_date, create_date), 'Payment', booking_id, -1, credits, NULL "
+    "FROM (SELECT DISTINCT ON (booking_id) * FROM import_bookings ORDER BY booking_id, pos DESC) AS s "
+    "WHERE status = 'Confirmed' AND NOT settled AND credits > 0), "
+    "entries AS (INSERT INTO ledger_entries (date, kind, booking_id, from_account, to_account, amount, description) "
+    "SELECT date, kind, booking_id, -2, to_account, amount, description FROM moves ORDER BY part, pos "
+    "ON CONFLICT (booking_id, kind) WHERE kind IN ('Payment', 'Refund', 'Earning') DO NOTHING "
+    "RETURNING from_account, to_account, amount) "
+    "INSERT INTO accounts (account_id, balance) "
+    "SELECT account, sum(delta) FROM (SELECT to_account AS account, amount AS delta FROM entries "
+    "UNION ALL SELECT from_account, -amount FROM entries) AS d GROUP BY account ORDER BY account "
+    "ON CONFLICT (account_id) DO UPDATE SET balance = accounts.balance + excluded.balance";
 // The COPY into the staging table: pos and replace, then the write row.
 const std::string& CopyStagingSql() {
   static const std::string sql =
@@ -165,6 +195,7 @@ class PostgresBatchWriter final : public BatchWriter {
     }
     connection_->Exec("SET LOCAL lock_timeout = '60s'");
     connection_->Exec(kCreateStaging);
+    connection_->Exec(kCreateCreditStaging);
   }
 
   PostgresBatchWriter(const PostgresBatchWriter&) = delete;
@@ -211,10 +242,16 @@ class PostgresBatchWriter final : public BatchWriter {
     const IntText neutral(user.neutral);
     const IntText negative(user.negative);
     const IntText disputes(user.disputes);
+    const IntText phonechat_ppm(user.phonechat_ppm ? user.phonechat_ppm->ten_thousandths : 0);
+    // direct_chat_ppm is kept set exactly when offer_direct_chat, as the life cycle's SaveSettings keeps it.
+    const IntText direct_chat_ppm(user.direct_chat_ppm ? user.direct_chat_ppm->ten_thousandths : 0);
     Run(kUpsertUser,
         {id.AsParam(), Text(user.nickname), OptionalText(user.password_hash), OptionalText(user.email_address),
          OptionalText(user.phonechat_number), OptionalText(user.skype_name), positive.AsParam(), neutral.AsParam(),
-         negative.AsParam(), disputes.AsParam()});
+         negative.AsParam(), disputes.AsParam(), Bool(user.offers_phonechat),
+         user.phonechat_ppm ? phonechat_ppm.AsParam() : Param::Null(), Bool(user.offer_direct_chat),
+         Bool(user.offer_direct_chat && user.direct_chat_only),
+         user.offer_direct_chat ? direct_chat_ppm.AsParam() : Param::Null(), Bool(user.show_phonechat_number)});
     known_users_[user.user_id] = true;
   }
 
@@ -237,6 +274,18 @@ class PostgresBatchWriter final : public BatchWriter {
     Run(kUpsertProject, {Text(project.name), owner.AsParam(), Text(project.api_key), Text(project.client_id),
                          OptionalText(project.client_secret_hash), Text(redirect_uris), Bool(project.implicit_grant),
                          Bool(project.active)});
+  }
+
+  void WriteCredit(const CreditRecord& credit) override {
+    assert(!committed_);
+    CopyRow row{credits_pending_};
+    row.Int(++credits_staged_);
+    row.Int(credit.user_id);
+    row.Int(credit.amount.ten_thousandths);
+    row.Int(credit.date.millis);
+    row.Text(credit.description);
+    credits_pending_ += '\n';
+    if (credits_pending_.size() >= kCopyChunkBytes) SendCredits();
   }
 
   BookingWrite WriteBooking(const BookingRecord& record, bool replace, std::int64_t position) override {
@@ -270,13 +319,16 @@ class PostgresBatchWriter final : public BatchWriter {
     assert(!committed_);
     if (unchecked_) throw std::logic_error("a write batch commits only after CheckBookingIds");
     CloseCopy();
+    SendCredits();
     if (staged_ > 0) {
       if (any_replace_) {
         connection_->Exec("DELETE FROM bookings AS b USING import_bookings AS s WHERE b.booking_id = s.booking_id");
+        connection_->Exec(
+            "DELETE FROM booking_reschedules AS r USING import_bookings AS s WHERE r.booking_id = s.booking_id");
       }
       // A booking put twice (with replace) is stored as put last, as an upsert per record would leave it.
-      std::string move =
-          "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) + ", candidate_nickname_key) SELECT ";
+      std::string move = "INSERT INTO bookings (" + std::string(booking_row::kWriteColumns) +
+                         ", candidate_nickname_key, client_nickname_key) SELECT ";
       if (any_replace_) move += "DISTINCT ON (s.booking_id) ";
       for (std::string_view columns = booking_row::kWriteColumns; !columns.empty();) {
         const auto comma = columns.find(", ");
@@ -285,11 +337,25 @@ class PostgresBatchWriter final : public BatchWriter {
         move += ", ";
         columns = comma == std::string_view::npos ? std::string_view{} : columns.substr(comma + 2);
       }
-      move += pg::FoldNicknameSql("u.nickname") +
-              " FROM import_bookings AS s JOIN users AS u ON u.user_id = s.candidate_user_id";
+      move += pg::FoldNicknameSql("u.nickname") + ", " + pg::FoldNicknameSql("c.nickname") +
+              " FROM import_bookings AS s JOIN users AS u ON u.user_id = s.candidate_user_id "
+              "JOIN users AS c ON c.user_id = s.client_user_id";
       if (any_replace_) move += " ORDER BY s.booking_id, s.pos DESC";
       connection_->Exec(move);
+      if (any_rescheduled_) {
+        // At most one booking per source (pg_schema.cpp): a second one fails the commit on the primary key.
+        connection_->Exec(
+            "INSERT INTO booking_reschedules (source_booking_id, booking_id) SELECT rescheduled_from, booking_id "
+            "FROM (SELECT DISTINCT ON (booking_id) booking_id, rescheduled_from FROM import_bookings "
+            "ORDER BY booking_id, pos DESC) AS s WHERE rescheduled_from IS NOT NULL");
+      }
+      // New IDs of the life cycle come after every imported one (pg_schema.cpp). setval is not undone by a
+      // rollback: a failed commit leaves a gap, never a reuse.
+      connection_->Exec(
+          "SELECT setval('booking_id_seq', s.top) FROM (SELECT max(booking_id) AS top FROM import_bookings) AS s, "
+          "booking_id_seq AS q WHERE s.top >= CASE WHEN q.is_called THEN q.last_value + 1 ELSE q.last_value END");
     }
+    if (any_payment_ || credits_staged_ > 0) connection_->Exec(kImportLedger);
     connection_->Exec("UPDATE store_state SET bookings_generation = bookings_generation + 1");
     transaction_.Commit();
     committed_ = true;
@@ -318,6 +384,9 @@ class PostgresBatchWriter final : public BatchWriter {
     ++staged_;
     staged_through_ = position;
     any_replace_ = any_replace_ || replace;
+    any_payment_ = any_payment_ || (record.booking.status == BookingStatus::kConfirmed && !record.booking.settled &&
+                                    record.booking.credits.ten_thousandths > 0);
+    any_rescheduled_ = any_rescheduled_ || record.booking.rescheduled_from.has_value();
     if (pending_.size() >= kCopyChunkBytes) SendPending();
   }
 
@@ -328,6 +397,16 @@ class PostgresBatchWriter final : public BatchWriter {
     }
     connection_->CopyData(pending_);
     pending_.clear();
+  }
+
+  // Sends the Credit records not sent yet into import_credits, in a COPY of their own.
+  void SendCredits() {
+    CloseCopy();
+    if (credits_pending_.empty()) return;
+    connection_->BeginCopy(kCopyCredits);
+    connection_->CopyData(credits_pending_);
+    connection_->EndCopy();
+    credits_pending_.clear();
   }
 
   // Ends the COPY in progress, if any: the connection runs nothing else meanwhile.
@@ -348,7 +427,11 @@ class PostgresBatchWriter final : public BatchWriter {
   bool any_replace_ = false;
   bool copy_open_ = false;
   bool committed_ = false;
-  std::string pending_;  // COPY data not sent yet
+  bool any_payment_ = false;      // a Confirmed, unsettled booking was staged
+  bool any_rescheduled_ = false;  // a booking with rescheduled_from was staged
+  std::int64_t credits_staged_ = 0;
+  std::string credits_pending_;  // COPY data of import_credits not sent yet
+  std::string pending_;          // COPY data not sent yet
   std::unordered_map<UserId, bool> known_users_;
 };
 

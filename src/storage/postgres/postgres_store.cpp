@@ -49,7 +49,10 @@ constexpr Sql kIsEmpty{"store_is_empty",
 
 class PostgresStore final : public Store {
  public:
-  explicit PostgresStore(std::string uri) : uri_(std::move(uri)), connection_(uri_, kStatementTimeoutMs) {
+  explicit PostgresStore(std::string uri)
+      : uri_(std::move(uri)),
+        connection_(uri_, kStatementTimeoutMs),
+        lifecycle_connections_(std::make_shared<pg::LifecycleConnections>(uri_)) {
     MigratePostgres(connection_);
   }
 
@@ -80,6 +83,10 @@ class PostgresStore final : public Store {
     return Run(kIsEmpty, {}).Bool(0, 0);
   }
 
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { return pg::BeginLifecycle(lifecycle_connections_); }
+
+  LedgerAudit AuditLedger() override { return pg::AuditLedger(*lifecycle_connections_); }
+
  private:
   Rows Run(const Sql& sql, std::initializer_list<Param> params) {
     return connection_.ExecPrepared(sql.name, sql.text, params);
@@ -88,6 +95,8 @@ class PostgresStore final : public Store {
   std::string uri_;
   std::mutex mutex_;
   Connection connection_;  // the store's own calls, one at a time under mutex_
+  // Shared with the transactions begun, which may outlive the store.
+  std::shared_ptr<pg::LifecycleConnections> lifecycle_connections_;
 };
 
 // A hot standby: sessions only, never migrated.
@@ -110,6 +119,10 @@ class PostgresReadReplica final : public Store {
     throw std::logic_error("a read replica takes no writes");
   }
   bool IsEmpty() override { throw std::logic_error("a read replica answers sessions only"); }
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override {
+    throw std::logic_error("a read replica takes no writes");
+  }
+  LedgerAudit AuditLedger() override { throw std::logic_error("a read replica answers sessions only"); }
 
  private:
   std::string uri_;

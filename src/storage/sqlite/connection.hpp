@@ -76,6 +76,8 @@ class Statement {
 
   // The integer in `column` of the current row (0 for NULL).
   [[nodiscard]] std::int64_t Int(int column) const;
+  // The flag (0 or 1) in `column` of the current row.
+  [[nodiscard]] bool Bool(int column) const { return Int(column) != 0; }
   // True when `column` of the current row is NULL.
   [[nodiscard]] bool IsNull(int column) const;
   // The text in `column`, valid until the next Step() or Reset().
