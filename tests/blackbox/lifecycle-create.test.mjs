@@ -133,6 +133,14 @@ describe('CreateBooking', () => {
     assert.equal(m3.SkypeName, 'live:me');
     assert.equal(m3.PhoneNumber, null);
   });
+  test('a contact member of another method is ignored whatever it holds (spec §8.2: "Other methods: ignored, stored null")', async () => {
+    const m2 = expectStatus(await create({ Method: 2, PhoneNumber: 12345, SkypeName: 'x'.repeat(1001) }), 200, 'Method 2');
+    assert.deepStrictEqual([m2.PhoneNumber, m2.SkypeName], [null, null]);
+    const m1 = expectStatus(await create({ Method: 1, SkypeName: 'a\u0001b' }), 200, 'Method 1');
+    assert.deepStrictEqual([m1.PhoneNumber, m1.SkypeName], ['07700900123', null]);
+    const m3 = expectStatus(await create({ Method: 3, SkypeName: 'live:me', PhoneNumber: '12' }), 200, 'Method 3');
+    assert.deepStrictEqual([m3.PhoneNumber, m3.SkypeName], [null, 'live:me']);
+  });
   test('Credits below PPM x Duration -> 409 naming the minimum; exactly the minimum -> 200', async () => {
     // CAND_SKYPE: PPM 1.25, 45 minutes: minimum 56.25.
     const minimum = '56.25';
