@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { dbRows } from './harness.mjs';
+import { NS, XML_BOOKING_ORDER, XML_PARTY_ORDER, childNames, strictXml } from './lifecycle-fixture.mjs';
 import {
   CAND, CAND_BARE, CAND_SKYPE, CLIENT, CLIENT2, LAPSE_REASON, MINUTE, N, POOR, at, balanceText, booking, canonical,
   e4, e4Text, expect400, expectError, expectStatus, get, ledgerRows, madeDetails, ms, post, receivedDetails, setupLifecycle, user,
@@ -55,7 +56,9 @@ const B = {
   delAlready: booking(240, { status: 'Cancelled', acceptBy: at(1), session: at(2), deletedByClient: true }),
   delRecv: booking(241, { status: 'Cancelled', acceptBy: at(1), session: at(2) }),
   delRecv2: booking(242, { status: 'Rejected', acceptBy: at(1), session: at(2) }),
-  raceCancelAccept: booking(243, P),
+  xmlAccept: booking(245, P),
+  xmlDelete: booking(246, { status: 'Rejected', acceptBy: at(1), session: at(2) }),
+  xmlCancel: booking(247, A),
 };
 
 let env;
@@ -348,3 +351,39 @@ describe('DeleteMadeBookings and DeleteReceivedBooking(s)', () => {
   });
 });
 
+
+describe('XML answers of the POST routes', () => {
+  const asXml = (uid, route, b) => post(env, uid, route, b, { accept: 'application/xml' });
+  const checkBooking = (root, side) => {
+    const made = side === 'made';
+    assert.equal(root.local, made ? 'MadeBooking' : 'ReceivedBooking');
+    assert.equal(root.ns, made ? NS.made : NS.received);
+    assert.equal(root.nsDecls.i, NS.i);
+    assert.deepStrictEqual(childNames(root), XML_BOOKING_ORDER(made ? 'ActionClient' : 'ActionCandidate'));
+    const party = root.children.find((c) => c.local === (made ? 'Candidate' : 'Client'));
+    assert.equal(party.nsDecls.d2p1, NS.pc, `${party.local} declares d2p1 when the booking is the root`);
+    assert.deepStrictEqual(childNames(party), XML_PARTY_ORDER);
+  };
+  test('CreateBooking and CancelMadeBooking: a MadeBooking root; Accept: a ReceivedBooking root', async () => {
+    const created = strictXml(await asXml(CLIENT, 'CreateBooking', { BookUserID: CAND, Method: 1, PhoneNumber: '07700900123',
+      SessionDate: at(3).slice(0, 16), AcceptBy: at(2).slice(0, 16), Duration: 30, Credits: '15.5' }));
+    checkBooking(created, 'made');
+    assert.equal(created.children.find((c) => c.local === 'Credits').text, '15.5000');
+    assert.equal(created.children.find((c) => c.local === 'Status').text, 'Pending');
+    const accepted = strictXml(await asXml(CAND, 'AcceptReceivedBooking', { BookingID: B.xmlAccept.BookingID, Credits: '21' }));
+    checkBooking(accepted, 'received');
+    assert.equal(accepted.children.find((c) => c.local === 'Status').text, 'Accepted');
+    checkBooking(strictXml(await asXml(CLIENT, 'CancelMadeBooking', { BookingID: B.xmlCancel.BookingID, Reason: 'x' })), 'made');
+  });
+  test('DeleteMadeBookings: ArrayOfDeleteBookingResult exactly as the spec\'s example', async () => {
+    const id = B.xmlDelete.BookingID;
+    const res = await asXml(CLIENT, 'DeleteMadeBookings', { BookingIDs: `${id},999991` });
+    const root = strictXml(res);
+    assert.equal(root.local, 'ArrayOfDeleteBookingResult');
+    assert.equal(root.ns, NS.pc);
+    assert.equal(res.text, `<ArrayOfDeleteBookingResult xmlns:i="${NS.i}" xmlns="${NS.pc}"><DeleteBookingResult><BookingID>${id}</BookingID>`
+      + '<Deleted>true</Deleted><Message>The booking was deleted.</Message></DeleteBookingResult><DeleteBookingResult>'
+      + '<BookingID>999991</BookingID><Deleted>false</Deleted><Message>No PhoneChat booking 999991 was found among your made bookings.'
+      + '</Message></DeleteBookingResult></ArrayOfDeleteBookingResult>');
+  });
+});
