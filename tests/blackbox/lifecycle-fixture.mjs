@@ -120,7 +120,7 @@ export const credit = (UserID, Amount, Description = 'Opening balance') => ({ Ki
 // Imports at `importNow` (NOW by default, so that the import settles Confirmed bookings whose session is over), mints tokens with both scopes
 // for every user and starts a server at NOW whose sweeper stays out of the way (settlement then happens on a balance
 // read). Returns { db, srv, port, tokens, bookings (Map), stop(), now }.
-export async function setupLifecycle({ bookings = [], credits = null, threads, extraArgs = [], db = newDb(), serve = true, importNow = NOW } = {}) {
+export async function setupLifecycle({ bookings = [], credits = null, threads, extraArgs = [], db = newDb(), serve = true, importNow = NOW, sweepSeconds = 3600 } = {}) {
   const creditRecords = credits ?? Object.entries(BASE_CREDITS).map(([id, amount]) => credit(+id, amount));
   const records = [...USERS, ...FIXED, ...bookings, ...creditRecords];
   const file = path.join(db.dir, `lifecycle-${Date.now()}-${Math.random().toString(36).slice(2)}.jsonl`);
@@ -133,7 +133,7 @@ export async function setupLifecycle({ bookings = [], credits = null, threads, e
   }));
   const env = { db, tokens, bookings: new Map(bookings.map((b) => [b.BookingID, b])) };
   if (serve) {
-    env.srv = await startServer(db, { now: NOW, threads, extraArgs: ['--sweep-interval', '3600', ...extraArgs] });
+    env.srv = await startServer(db, { now: NOW, threads, extraArgs: ['--sweep-interval', String(sweepSeconds), ...extraArgs] });
     env.port = env.srv.port;
   }
   env.stop = async () => { if (env.srv) await env.srv.stop(); };

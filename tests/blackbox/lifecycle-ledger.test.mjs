@@ -2,7 +2,7 @@
 // (once, under concurrent reads), and the invariants checked by `ledger verify` and by SQL.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from './harness.mjs';
+import { runCli, sleep } from './harness.mjs';
 import {
   BALANCE, CAND, CAND2, CLIENT, CLIENT2, CLIENT4, ESCROW, NS, at, accountBalance, balanceText, booking, credit, e4, e4Text,
   expectStatus, get, ledgerInvariants, ledgerRows, ledgerVerify, madeDetails, post, receivedDetails, setupLifecycle, strictXml,
@@ -97,5 +97,24 @@ describe('ledger invariants', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await balanceText(env, CLIENT2), e4Text(e4(before) + e4('0.25')));
     ledgerInvariants(env.db);
+  });
+});
+
+describe('the sweeper', () => {
+  test('settles a session that is over without any balance read (--sweep-interval 1)', async () => {
+    const over = booking(351, { client: CLIENT4, cand: CAND2, status: 'Confirmed', acceptBy: at(-1), session: at(0, -1), duration: 30, credits: '4.5' });
+    const swept = await setupLifecycle({ bookings: [over], importNow: IMPORT_NOW, sweepSeconds: 1 });
+    try {
+      let kinds = [];
+      for (let i = 0; i < 40 && kinds.length < 2; i++) {
+        await sleep(100);
+        kinds = ledgerRows(swept.db, over.BookingID).map((r) => r.kind);
+      }
+      assert.deepStrictEqual(kinds, ['Payment', 'Earning']);
+      assert.equal(accountBalance(swept.db, CAND2), e4('4.5'));
+      ledgerInvariants(swept.db);
+    } finally {
+      await swept.stop();
+    }
   });
 });
