@@ -34,6 +34,7 @@ export const CAND_SKYPE = 3005; // Skype only, PPM 1.25
 export const CAND_SET = 3006; // for SaveSettings: number, PPM 0.4, ShowPhoneChatNumber on
 export const CAND_NEVER = 3007; // never saved anything (all defaults)
 export const CAND2 = 3008; // a second full candidate, PPM 0.2
+export const CAND_SHOW = 3009; // number shown, no bookings: free to clear it
 export const MANAGER = 4001; // manages group 50: CLIENT, CAND_SET, CAND
 export const OUTSIDER = 4002; // manages group 51: CLIENT4 only
 export const UNKNOWN = 999999;
@@ -57,6 +58,7 @@ export const USERS = [
     ShowPhoneChatNumber: true, OfferDirectChat: true, DirectChatOnly: false, DirectChatPPM: '0.75' }),
   U(CAND_NEVER, 'Never'),
   U(CAND2, 'Zoe', { OffersPhoneChat: true, PhoneChatPPM: '0.2', PhoneChatNumber: '+447700900008', SkypeName: 'live:zoe' }),
+  U(CAND_SHOW, 'Shower', { OffersPhoneChat: true, PhoneChatPPM: '0.3', PhoneChatNumber: '+447700900009', ShowPhoneChatNumber: true }),
   U(MANAGER, 'Manager'),
   U(OUTSIDER, 'Outsider'),
 ];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { dbRows } from './harness.mjs';
 import {
-  CAND, CAND_NEVER, CAND_SET, CLIENT, CLIENT4, GPC, MANAGER, NS, OUTSIDER, at, booking, childNames, expect400, expectError,
+  CAND, CAND_DCONLY, CAND_NEVER, CAND_SET, CAND_SHOW, CLIENT, CLIENT4, GPC, MANAGER, NS, OUTSIDER, at, booking, childNames, expect400, expectError,
   expectStatus, get, post, setupLifecycle, strictXml, user,
 } from './lifecycle-fixture.mjs';
 
@@ -115,6 +115,32 @@ describe('SaveSettings', () => {
     assert.ok(row.includes(String(MANAGER)) && row.includes(String(CAND_SET)), row);
     expectError(await post(env, OUTSIDER, `${GPC}/SaveSettings`, body), 403, /not a member/);
     expectError(await post(env, MANAGER, `${GPC}/SaveSettings`, { ...body, UserID: CLIENT4 }), 403, /not a member/);
+  });
+  test('clearing the number switches ShowPhoneChatNumber off; saving a number again keeps it off; Method 2 unavailable meanwhile', async () => {
+    const cleared = expectStatus(await save(CAND_SHOW, { OfferDirectChat: false, PhoneChatPPM: '0.3' }), 200);
+    assert.deepStrictEqual([cleared.PhoneChatNumber, cleared.ShowPhoneChatNumber], [null, false]);
+    const req = expectStatus(await get(env, CLIENT, `GetUserBookingRequirements?BookUserID=${CAND_SHOW}`), 200);
+    assert.equal(req.Methods[1].Available, false);
+    const again = expectStatus(await save(CAND_SHOW, { OfferDirectChat: false, PhoneChatPPM: '0.3', PhoneChatNumber: '+447700900009' }), 200);
+    assert.deepStrictEqual([again.PhoneChatNumber, again.ShowPhoneChatNumber], ['+447700900009', false], 'Save never sets ShowPhoneChatNumber');
+    // Show stays on when the number is only changed
+    const kept = expectStatus(await save(CAND_SET, { OfferDirectChat: true, DirectChat: { DirectChatOnly: false, PPM: '1.5' },
+      PhoneChatNumber: '+447700900066', PhoneChatPPM: '0.45' }), 200);
+    assert.equal(kept.ShowPhoneChatNumber, true);
+  });
+  test('Save neither reads nor changes OffersPhoneChat; OfferDirectChat false stores DirectChat Only off', async () => {
+    expectStatus(await save(CAND_NEVER, { OfferDirectChat: false, PhoneChatPPM: '1', PhoneChatNumber: '+447700900777' }), 200);
+    const never = await get(env, CLIENT, `GetUserBookingRequirements?BookUserID=${CAND_NEVER}`);
+    assert.equal(never.status, 409, never.describe());
+    assert.match(never.json().Message, /does not offer PhoneChat/);
+    assert.equal((await get(env, CLIENT, `GetUserBookingRequirements?BookUserID=${CAND_DCONLY}`)).status, 409);
+    const dc = expectStatus(await save(CAND_DCONLY, { OfferDirectChat: false, PhoneChatPPM: '1', PhoneChatNumber: '+447700900004' }), 200);
+    assert.equal(dc.DirectChat, null);
+    const now = expectStatus(await get(env, CLIENT, `GetUserBookingRequirements?BookUserID=${CAND_DCONLY}`), 200);
+    assert.equal(now.PhoneChatPPM, 1);
+    const back = expectStatus(await save(CAND_DCONLY, { OfferDirectChat: true, DirectChat: { DirectChatOnly: false, PPM: '2' }, PhoneChatPPM: '1',
+      PhoneChatNumber: '+447700900004' }), 200);
+    assert.deepStrictEqual(back.DirectChat, { DirectChatOnly: false, PPM: 2 });
   });
   test('XML answer of SaveSettings parses strictly', async () => {
     const root = strictXml(await save(CAND_NEVER, { OfferDirectChat: false, PhoneChatPPM: '3' }, { accept: 'application/xml' }));
