@@ -59,6 +59,12 @@ const B = {
   xmlAccept: booking(245, P),
   xmlDelete: booking(246, { status: 'Rejected', acceptBy: at(1), session: at(2) }),
   xmlCancel: booking(247, A),
+  xmlReject: booking(248, P),
+  xmlConfirm: booking(249, A),
+  xmlCandCancel: booking(250, A),
+  xmlReInvite: booking(251, { status: 'Pending', acceptBy: at(-3), session: at(-2) }),
+  xmlReschedule: booking(252, { status: 'Cancelled', acceptBy: at(-3), session: at(-2) }),
+  xmlDeleteRecv: booking(253, { status: 'Cancelled', acceptBy: at(1), session: at(2) }),
 };
 
 let env;
@@ -249,6 +255,8 @@ describe('ReInvite', () => {
     assert.ok(near(b.LastUpdated), b.LastUpdated);
     assert.equal(b.ActionCandidate, null);
     assert.equal(expectStatus(await madeDetails(env, CLIENT, B.reinvite.BookingID), 200).RejectedReason, 'Sorry, book again!');
+  });
+  test('the ReInvite above put one invitation row in the notification outbox (spec §8.13)', async () => {
     const outbox = dbRows(env.db, `SELECT count(*) AS n FROM notification_outbox WHERE booking_id = ${B.reinvite.BookingID}`)[0].n;
     assert.equal(outbox, 1, 'an invitation row in the notification outbox');
   });
@@ -374,6 +382,16 @@ describe('XML answers of the POST routes', () => {
     checkBooking(accepted, 'received');
     assert.equal(accepted.children.find((c) => c.local === 'Status').text, 'Accepted');
     checkBooking(strictXml(await asXml(CLIENT, 'CancelMadeBooking', { BookingID: B.xmlCancel.BookingID, Reason: 'x' })), 'made');
+  });
+  test('the other actions: Confirm and Reschedule answer a MadeBooking, Reject, CancelReceived and ReInvite a ReceivedBooking', async () => {
+    checkBooking(strictXml(await asXml(CLIENT, 'ConfirmMadeBooking', { BookingID: B.xmlConfirm.BookingID })), 'made');
+    checkBooking(strictXml(await asXml(CLIENT, 'RescheduleMadeBooking', { BookingID: B.xmlReschedule.BookingID })), 'made');
+    checkBooking(strictXml(await asXml(CAND, 'RejectReceivedBooking', { BookingID: B.xmlReject.BookingID, Reason: 'x' })), 'received');
+    checkBooking(strictXml(await asXml(CAND, 'CancelReceivedBooking', { BookingID: B.xmlCandCancel.BookingID, Reason: 'x' })), 'received');
+    checkBooking(strictXml(await asXml(CAND, 'ReInvite', { BookingID: B.xmlReInvite.BookingID })), 'received');
+    const del = strictXml(await asXml(CAND, 'DeleteReceivedBookings', { BookingIDs: B.xmlDeleteRecv.BookingID }));
+    assert.equal(del.local, 'ArrayOfDeleteBookingResult');
+    assert.deepStrictEqual(del.children.map((c) => childNames(c)), [['BookingID', 'Deleted', 'Message']]);
   });
   test('DeleteMadeBookings: ArrayOfDeleteBookingResult exactly as the spec\'s example', async () => {
     const id = B.xmlDelete.BookingID;
