@@ -225,8 +225,10 @@ Result<NewBookingRequest> BindCreateBooking(BodyBinder& binder, ModelState& erro
   const std::optional<LocalDateTime> session_date = binder.LocalDateTimeInput("SessionDate", true);
   const std::optional<std::int64_t> duration = binder.IntegerInRange("Duration", true, kMinDuration, kMaxDuration);
   const std::optional<std::int64_t> method = binder.IntegerInRange("Method", true, 1, 3);
-  std::optional<std::string> phone_number = binder.String("PhoneNumber", false, kMaxReason);
-  std::optional<std::string> skype_name = binder.String("SkypeName", false, kMaxReason);
+  // A contact member of another method is ignored, not validated: it is not part of this booking.
+  std::optional<std::string> phone_number =
+      method == 1 ? binder.String("PhoneNumber", false, kMaxReason) : std::nullopt;
+  std::optional<std::string> skype_name = method == 3 ? binder.String("SkypeName", false, kMaxReason) : std::nullopt;
   const std::optional<Credits> credits = binder.Decimal("Credits", true, kMinCredits, kMaxBookingCredits);
   const std::optional<LocalDateTime> accept_by = binder.LocalDateTimeInput("AcceptBy", true);
   request.comments = binder.String("Comments", false, kMaxReason);

@@ -182,6 +182,12 @@ Result<StoredBooking> ActOnBooking(LifecycleTransaction& transaction, BookingAct
     }
   }
   transaction.UpdateBooking(after);
+  if (action == BookingAction::kReInvite) {
+    std::string payload = "{\"BookingID\":" + std::to_string(booking_id) +
+                          ",\"ClientUserID\":" + std::to_string(after.client_user_id) +
+                          ",\"CandidateUserID\":" + std::to_string(after.candidate.user_id) + "}";
+    transaction.EnqueueNotification("ReInvite", booking_id, now, payload);
+  }
   return after;
 }
 

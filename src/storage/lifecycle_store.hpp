@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/booking.hpp"
@@ -78,6 +79,9 @@ class LifecycleTransaction {
   // A booking of `candidate` with Method 2 that is Accepted with SessionDate after `now`, or Confirmed with its
   // session not over at `now`; nullopt if none.
   virtual std::optional<BookingId> LiveClientCallsBooking(UserId candidate, LocalDateTime now) = 0;
+  // Queues a notification of `kind` about `booking_id` in the outbox (for a later e-mail feature; nothing reads it).
+  virtual void EnqueueNotification(std::string_view kind, BookingId booking_id, LocalDateTime now,
+                                   std::string_view payload) = 0;
   // Replaces the settings SaveSettings writes (not offers_phonechat).
   virtual void SaveSettings(UserId user_id, const PhoneChatSettings& settings) = 0;
 

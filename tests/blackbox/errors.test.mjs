@@ -55,7 +55,7 @@ describe('404 unknown route', () => {
   for (const fmt of FORMATS) {
     test(`Accept ${fmt.accept}: the path (never the query) in the message`, async () => {
       for (const path of ['/v1/PhoneChat/MadeBookingsX', '/v1/PhoneChat', '/v1/Groups/PhoneChat', '/v2/PhoneChat/MadeBookings',
-        '/v1/PhoneChat/MadeBookings/extra', '/v1/PhoneChat/ReceivedBookings']) {
+        '/v1/PhoneChat/MadeBookings/extra', '/v1/PhoneChat/SentBookings']) {
         const res = await request(env.port, `${path}?apiKey=SECRET123&x=1`, { token: env.tokens[MAIN], accept: fmt.accept });
         const { message, modelState } = errorBody(res, fmt, { status: 404, v1: true });
         assert.equal(message, `No HTTP resource was found that matches the request URI '${path}'.`);

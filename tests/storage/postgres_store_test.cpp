@@ -481,7 +481,7 @@ TEST_F(PostgresStoreTest, CountAndPageInOnePipelineSurvivesALostConnectionAndASt
   auto store = OpenStore(url_);
   Put(*store, {User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2), Booking(2, 1, 2), Booking(3, 1, 2)});
   auto session = store->OpenSession();
-  const MadeBookingsQuery query{BookingSide::kMade, 1, std::nullopt, BookingOrder::kDateDesc};
+  const MadeBookingsQuery query{1, std::nullopt, BookingOrder::kDateDesc};
   ASSERT_EQ(session->CountAndPage(query, 1, 1).total, 3);
   Admin()->Exec(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -505,7 +505,7 @@ TEST_F(PostgresStoreTest, ATerminatedConnectionIsStoreUnavailableOnceAndTheNextC
   EXPECT_THROW(session->CountMadeBookings(1, std::nullopt), StoreUnavailable);
   EXPECT_EQ(session->CountMadeBookings(1, std::nullopt), 1);
   EXPECT_EQ(
-      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 1, std::nullopt, BookingOrder::kDateDesc}, 0, 10)
+      session->MadeBookingsPage(MadeBookingsQuery{1, std::nullopt, BookingOrder::kDateDesc}, 0, 10)
           .size(),
       1u)
       << "prepared again after reconnecting";
@@ -576,7 +576,7 @@ TEST_F(PostgresStoreTest, AnImportOf200000BookingsStreamsThemWithFlatMemory) {
   auto session = store->OpenSession();
   EXPECT_EQ(session->CountMadeBookings(7, std::nullopt), kBookings / 200);
   const auto page =
-      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 7, std::nullopt, BookingOrder::kDateAsc}, 0, 2);
+      session->MadeBookingsPage(MadeBookingsQuery{7, std::nullopt, BookingOrder::kDateAsc}, 0, 2);
   ASSERT_EQ(page.size(), 2u);
   EXPECT_EQ(page[0].booking_id, 6);  // client 7's first: 1 + 6 % 200
   EXPECT_EQ(page[0].candidate.nickname, "User" + std::to_string(201 + 6 * 7));
@@ -622,7 +622,7 @@ TEST_F(PostgresStoreTest, RepeatedIdsPutWithReplaceAreStoredAsPutLast) {
   auto session = store->OpenSession();
   EXPECT_EQ(session->CountMadeBookings(1, std::nullopt), 1199);
   const auto page =
-      session->MadeBookingsPage(MadeBookingsQuery{BookingSide::kMade, 3, std::nullopt, BookingOrder::kDateDesc}, 0, 10);
+      session->MadeBookingsPage(MadeBookingsQuery{3, std::nullopt, BookingOrder::kDateDesc}, 0, 10);
   ASSERT_EQ(page.size(), 1u);
   EXPECT_EQ(page[0].booking_id, 3);
   EXPECT_EQ(page[0].credits, Credits{5});
@@ -707,7 +707,7 @@ TEST_F(PostgresStoreTest, TheNicknameKeyFollowsRenamesInsideAndAcrossLargeBatche
   }
   EXPECT_EQ(QueryInt(mismatches), 0);
   auto session = store->OpenSession();
-  const MadeBookingsQuery by_nickname{BookingSide::kMade, 1, std::nullopt, BookingOrder::kNicknameAsc};
+  const MadeBookingsQuery by_nickname{1, std::nullopt, BookingOrder::kNicknameAsc};
   EXPECT_EQ(session->MadeBookingsPage(by_nickname, 0, 1)[0].candidate.nickname, "Mike");
   EXPECT_EQ(session->MadeBookingsPage(by_nickname, 750, 1)[0].candidate.nickname, "ZULU");
   {
@@ -739,7 +739,7 @@ TEST_F(PostgresStoreTest, TheDemoDataReadsBackExactlyAsOnSqliteInEveryOrderAndPa
          {std::optional<LocalDateTime>{}, std::optional<LocalDateTime>{LocalDateTime{now.millis - 30 * kDay}}}) {
       ASSERT_EQ(on_postgres->CountMadeBookings(client, from), on_sqlite->CountMadeBookings(client, from)) << client;
       for (const auto order : AllOrders()) {
-        const MadeBookingsQuery query{BookingSide::kMade, client, from, order};
+        const MadeBookingsQuery query{client, from, order};
         for (std::int64_t offset = 0; offset < 400; offset += 7) {
           const auto expected = on_sqlite->MadeBookingsPage(query, offset, 7);
           const auto got = on_postgres->MadeBookingsPage(query, offset, 7);

@@ -56,6 +56,9 @@ constexpr Sql kStoreAnswer{"life_store_answer",
                            "body_digest = excluded.body_digest, status = excluded.status, "
                            "content_type = excluded.content_type, body = excluded.body, "
                            "created_at = excluded.created_at"};
+constexpr Sql kEnqueueNotification{
+    "life_enqueue_notification",
+    "INSERT INTO notification_outbox (kind, booking_id, created_at, payload) VALUES ($1, $2, $3, $4)"};
 constexpr Sql kPurgeAnswers{"life_purge_answers", "DELETE FROM idempotency_keys WHERE created_at < $1"};
 
 // The import lock shared: an insert with an ID from booking_id_seq never overlaps an import (see pg_schema.cpp).
@@ -279,6 +282,13 @@ class PostgresLifecycle final : public LifecycleTransaction {
   std::int64_t PurgeIdempotencyKeys(LocalDateTime older_than) override {
     const IntText before(older_than.millis);
     return Run(kPurgeAnswers, {before.AsParam()}).Affected();
+  }
+
+  void EnqueueNotification(std::string_view kind, BookingId booking_id, LocalDateTime now,
+                           std::string_view payload) override {
+    const IntText booking(booking_id);
+    const IntText at(now.millis);
+    Run(kEnqueueNotification, {Param::Text(kind), booking.AsParam(), at.AsParam(), Param::Text(payload)});
   }
 
   bool IsGroupManager(UserId user_id) override {

@@ -120,6 +120,18 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
     return writer_->connection.Changes();
   }
 
+  void EnqueueNotification(std::string_view kind, BookingId booking_id, LocalDateTime now,
+                           std::string_view payload) override {
+    auto& statement = Prepared(
+        "INSERT INTO notification_outbox (kind, booking_id, created_at, payload) VALUES (?1, ?2, ?3, ?4)");
+    ScopedReset reset(statement);
+    statement.BindText(1, kind);
+    statement.BindInt(2, booking_id);
+    statement.BindInt(3, now.millis);
+    statement.BindText(4, payload);
+    statement.Run();
+  }
+
   bool IsGroupManager(UserId user_id) override {
     auto& statement = Prepared("SELECT 1 FROM user_groups WHERE manager_user_id = ?1 LIMIT 1");
     ScopedReset reset(statement);
