@@ -42,6 +42,19 @@ constexpr Sql kUpsertUser{"batch_upsert_user",
                           "direct_chat_only = excluded.direct_chat_only, direct_chat_ppm = excluded.direct_chat_ppm, "
                           "show_phonechat_number = excluded.show_phonechat_number"};
 constexpr Sql kGroupExists{"batch_group_exists", "SELECT 1 FROM user_groups WHERE group_id = $1"};
+// A booking's parties as the batch left them: its latest staged row, else the stored one.
+constexpr Sql kPartiesOf{
+    "batch_parties_of",
+    "SELECT client_user_id, candidate_user_id, create_date FROM ("
+    "(SELECT client_user_id, candidate_user_id, create_date, 0 AS stored FROM import_bookings "
+    "WHERE booking_id = $1 ORDER BY pos DESC LIMIT 1) UNION ALL "
+    "(SELECT client_user_id, candidate_user_id, create_date, 1 FROM bookings WHERE booking_id = $1)"
+    ") AS p ORDER BY stored LIMIT 1"};
+// Another booking rescheduled from a source, staged in the batch or stored.
+constexpr Sql kRescheduledInto{
+    "batch_rescheduled_into",
+    "(SELECT booking_id FROM import_bookings WHERE rescheduled_from = $1 AND booking_id <> $2 LIMIT 1) UNION ALL "
+    "(SELECT booking_id FROM booking_reschedules WHERE source_booking_id = $1 AND booking_id <> $2) LIMIT 1"};
 constexpr Sql kGroupOf{"batch_group_of", "SELECT group_id FROM group_members WHERE user_id = $1"};
 constexpr Sql kDeleteGroupMembers{"batch_delete_group_members", "DELETE FROM group_members WHERE group_id = $1"};
 constexpr Sql kUpsertGroup{"batch_upsert_group",
@@ -298,6 +311,23 @@ class PostgresBatchWriter final : public BatchWriter {
 
   // The bookings staged since the last check, in two statements over the staging table: the earliest whose ID the
   // database or an earlier staged booking already has (unless put with replace).
+  // The staged bookings are read back by ending the COPY in progress: only a booking that names a source does so.
+  std::optional<BookingParties> PartiesOf(BookingId booking_id) override {
+    const IntText id(booking_id);
+    const Rows rows = Run(kPartiesOf, {id.AsParam()});
+    if (rows.Count() == 0) return std::nullopt;
+    return BookingParties{static_cast<UserId>(rows.Int(0, 0)), static_cast<UserId>(rows.Int(0, 1)),
+                          LocalDateTime{rows.Int(0, 2)}};
+  }
+
+  std::optional<BookingId> RescheduledInto(BookingId source, BookingId except) override {
+    const IntText from(source);
+    const IntText other(except);
+    const Rows rows = Run(kRescheduledInto, {from.AsParam(), other.AsParam()});
+    if (rows.Count() == 0) return std::nullopt;
+    return static_cast<BookingId>(rows.Int(0, 0));
+  }
+
   std::optional<TakenBookingId> CheckBookingIds() override {
     CloseCopy();
     if (!unchecked_) return std::nullopt;
