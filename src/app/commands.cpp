@@ -1,3 +1,5 @@
+// Runs the program's commands: opens the stores, wires the serving threads for serve, and reports each outcome.
+
 #include "app/commands.hpp"
 
 #include <arpa/inet.h>

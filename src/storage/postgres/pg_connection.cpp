@@ -1,3 +1,5 @@
+// The libpq connection: connecting, results, errors mapped to StoreUnavailable, non-blocking waits.
+
 #include "storage/postgres/pg_connection.hpp"
 
 #include <libpq-fe.h>
@@ -310,8 +312,8 @@ void Connection::AwaitSocket(IoEvent events, std::chrono::steady_clock::time_poi
   // The reply may still come, on a connection nobody reads any more: the next call reconnects.
   broken_ = true;
   throw StoreUnavailable("the database " + display_name_ + " did not answer within " +
-                         std::to_string(statement_timeout_ms_ + kClientDeadlineMarginMs) + " ms (" +
-                         std::string(what) + ")");
+                         std::to_string(statement_timeout_ms_ + kClientDeadlineMarginMs) + " ms (" + std::string(what) +
+                         ")");
 }
 
 bool Connection::Flush(std::chrono::steady_clock::time_point deadline, bool bounded, std::string_view what) {

@@ -1,3 +1,5 @@
+// The PostgreSQL list queries, built once from made_bookings_sql.
+
 #include "storage/postgres/pg_queries.hpp"
 
 namespace phonechat::pg {
