@@ -40,6 +40,43 @@ struct RowOf {
   [[nodiscard]] std::string_view Text(int column) const { return rows.Text(row, column); }
 };
 
+// The page query of one request, with its parameters kept alive for the call: $1 client, $2 limit, $3 offset
+// and, with a start, $4 the smallest CreateDate kept.
+struct PageQuery {
+  PageQuery(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit)
+      : with_start(query.created_from.has_value()),
+        name("store_page_" + std::to_string(MadeBookingsPageQueryIndex(query.order, with_start))),
+        sql(pg::MadeBookingsPageSql(query.order, with_start)),
+        client(query.client_user_id),
+        page_size(limit),
+        skip(offset),
+        start(with_start ? query.created_from->millis : 0) {
+    assert(offset >= 0 && limit >= 0);
+  }
+
+  [[nodiscard]] std::vector<Param> Params() const {
+    std::vector<Param> params{client.AsParam(), page_size.AsParam(), skip.AsParam()};
+    if (with_start) params.push_back(start.AsParam());
+    return params;
+  }
+
+  bool with_start;
+  std::string name;
+  std::string_view sql;
+  IntText client;
+  IntText page_size;
+  IntText skip;
+  IntText start;
+};
+
+// The bookings of a page query's result, in its order.
+std::vector<StoredBooking> ReadBookings(const Rows& rows) {
+  std::vector<StoredBooking> page;
+  page.reserve(static_cast<std::size_t>(rows.Count()));
+  for (int row = 0; row < rows.Count(); ++row) page.push_back(booking_row::Read(RowOf{rows, row}));
+  return page;
+}
+
 // Every call is one round trip on the session's own connection (an indexed probe, or one bounded index range scan
 // for a page or a count), each bounded by statement_timeout. Its waits suspend the calling coroutine when the thread
 // has an IoWaiter installed (a serving thread), and block in poll() otherwise.
@@ -96,48 +133,22 @@ class PostgresSession final : public StoreSession {
   }
 
   CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
-    assert(offset >= 0 && limit >= 0);
-    const bool with_start = query.created_from.has_value();
-    const std::size_t slot = MadeBookingsPageQueryIndex(query.order, with_start);
-    const IntText client(query.client_user_id);
-    const IntText page_size(limit);
-    const IntText skip(offset);
-    const IntText start(with_start ? query.created_from->millis : 0);
-    std::vector<Param> count_params{client.AsParam()};
-    std::vector<Param> page_params{client.AsParam(), page_size.AsParam(), skip.AsParam()};
-    if (with_start) {
-      count_params.push_back(start.AsParam());
-      page_params.push_back(start.AsParam());
-    }
-    const std::string page_name = "store_page_" + std::to_string(slot);
-    const auto results = Db().ExecPreparedPipeline(
-        {{with_start ? "store_count_from" : "store_count", pg::CountMadeBookingsSql(with_start), count_params},
-         {page_name, pg::MadeBookingsPageSql(query.order, with_start), page_params}});
+    const PageQuery page(query, offset, limit);
+    std::vector<Param> count_params{page.client.AsParam()};
+    if (page.with_start) count_params.push_back(page.start.AsParam());
+    const auto results = Db().ExecPreparedPipeline({{page.with_start ? "store_count_from" : "store_count",
+                                                     pg::CountMadeBookingsSql(page.with_start), count_params},
+                                                    {page.name, page.sql, page.Params()}});
     CountedPage counted;
     counted.total = results[0].Count() > 0 ? results[0].Int(0, 0) : 0;
-    const Rows& rows = results[1];
-    counted.rows.reserve(static_cast<std::size_t>(rows.Count()));
-    for (int row = 0; row < rows.Count(); ++row) counted.rows.push_back(booking_row::Read(RowOf{rows, row}));
+    counted.rows = ReadBookings(results[1]);
     return counted;
   }
 
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
                                               std::int32_t limit) override {
-    assert(offset >= 0 && limit >= 0);
-    const bool with_start = query.created_from.has_value();
-    const std::size_t slot = MadeBookingsPageQueryIndex(query.order, with_start);
-    const IntText client(query.client_user_id);
-    const IntText page_size(limit);
-    const IntText skip(offset);
-    const IntText start(with_start ? query.created_from->millis : 0);
-    std::vector<Param> params{client.AsParam(), page_size.AsParam(), skip.AsParam()};
-    if (with_start) params.push_back(start.AsParam());
-    const auto rows = Db().ExecPrepared("store_page_" + std::to_string(slot),
-                                        pg::MadeBookingsPageSql(query.order, with_start), params);
-    std::vector<StoredBooking> page;
-    page.reserve(static_cast<std::size_t>(rows.Count()));
-    for (int row = 0; row < rows.Count(); ++row) page.push_back(booking_row::Read(RowOf{rows, row}));
-    return page;
+    const PageQuery page(query, offset, limit);
+    return ReadBookings(Db().ExecPrepared(page.name, page.sql, page.Params()));
   }
 
  private:
