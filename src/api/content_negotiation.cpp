@@ -1,3 +1,5 @@
+// Accept-header negotiation of JSON or XML by q-value (docs/api.md, "Content negotiation").
+
 #include "api/content_negotiation.hpp"
 
 #include "api/query_parameters.hpp"

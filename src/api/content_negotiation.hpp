@@ -1,3 +1,4 @@
+// Chooses a /v1 answer's body format (JSON or XML) from the Accept header, with the media type to name.
 #pragma once
 
 #include <optional>

@@ -1,3 +1,5 @@
+// The status table, ErrorFromException and RenderError: every /v1 error, JSON or XML, is written here.
+
 #include "api/error_response.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,5 @@
+// The one status table of the API (every ErrorCode's HTTP status and OAuth name), the one renderer of /v1 errors and
+// the headers every /v1 answer carries.
 #pragma once
 
 #include <exception>

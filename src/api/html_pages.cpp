@@ -1,3 +1,5 @@
+// The HTML pages' templates, their rendering with every value escaped, and the security headers each page carries.
+
 #include "api/html_pages.hpp"
 
 #include <cassert>

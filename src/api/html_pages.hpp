@@ -1,3 +1,4 @@
+// The Unified Login's HTML pages (login, consent, grants, error) as views rendered from templates, with their headers.
 #pragma once
 
 #include <optional>

@@ -1,3 +1,5 @@
+// Validation of a MadeBookings query string (docs/api.md, "Parameters" and "Group managers").
+
 #include "api/made_bookings_request.hpp"
 
 #include <charconv>

@@ -1,3 +1,4 @@
+// The parameters of a MadeBookings request, parsed and validated into one request or one error naming every fault.
 #pragma once
 
 #include <optional>

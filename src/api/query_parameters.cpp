@@ -1,3 +1,5 @@
+// Parsing of query strings and form bodies into QueryParameters.
+
 #include "api/query_parameters.hpp"
 
 #include <algorithm>

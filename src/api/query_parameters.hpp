@@ -1,3 +1,4 @@
+// A request's query string (or form body) as the API reads it: names case-insensitive, values decoded and trimmed.
 #pragma once
 
 #include <string>

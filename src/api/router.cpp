@@ -1,3 +1,5 @@
+// The route table and ApiHandler: matches a request to its route, authenticates, checks the scope, and dispatches.
+
 #include "api/router.hpp"
 
 #include <spdlog/spdlog.h>

@@ -1,3 +1,4 @@
+// The API's request handler for a serving thread: the route table, authentication, dispatch and the access log.
 #pragma once
 
 #include <chrono>

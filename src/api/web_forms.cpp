@@ -1,3 +1,5 @@
+// Cookie, CSRF, form-field, X-Forwarded-* and HTTP Basic parsing for the Unified Login's routes.
+
 #include "api/web_forms.hpp"
 
 #include <boost/url/encoding_opts.hpp>

@@ -1,3 +1,4 @@
+// What the Unified Login's forms and the token endpoint read from a request: cookies, CSRF, form fields, Basic.
 #pragma once
 
 #include <optional>

@@ -1,3 +1,5 @@
+// The program's commands (serve, import, token, revoke, migrate, generate): their options and the functions that run
+// them.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,6 @@
+// The command line (CLI11): every command's options and environment variables, parsed into the commands of
+// commands.hpp.
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 

@@ -1,3 +1,5 @@
+// Runs the `project` commands on the Unified Login's store.
+
 #include "app/project_commands.hpp"
 
 #include <boost/url/parse.hpp>

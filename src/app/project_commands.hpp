@@ -1,3 +1,4 @@
+// The `project` commands that register and manage a Unified Login client project.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// The libsodium calls behind token generation, hashing, comparison and Argon2id (docs/security.md).
+
 #include "auth/secrets.hpp"
 
 #include <sodium.h>

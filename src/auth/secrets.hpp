@@ -1,3 +1,4 @@
+// Secrets (libsodium): random tokens, base64, SHA-256, constant-time comparison and Argon2id password hashes.
 #pragma once
 
 #include <optional>

@@ -1,3 +1,5 @@
+// ModelState's collection of field errors into one Error, and Error as an exception for Result::value().
+
 #include "core/error.hpp"
 
 #include <algorithm>

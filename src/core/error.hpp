@@ -1,3 +1,4 @@
+// The one error type: a protocol-free ErrorCode, a message a client may see, and ModelState for validation.
 #pragma once
 
 #include <stdexcept>

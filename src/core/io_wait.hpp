@@ -1,3 +1,4 @@
+// How code that waits for a socket suspends a coroutine instead of blocking its thread, when the thread allows it.
 #pragma once
 
 #include <poll.h>

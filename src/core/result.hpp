@@ -1,3 +1,4 @@
+// Result<T>: a value or the Error to render, for every expected failure.
 #pragma once
 
 #include <boost/assert/source_location.hpp>

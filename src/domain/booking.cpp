@@ -1,3 +1,5 @@
+// The API names of booking statuses and of who cancelled, both ways.
+
 #include "domain/booking.hpp"
 
 #include <array>

@@ -1,3 +1,4 @@
+// A booking as stored and as its client sees it, with its statuses, contact methods and their API names.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// Parsing of Credits amounts and their JSON and XML text.
+
 #include "domain/credits.hpp"
 
 #include <cassert>

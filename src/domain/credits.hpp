@@ -1,3 +1,4 @@
+// Credits: an exact decimal amount held in ten-thousandths, parsed and written without rounding.
 #pragma once
 
 #include <cstdint>

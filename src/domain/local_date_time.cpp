@@ -1,3 +1,5 @@
+// Parsing and formatting of LocalDateTime in the API's text forms.
+
 #include "domain/local_date_time.hpp"
 
 #include <date/date.h>

@@ -1,3 +1,4 @@
+// LocalDateTime: a wall-clock instant of the service's zone in milliseconds, with its parsing and formatting.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// FoldNickname: the nickname sort key (ASCII letters folded to lower case).
+
 #include "domain/made_bookings_query.hpp"
 
 #include <string>

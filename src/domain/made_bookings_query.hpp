@@ -1,3 +1,4 @@
+// A validated MadeBookings query, one answered page, and the nickname folding every order and backend shares.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// Joining and splitting scope lists.
+
 #include "domain/principal.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// Who a request acts for (user, project, scopes), and scope lists as strings.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// Plain-code checks of a request's header section, and how its body is delimited or why it is refused.
+
 #include "http/request_head.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The framing decision on a request's header section: its body length, Host and target rules (docs/security.md).
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// The listener, the serving threads and each connection's coroutine: limits, timeouts, keep-alive, pipelining, drain.
+
 #include "http/server.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// The HTTP server: requests and responses as the application sees them, the handler interface and the options.
 #pragma once
 
 #include <chrono>

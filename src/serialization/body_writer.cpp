@@ -1,3 +1,5 @@
+// The field tables and the JSON and XML writers of bookings pages, account facts and permissions.
+
 #include "serialization/body_writer.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The JSON and DataContract XML bodies of the API's answers, written from one field table per body.
 #pragma once
 
 #include <optional>

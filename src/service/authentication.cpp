@@ -1,3 +1,5 @@
+// Authenticate and RequireScope (docs/api.md, "Authentication").
+
 #include "service/authentication.hpp"
 
 #include <string>
@@ -47,7 +49,9 @@ Result<Principal> Authenticate(StoreSession& store, const Credentials& credentia
   const auto bad_key = [] {
     return Error{ErrorCode::kBadApiKey,
                  "The API key is invalid, inactive, or not the key of the project the access token was issued to.",
-                 {}, {}, false};
+                 {},
+                 {},
+                 false};
   };
   if (credentials.api_key_malformed) return bad_key();
   for (std::string_view key : credentials.api_keys) {

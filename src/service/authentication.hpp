@@ -1,3 +1,4 @@
+// Bearer-token and API-key authentication into a Principal, and the scope check of a route.
 #pragma once
 
 #include <cstdint>

@@ -1,3 +1,5 @@
+// The lookup cache: found and not-found answers, kept exact by the store's version.
+
 #include "service/lookup_cache.hpp"
 
 #include <cassert>

@@ -1,3 +1,4 @@
+// A serving thread's cache of token and API-key lookups, and the session wrapper that answers from it.
 #pragma once
 
 #include <cstddef>

@@ -1,3 +1,5 @@
+// Loading, ordering and paging the cached bookings, with the read-time rules applied at the service clock's now.
+
 #include "service/made_bookings_cache.hpp"
 
 #include <algorithm>

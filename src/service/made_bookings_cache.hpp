@@ -1,3 +1,4 @@
+// A serving thread's cache of its clients' bookings, each order an index and each booking written once per format.
 #pragma once
 
 #include <cstddef>

@@ -1,3 +1,6 @@
+// MadeBookingsReader: a list from the thread's cache, its replica (the primary when the replica cannot answer) or the
+// primary.
+
 #include "service/made_bookings_reader.hpp"
 
 #include <spdlog/spdlog.h>

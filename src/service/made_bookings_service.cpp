@@ -1,3 +1,5 @@
+// ViewMadeBooking (read-time status, ActionClient, contact visibility) and ListMadeBookings.
+
 #include "service/made_bookings_service.hpp"
 
 #include <limits>

@@ -1,3 +1,4 @@
+// The MadeBookings rules: a booking as its client sees it at an instant, and one page of a client's list.
 #pragma once
 
 #include <string_view>

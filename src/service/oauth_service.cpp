@@ -1,3 +1,5 @@
+// The scopes the marketplace knows, with the words the consent page shows.
+
 #include "service/oauth_service.hpp"
 
 namespace phonechat {

@@ -1,3 +1,4 @@
+// The Unified Login's service interface: authorize, login, consent, tokens, grants and account facts, free of HTTP.
 #pragma once
 
 #include <chrono>

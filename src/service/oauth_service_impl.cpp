@@ -1,3 +1,5 @@
+// The Unified Login's rules: request validation, login back-off, codes with PKCE, tokens, refresh, grants.
+
 #include "service/oauth_service_impl.hpp"
 
 #include <sodium.h>

@@ -1,3 +1,4 @@
+// The Unified Login's rules over an OAuthStore, and the login back-off they apply.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,4 @@
+// The refresh-token rotation rule, decided from what the store read before it rotates anything.
 #pragma once
 
 // The refresh-token rotation rule (docs/api.md "Refresh", docs/security.md): which presented refresh token is

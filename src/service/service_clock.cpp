@@ -1,3 +1,5 @@
+// The service clock's reading of the wall clock in its zone, from the chosen start when one is set.
+
 #include "service/service_clock.hpp"
 
 namespace phonechat {

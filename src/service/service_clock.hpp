@@ -1,3 +1,4 @@
+// The service clock: "now" in the service's zone, optionally started at a chosen local time.
 #pragma once
 
 #include <chrono>

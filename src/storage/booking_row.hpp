@@ -1,3 +1,4 @@
+// The bookings row every backend reads and writes, with its one mapping to and from StoredBooking.
 #pragma once
 
 // A booking as every backend's tables hold it: the row a query reads (the booking and one or both parties'

@@ -1,3 +1,5 @@
+// Parsing of sqlite:// and postgresql:// database URLs, never showing a password.
+
 #include "storage/database_url.hpp"
 
 #include <libpq-fe.h>

@@ -1,3 +1,4 @@
+// Database URLs: which backend a `--db` URL names, and where.
 #pragma once
 
 #include <string>

@@ -1,3 +1,4 @@
+// The Unified Login's storage interface: accounts, projects, grants, codes, token families, each step atomic.
 #pragma once
 
 #include <cstdint>

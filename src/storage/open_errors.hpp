@@ -1,3 +1,4 @@
+// How opening a store reports failure on every backend: one UsageError line for the operator, never a password.
 #pragma once
 
 // How opening a store reports failure, on every backend: one UsageError line for the operator, never a password.

@@ -1,3 +1,5 @@
+// OpenOAuthStore: the Unified Login's store on the backend a database URL names.
+
 #include <string>
 
 #include "storage/database_url.hpp"

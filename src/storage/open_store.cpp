@@ -1,3 +1,5 @@
+// OpenStore and OpenReadReplica: the booking store on the backend a database URL names.
+
 #include <string>
 
 #include "core/error.hpp"

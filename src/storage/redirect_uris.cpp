@@ -1,3 +1,5 @@
+// Writing and reading back the redirect-URI JSON column.
+
 #include "storage/redirect_uris.hpp"
 
 #include <boost/json/parse.hpp>

@@ -1,3 +1,4 @@
+// A project's redirect URIs as the projects table stores them: a JSON array of strings.
 #pragma once
 
 #include <string>

@@ -1,3 +1,5 @@
+// The session pool: lending, giving back and waiting for a session with a bounded wait.
+
 #include "storage/session_pool.hpp"
 
 #include <sys/eventfd.h>

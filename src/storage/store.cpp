@@ -1,3 +1,5 @@
+// StoreSession's default CountAndPage: the count, then the page unless the offset is past the end.
+
 #include "storage/store.hpp"
 
 #include "storage/lifecycle_store.hpp"

@@ -1,3 +1,4 @@
+// The booking store's interface: sessions for a serving thread's reads, write batches for imports, token writes.
 #pragma once
 
 #include <cstdint>

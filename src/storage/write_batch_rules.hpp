@@ -1,3 +1,4 @@
+// The write batch every backend offers, built from a backend's lookups and writes under the import's rules.
 #pragma once
 
 // The rules a write batch enforces (docs/import-format.md: references to records that exist, IDs taken only with

@@ -1,3 +1,5 @@
+// The libpq connection: connecting, results, errors mapped to StoreUnavailable, non-blocking waits.
+
 #include "storage/postgres/pg_connection.hpp"
 
 #include <libpq-fe.h>

@@ -1,3 +1,4 @@
+// One libpq connection: prepared statements, pipelines, COPY and transactions, waiting through the IoWaiter.
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,5 @@
+// The Unified Login's atomic steps on PostgreSQL, on a small pool of connections of its own.
+
 #include "storage/postgres/pg_oauth_store.hpp"
 
 #include <algorithm>

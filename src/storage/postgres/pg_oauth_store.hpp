@@ -1,3 +1,4 @@
+// The Unified Login's store on PostgreSQL.
 #pragma once
 
 #include <memory>

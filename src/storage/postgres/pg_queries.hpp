@@ -1,3 +1,4 @@
+// The made-bookings page and count queries in PostgreSQL's dialect.
 #pragma once
 
 #include <string_view>

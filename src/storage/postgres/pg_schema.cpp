@@ -1,3 +1,5 @@
+// The PostgreSQL schema's versions and the migration that brings a database to the current one.
+
 #include "storage/postgres/pg_schema.hpp"
 
 #include <array>

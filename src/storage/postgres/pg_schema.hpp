@@ -1,3 +1,4 @@
+// The PostgreSQL schema: its migration to kStoreSchemaVersion and its nickname folding in SQL.
 #pragma once
 
 #include <string>

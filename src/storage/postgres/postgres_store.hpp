@@ -1,3 +1,4 @@
+// The booking store on PostgreSQL, and a read replica of it.
 #pragma once
 
 #include <memory>

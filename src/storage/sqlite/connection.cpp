@@ -1,3 +1,5 @@
+// The SQLite connection: opening in WAL mode, statements, binding and stepping, and error mapping.
+
 #include "storage/sqlite/connection.hpp"
 
 #include <string>

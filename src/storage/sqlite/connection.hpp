@@ -1,3 +1,4 @@
+// One SQLite connection and its prepared statements, with failures mapped to StoreUnavailable or SqliteError.
 #pragma once
 
 #include <sqlite3.h>

@@ -1,3 +1,5 @@
+// The SQLite list queries, built once from made_bookings_sql.
+
 #include "storage/sqlite/queries.hpp"
 
 namespace phonechat::sqlite {

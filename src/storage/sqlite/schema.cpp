@@ -1,3 +1,5 @@
+// The SQLite schema's versions and the migration that brings a file to the current one.
+
 #include "storage/sqlite/schema.hpp"
 
 #include <array>

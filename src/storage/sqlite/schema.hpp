@@ -1,3 +1,4 @@
+// The SQLite schema: its migration to the current version and its nickname folding in SQL.
 #pragma once
 
 #include <string>

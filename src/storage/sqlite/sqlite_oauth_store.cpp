@@ -1,3 +1,5 @@
+// The Unified Login's atomic steps on SQLite, on a connection of its own.
+
 #include "storage/sqlite/sqlite_oauth_store.hpp"
 
 #include <algorithm>

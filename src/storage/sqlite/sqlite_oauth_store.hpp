@@ -1,3 +1,4 @@
+// The Unified Login's store on SQLite.
 #pragma once
 
 #include <memory>

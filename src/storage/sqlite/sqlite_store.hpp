@@ -1,3 +1,4 @@
+// The booking store on a SQLite file.
 #pragma once
 
 #include <memory>
