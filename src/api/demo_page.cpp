@@ -1,3 +1,5 @@
+// The demo client's page and script, served as constants.
+
 #include "api/demo_page.hpp"
 
 #include <string_view>

@@ -1,5 +1,7 @@
 #pragma once
 
+// The sandbox's demo client: a static page and script that sign in through the Unified Login with PKCE.
+
 #include "http/server.hpp"
 
 namespace phonechat {

@@ -1,5 +1,8 @@
 #pragma once
 
+// The request bodies of the POST routes: the media type, an exact JSON object, and a binder that checks each member
+// (docs/api.md, "Request bodies (POST routes)").
+
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -1,5 +1,7 @@
 #pragma once
 
+// The import of the JSON Lines format (docs/import-format.md): one stream, one all-or-nothing write batch.
+
 #include <cstdint>
 #include <istream>
 #include <stdexcept>
