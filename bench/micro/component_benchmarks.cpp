@@ -29,8 +29,8 @@ struct Thread {
       : session(data.GetStore().OpenSession()), lookups(kLookupEntries), lists(kListCacheBytes) {
     const std::optional<StoreVersion> version = session->Version();
     if (!version) throw std::logic_error("the SQLite store reports no version");
-    lookups.Sync(version->any);
-    lists.Sync(version->bookings);
+    lookups.Sync(version->credentials);
+    lists.Sync(*version, *session);
   }
 
   std::unique_ptr<StoreSession> session;

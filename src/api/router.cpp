@@ -343,7 +343,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   }
   // Read first, so that whatever the caches then load is at least as new as the version they are labelled with.
   const std::optional<StoreVersion> version = Session(exchange).Version();
-  if (version) lookups_.Sync(version->any);
+  if (version) lookups_.Sync(version->credentials);
   CachingStoreSession cached_lookups(Session(exchange), lookups_);
   StoreSession& lookups = version ? static_cast<StoreSession&>(cached_lookups) : Session(exchange);
   Result<Principal> principal = Authenticate(lookups, credentials, ServiceClock::UnixSecondsNow());

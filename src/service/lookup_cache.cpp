@@ -22,12 +22,12 @@ auto Remembered(Map& map, std::size_t max_entries, std::string_view key, Lookup 
 
 LookupCache::LookupCache(std::size_t max_entries) : max_entries_(max_entries) {}
 
-void LookupCache::Sync(std::int64_t any_version) {
-  if (synced_ && any_version == version_) return;
+void LookupCache::Sync(std::int64_t credentials_version) {
+  if (synced_ && credentials_version == version_) return;
   tokens_.clear();
   unknown_tokens_.clear();
   api_keys_.clear();
-  version_ = any_version;
+  version_ = credentials_version;
   synced_ = true;
 }
 

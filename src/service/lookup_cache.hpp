@@ -24,8 +24,8 @@ class LookupCache {
   // full starts again empty.
   explicit LookupCache(std::size_t max_entries);
 
-  // Forgets everything when `any_version` (StoreVersion::any) differs from the version it holds.
-  void Sync(std::int64_t any_version);
+  // Forgets everything when `credentials_version` (StoreVersion::credentials) differs from the version it holds.
+  void Sync(std::int64_t credentials_version);
   // How many lookups it holds now.
   [[nodiscard]] std::size_t Entries() const { return tokens_.size() + unknown_tokens_.size() + api_keys_.size(); }
 

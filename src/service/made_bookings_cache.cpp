@@ -125,6 +125,7 @@ struct MadeBookingsCache::Client {
   // Each key's ascending order (SortAscending); CreateDate's is `bookings` itself, so its index stays empty.
   std::array<OrderIndex, kSortKeyCount> by_key;
   std::array<std::vector<Rendered>, 2> rendered;  // [BodyFormat], indexed like `bookings`
+  std::vector<UserId> candidates;                  // of `bookings`, ascending, each once
   std::size_t bytes = 0;
 
   // How many bookings pass the filter: they are a prefix of `bookings`.
@@ -167,13 +168,45 @@ MadeBookingsCache::MadeBookingsCache(std::size_t budget_bytes) : budget_bytes_(b
 
 MadeBookingsCache::~MadeBookingsCache() = default;
 
-void MadeBookingsCache::Sync(std::int64_t bookings_version) {
-  if (synced_ && bookings_version == version_) return;
+void MadeBookingsCache::Sync(const StoreVersion& version, StoreSession& store) {
+  if (synced_ && version.bookings == version_.bookings && version.list_changes == version_.list_changes) return;
+  std::optional<std::vector<ListChange>> changes;
+  if (synced_ && version.bookings == version_.bookings && !clients_.empty()) {
+    changes = store.ListChangesSince(version_.list_changes, version.list_changes);
+  }
+  version_ = version;
+  synced_ = true;
+  if (!changes) {
+    ForgetAll();
+    return;
+  }
+  for (const ListChange& change : *changes) {
+    if (change.kind == ListChange::Kind::kClient) {
+      Forget(change.user_id);
+      continue;
+    }
+    std::vector<UserId> clients_of_candidate;
+    for (const auto& [client_user_id, entry] : clients_) {
+      if (std::binary_search(entry.client->candidates.begin(), entry.client->candidates.end(), change.user_id)) {
+        clients_of_candidate.push_back(client_user_id);
+      }
+    }
+    for (const UserId client_user_id : clients_of_candidate) Forget(client_user_id);
+  }
+}
+
+void MadeBookingsCache::ForgetAll() {
   clients_.clear();
   recency_.clear();
   bytes_held_ = 0;
-  version_ = bookings_version;
-  synced_ = true;
+}
+
+void MadeBookingsCache::Forget(UserId client_user_id) {
+  const auto found = clients_.find(client_user_id);
+  if (found == clients_.end()) return;
+  bytes_held_ -= found->second.client->bytes;
+  recency_.erase(found->second.recency);
+  clients_.erase(found);
 }
 
 MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId client_user_id) {
@@ -198,7 +231,14 @@ MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId c
   }
   for (auto& rendered : client->rendered) rendered.resize(bookings.size());
 
-  for (const auto& booking : bookings) bytes += BookingBytes(booking) + 2 * sizeof(Rendered);
+  for (const auto& booking : bookings) {
+    bytes += BookingBytes(booking) + 2 * sizeof(Rendered);
+    client->candidates.push_back(booking.candidate.user_id);
+  }
+  std::sort(client->candidates.begin(), client->candidates.end());
+  client->candidates.erase(std::unique(client->candidates.begin(), client->candidates.end()),
+                           client->candidates.end());
+  bytes += client->candidates.capacity() * sizeof(UserId);
   client->bytes = bytes;
   bytes_held_ += bytes;
 
@@ -256,10 +296,7 @@ void MadeBookingsCache::EvictBeyondBudget(UserId keep) {
   while (bytes_held_ > budget_bytes_ && clients_.size() > 1) {
     const UserId victim = recency_.back();
     if (victim == keep) break;
-    auto found = clients_.find(victim);
-    bytes_held_ -= found->second.client->bytes;
-    recency_.pop_back();
-    clients_.erase(found);
+    Forget(victim);
   }
 }
 

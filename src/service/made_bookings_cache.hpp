@@ -17,7 +17,7 @@ namespace phonechat {
 // One serving thread's copy of the bookings its clients list, with each order kept as an index and each booking
 // written once per format, so that any page of any client costs about the same whatever its history and depth.
 // Exact: every answer is byte for byte what WriteMadeBookings writes for ListMadeBookings on the store, as long
-// as Sync is called with the store's bookings version before each use. Not thread-safe, and not reentrant: only
+// as Sync is called with the store's version before each use. Not thread-safe, and not reentrant: only
 // stores whose calls never suspend the caller (SQLite, the one backend that reports a version) may fill it.
 class MadeBookingsCache {
  public:
@@ -28,9 +28,10 @@ class MadeBookingsCache {
   MadeBookingsCache(const MadeBookingsCache&) = delete;
   MadeBookingsCache& operator=(const MadeBookingsCache&) = delete;
 
-  // Forgets every client when `bookings_version` (StoreVersion::bookings, read before the store is used for
-  // this request) differs from the version the cache holds.
-  void Sync(std::int64_t bookings_version);
+  // Brings the cache to `version` (read before `store` is used for this request): forgets the clients whose
+  // lists the list-change log says changed since the version it holds, or every client when an import changed
+  // the lists or the log no longer reaches back that far.
+  void Sync(const StoreVersion& version, StoreSession& store);
 
   // Appends the answer to `query` at `now` in `format` to `out`, loading the client's bookings from `store` when
   // they are not cached.
@@ -51,11 +52,13 @@ class MadeBookingsCache {
 
   Client& Load(StoreSession& store, UserId client_user_id);
   void EvictBeyondBudget(UserId keep);
+  void Forget(UserId client_user_id);
+  void ForgetAll();
 
   std::size_t budget_bytes_;
   std::size_t bytes_held_ = 0;
   bool synced_ = false;
-  std::int64_t version_ = 0;
+  StoreVersion version_;
   std::unordered_map<UserId, Entry> clients_;
   std::list<UserId> recency_;  // most recently listed first
 };

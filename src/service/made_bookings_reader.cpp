@@ -27,7 +27,7 @@ void MadeBookingsReader::WritePage(StoreSession& primary, const std::optional<St
                                    const MadeBookingsQuery& query, LocalDateTime now, BodyFormat format,
                                    std::string& out) {
   if (version && replica_ == nullptr) {
-    cache_.Sync(version->bookings);
+    cache_.Sync(*version, primary);
     cache_.WritePage(primary, query, now, format, out);
     return;
   }

@@ -20,7 +20,7 @@ class LifecycleTransaction;
 struct LedgerAudit;
 
 // The schema version this program creates and understands, on every backend; older ones are migrated to it.
-inline constexpr int kStoreSchemaVersion = 4;
+inline constexpr int kStoreSchemaVersion = 5;
 
 // An access token as stored: only the SHA-256 of the token itself is ever kept.
 struct TokenRecord {
@@ -55,8 +55,21 @@ struct CountedPage {
 // Where the database stands, for caches of what a reader looked up. Each number changes (not necessarily grows)
 // whenever what it covers changed since a session last asked.
 struct StoreVersion {
-  std::int64_t any = 0;       // anything committed by another connection or process
-  std::int64_t bookings = 0;  // bookings or users: anything a list of bookings shows
+  std::int64_t credentials = 0;  // tokens and projects: anything a token or API-key lookup returns
+  std::int64_t bookings = 0;     // a change to the lists that names no user (an import): every list may differ
+  std::int64_t list_changes = 0;  // the last entry of the list-change log (StoreSession::ListChangesSince)
+};
+
+// One entry of the list-change log: whose made bookings list may show something else since.
+struct ListChange {
+  enum class Kind : std::uint8_t {
+    kClient,     // this client's list
+    kCandidate,  // every list with a booking of this candidate (their contact details changed)
+  };
+  Kind kind = Kind::kClient;
+  UserId user_id = 0;
+
+  friend bool operator==(const ListChange&, const ListChange&) = default;
 };
 
 // The reads and small writes one serving thread makes. Not thread-safe: one session per thread.
@@ -94,6 +107,11 @@ class StoreSession {
   // Where the database stands now, or nullopt when this backend cannot tell cheaply (then nothing may be cached).
   // A reader asks before its lookups: what it then reads is at least as new as the version it got.
   virtual std::optional<StoreVersion> Version() { return std::nullopt; }
+  // The list-change log's entries after `after` up to `upto` (StoreVersion::list_changes values), oldest first;
+  // nullopt when the log no longer reaches back to `after` (then every list may have changed).
+  virtual std::optional<std::vector<ListChange>> ListChangesSince(std::int64_t /*after*/, std::int64_t /*upto*/) {
+    return std::nullopt;
+  }
 };
 
 // A StoreSession that passes every call to `inner`: derive from it and override only what differs.
@@ -125,6 +143,9 @@ class ForwardingStoreSession : public StoreSession {
   std::optional<StoredBooking> FindBooking(BookingId booking_id) override { return inner_.FindBooking(booking_id); }
   std::optional<UserWithSettings> FindUser(UserId user_id) override { return inner_.FindUser(user_id); }
   std::optional<StoreVersion> Version() override { return inner_.Version(); }
+  std::optional<std::vector<ListChange>> ListChangesSince(std::int64_t after, std::int64_t upto) override {
+    return inner_.ListChangesSince(after, upto);
+  }
 
  protected:
   StoreSession& Inner() { return inner_; }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <utility>
@@ -16,6 +17,7 @@
 #include "service/lookup_cache.hpp"
 #include "service/made_bookings_cache.hpp"
 #include "service/made_bookings_service.hpp"
+#include "storage/lifecycle_store.hpp"
 #include "storage/store.hpp"
 #include "storage_test_support.hpp"
 
@@ -122,11 +124,11 @@ class ReadCache : public ::testing::TestWithParam<Backend> {
     batch->Commit();
   }
 
-  // The version a serving thread would sync with: the store's when it reports one, else a counter the test
-  // moves after each of its writes.
-  std::int64_t BookingsVersion() {
-    if (const auto version = session_->Version()) return version->bookings;
-    return writes_;
+  // The version a serving thread would sync with: the store's when it reports one, else one whose bookings
+  // counter the test moves after each of its writes.
+  StoreVersion CacheVersion() {
+    if (const auto version = session_->Version()) return *version;
+    return StoreVersion{0, writes_, 0};
   }
 
   // Compares the cache with the uncached answer for every order, with and without StartDate, for several page
@@ -148,7 +150,7 @@ class ReadCache : public ::testing::TestWithParam<Backend> {
           for (const std::int32_t page : {1, 2, last / 2 + 1, last, last + 1}) {
             query.page_number = page;
             for (const BodyFormat format : {BodyFormat::kJson, BodyFormat::kXml}) {
-              cache.Sync(BookingsVersion());
+              cache.Sync(CacheVersion(), *session_);
               ASSERT_EQ(Cached(cache, *session_, query, now, format), Uncached(*session_, query, now, format))
                   << "order " << order.Name() << ", start " << (start ? start->millis : -1) << ", " << per_page
                   << " per page, page " << page << ", xml " << (format == BodyFormat::kXml);
@@ -222,7 +224,7 @@ TEST_P(ReadCache, ASmallBudgetKeepsOnlyTheClientBeingAnsweredAndStaysExact) {
     for (UserId client = 200; client < 210; ++client) {
       MadeBookingsQuery query;
       query.client_user_id = client;
-      cache.Sync(BookingsVersion());
+      cache.Sync(CacheVersion(), *session_);
       EXPECT_EQ(Cached(cache, *session_, query, LocalDateTime{kJan2027}, BodyFormat::kJson),
                 Uncached(*session_, query, LocalDateTime{kJan2027}, BodyFormat::kJson));
       EXPECT_EQ(cache.ClientsHeld(), 1U);
@@ -232,7 +234,7 @@ TEST_P(ReadCache, ASmallBudgetKeepsOnlyTheClientBeingAnsweredAndStaysExact) {
   for (UserId client = 200; client < 210; ++client) {
     MadeBookingsQuery query;
     query.client_user_id = client;
-    roomy.Sync(BookingsVersion());
+    roomy.Sync(CacheVersion(), *session_);
     std::string body;
     roomy.WritePage(*session_, query, LocalDateTime{kJan2027}, BodyFormat::kXml, body);
   }
@@ -240,14 +242,14 @@ TEST_P(ReadCache, ASmallBudgetKeepsOnlyTheClientBeingAnsweredAndStaysExact) {
   EXPECT_GT(roomy.BytesHeld(), 10U * 60U * sizeof(StoredBooking));
 }
 
-TEST_P(ReadCache, TheBookingsVersionMovesOnImportsOnlyAndTheOverallVersionOnAnyCommit) {
+TEST_P(ReadCache, TheBookingsVersionMovesOnImportsAndTheCredentialsVersionOnTokensAndProjectsOnly) {
   const auto before = session_->Version();
   if (!before) GTEST_SKIP() << GetParam().name << " reports no version: nothing is cached on it";
   Put(Users(), {});
   const auto imported = session_->Version();
   ASSERT_TRUE(imported);
   EXPECT_NE(imported->bookings, before->bookings);
-  EXPECT_NE(imported->any, before->any);
+  EXPECT_EQ(imported->credentials, before->credentials);  // users are not credentials
   EXPECT_EQ(session_->Version()->bookings, imported->bookings);  // asking again changes nothing
 
   const ProjectRecord project = ClientProject("key");
@@ -257,11 +259,15 @@ TEST_P(ReadCache, TheBookingsVersionMovesOnImportsOnlyAndTheOverallVersionOnAnyC
     batch->Commit();
   }
   const auto with_project = session_->Version();
+  EXPECT_NE(with_project->credentials, imported->credentials);
   store_->InsertToken(NewToken{Sha256("token"), 1, "client", "s", 4'000'000'000});
   const auto with_token = session_->Version();
   ASSERT_TRUE(with_token);
-  EXPECT_NE(with_token->any, with_project->any);
+  EXPECT_NE(with_token->credentials, with_project->credentials);
   EXPECT_EQ(with_token->bookings, with_project->bookings);  // a token changes no list
+  EXPECT_EQ(with_token->list_changes, with_project->list_changes);
+  EXPECT_TRUE(store_->RevokeToken(Sha256("token")));
+  EXPECT_NE(session_->Version()->credentials, with_token->credentials);
 }
 
 TEST_P(ReadCache, ARevokedTokenAndANewTokenShowAtTheNextSync) {
@@ -277,7 +283,7 @@ TEST_P(ReadCache, ARevokedTokenAndANewTokenShowAtTheNextSync) {
 
   LookupCache cache(1000);
   const auto authenticate = [&](const std::string& token) {
-    cache.Sync(session_->Version()->any);
+    cache.Sync(session_->Version()->credentials);
     CachingStoreSession cached(*session_, cache);
     const std::string header = "Bearer " + token;
     Credentials credentials;
@@ -293,7 +299,7 @@ TEST_P(ReadCache, ARevokedTokenAndANewTokenShowAtTheNextSync) {
   EXPECT_FALSE(authenticate("first"));
 }
 
-// The real session, counting the token lookups that reach it.
+// The real session, counting the token lookups and the list loads that reach it.
 class CountingSession final : public ForwardingStoreSession {
  public:
   explicit CountingSession(StoreSession& inner) : ForwardingStoreSession(inner) {}
@@ -301,8 +307,119 @@ class CountingSession final : public ForwardingStoreSession {
     ++token_lookups;
     return Inner().FindToken(token_hash);
   }
+  std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery& query, std::int64_t offset,
+                                              std::int32_t limit) override {
+    ++list_loads[query.client_user_id];
+    return Inner().MadeBookingsPage(query, offset, limit);
+  }
   int token_lookups = 0;
+  std::map<UserId, int> list_loads;
 };
+
+// A life-cycle write forgets only the lists it changed: the other clients' lists stay cached (no store read), the
+// changed ones reload and are exact; a candidate's new contact details reload every list with their bookings.
+TEST_P(ReadCache, ALifeCycleWriteLeavesAnotherClientsCachedListCached) {
+  if (!session_->Version()) GTEST_SKIP() << GetParam().name << " reports no version: nothing is cached on it";
+  constexpr UserId kOnlyMine = 13;  // a candidate only kClient booked
+  std::vector<UserRecord> users = Users();
+  users.push_back(User(kOnlyMine, "only mine"));
+  auto mine = Bookings(kClient, 1, 60, 31);
+  mine.front().booking.candidate.user_id = kOnlyMine;
+  Put(users, mine);
+  Put({}, Bookings(kOtherClient, 1000, 40, 32));
+
+  MadeBookingsCache cache(std::size_t{256} << 20);
+  CountingSession counting(*session_);
+  const LocalDateTime now{kJan2027};
+  MadeBookingsQuery query;
+  query.order = BookingOrder::kNicknameAsc;
+  query.bookings_per_page = 100;
+  const auto page_of = [&](UserId client) {
+    query.client_user_id = client;
+    cache.Sync(*counting.Version(), counting);
+    return Cached(cache, counting, query, now, BodyFormat::kJson);
+  };
+  const auto expect_exact = [&](UserId client) {
+    const std::string cached = page_of(client);
+    EXPECT_EQ(cached, Uncached(*session_, query, now, BodyFormat::kJson)) << "client " << client;
+  };
+  expect_exact(kClient);
+  expect_exact(kOtherClient);
+  ASSERT_EQ(counting.list_loads, (std::map<UserId, int>{{kClient, 1}, {kOtherClient, 1}}));
+
+  {
+    auto transaction = store_->BeginLifecycle();
+    auto booking = transaction->LockBooking(1000);
+    ASSERT_TRUE(booking);
+    booking->status = BookingStatus::kCancelled;
+    booking->cancelled_date = now;
+    booking->cancelled_by = CancelledBy::kCandidate;
+    booking->cancelled_reason = "changed by the test";
+    booking->last_updated = now;
+    transaction->UpdateBooking(*booking);
+    transaction->Commit();
+  }
+  expect_exact(kClient);
+  EXPECT_EQ(counting.list_loads[kClient], 1) << "a write to another client's booking reloaded this list";
+  expect_exact(kOtherClient);
+  EXPECT_EQ(counting.list_loads[kOtherClient], 2);
+  EXPECT_NE(page_of(kOtherClient).find("changed by the test"), std::string::npos);
+
+  {
+    auto transaction = store_->BeginLifecycle();
+    PhoneChatSettings settings;
+    settings.phonechat_number = "+441234567890";
+    settings.show_phonechat_number = true;
+    transaction->SaveSettings(kOnlyMine, settings);
+    transaction->Commit();
+  }
+  expect_exact(kOtherClient);
+  EXPECT_EQ(counting.list_loads[kOtherClient], 2) << "a candidate this client never booked reloaded its list";
+  expect_exact(kClient);
+  EXPECT_EQ(counting.list_loads[kClient], 2);
+
+  // The log replays only from where the cache stands; an import still forgets every list.
+  const StoreVersion before = *session_->Version();
+  Put({}, Bookings(kOtherClient, 2000, 3, 33));
+  expect_exact(kClient);
+  expect_exact(kOtherClient);
+  EXPECT_EQ(counting.list_loads, (std::map<UserId, int>{{kClient, 3}, {kOtherClient, 3}}));
+  EXPECT_EQ(session_->ListChangesSince(before.list_changes, session_->Version()->list_changes),
+            std::optional<std::vector<ListChange>>{std::vector<ListChange>{}});
+}
+
+// The log's entries name whose lists changed, in commit order; a range it no longer holds is nullopt.
+TEST_P(ReadCache, TheListChangeLogNamesTheClientsAndCandidatesInCommitOrder) {
+  const auto start = session_->Version();
+  if (!start) GTEST_SKIP() << GetParam().name << " reports no version: nothing is cached on it";
+  Put(Users(), Bookings(kClient, 1, 5, 41));
+  const std::int64_t from = session_->Version()->list_changes;
+  {
+    auto transaction = store_->BeginLifecycle();
+    auto booking = transaction->LockBooking(2);
+    ASSERT_TRUE(booking);
+    booking->comments = "one";
+    transaction->UpdateBooking(*booking);
+    booking->comments = "two";
+    transaction->UpdateBooking(*booking);  // the same client once
+    transaction->SaveSettings(3, PhoneChatSettings{});
+    transaction->Commit();
+  }
+  {
+    auto transaction = store_->BeginLifecycle();
+    transaction->SaveSettings(4, PhoneChatSettings{});
+  }  // rolled back
+  const std::int64_t to = session_->Version()->list_changes;
+  EXPECT_EQ(to, from + 2);
+  const auto changes = session_->ListChangesSince(from, to);
+  ASSERT_TRUE(changes);
+  ASSERT_EQ(changes->size(), 2U);
+  EXPECT_EQ((*changes)[0].kind, ListChange::Kind::kClient);
+  EXPECT_EQ((*changes)[0].user_id, kClient);
+  EXPECT_EQ((*changes)[1].kind, ListChange::Kind::kCandidate);
+  EXPECT_EQ((*changes)[1].user_id, 3);
+  EXPECT_FALSE(session_->ListChangesSince(from - 5, to)) << "entries before the log's first are not there";
+}
 
 TEST(LookupCacheBounds, AFloodOfUnknownTokensStaysBoundedAndNeverPushesOutATokenInUse) {
   TempDir dir;

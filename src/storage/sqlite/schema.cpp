@@ -316,6 +316,30 @@ std::string SchemaV4() {
   return sql;
 }
 
+// Schema version 5: caches that forget only what changed (docs/architecture.md, "Caches"). Tokens and projects
+// bump a counter of their own through triggers, so that no writer can forget to; a life-cycle write logs whose
+// made list it changed, and readers replay the log's new entries. Imports still bump bookings_generation.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE store_state ADD COLUMN credentials_generation INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE list_changes (
+  seq INTEGER PRIMARY KEY,
+  client_user_id INTEGER,     -- this client's made list changed
+  candidate_user_id INTEGER,  -- every made list with a booking of this candidate changed
+  CHECK ((client_user_id IS NULL) <> (candidate_user_id IS NULL))
+);
+)sql";
+
+std::string SchemaV5() {
+  std::string sql = kSchemaV5;
+  for (const char* table : {"tokens", "projects"}) {
+    for (const char* event : {"INSERT", "UPDATE", "DELETE"}) {
+      sql += std::string("CREATE TRIGGER ") + table + "_" + event + "_credentials AFTER " + event + " ON " + table +
+             " BEGIN UPDATE store_state SET credentials_generation = credentials_generation + 1; END;\n";
+    }
+  }
+  return sql;
+}
+
 }  // namespace
 
 std::string FoldNicknameSql(std::string_view operand) {
@@ -331,7 +355,7 @@ std::string FoldNicknameSql(std::string_view operand) {
 }
 
 void MigrateSchema(Connection& writer, const std::string& path, int target_version) {
-  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3, SchemaV4()};
+  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3, SchemaV4(), SchemaV5()};
 
   // IMMEDIATE: two processes opening a new file at once must not both create the tables.
   writer.Execute("BEGIN IMMEDIATE");

@@ -1,6 +1,7 @@
 // The SQLite life-cycle transaction on the store's one writer (BEGIN IMMEDIATE, synced at commit), the lookups of
 // one booking or user that sessions share with it, and the ledger audit.
 
+#include <algorithm>
 #include <cassert>
 #include <mutex>
 #include <optional>
@@ -18,6 +19,9 @@ namespace phonechat::sqlite {
 namespace {
 
 constexpr std::int64_t kMinuteMillis = 60'000;
+// The list-change log keeps about this many entries: a serving thread idle for longer forgets its whole cache.
+constexpr std::int64_t kListChangesKept = 100'000;
+constexpr std::int64_t kListChangesTrimEvery = 1'000;
 
 // The bookings with both parties joined, for a WHERE clause on `b` to follow.
 std::string BothPartiesFrom() {
@@ -190,7 +194,7 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
     if (writer_->connection.Changes() != 1) {
       throw std::logic_error("a new booking's client and candidate must exist");
     }
-    bookings_changed_ = true;
+    Changed(ListChange::Kind::kClient, booking.client_user_id);
     return record.booking.booking_id;
   }
 
@@ -238,7 +242,7 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
     statement.BindOptionalInt(23, booking.rescheduled_from);
     statement.BindInt(24, booking.settled ? 1 : 0);
     statement.Run();
-    bookings_changed_ = true;
+    Changed(ListChange::Kind::kClient, booking.client_user_id);
   }
 
   std::optional<BookingId> RescheduledInto(BookingId source) override {
@@ -279,8 +283,8 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
     statement.BindOptionalInt(
         7, settings.phonechat_ppm ? std::optional{settings.phonechat_ppm->ten_thousandths} : std::nullopt);
     statement.Run();
-    // The number is the candidate's contact detail in lists.
-    bookings_changed_ = true;
+    // The number is the candidate's contact detail in every list with one of their bookings.
+    Changed(ListChange::Kind::kCandidate, user_id);
   }
 
   bool Post(const LedgerEntry& entry) override {
@@ -354,9 +358,24 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
 
   void Commit() override {
     assert(!committed_);
-    // The serving threads' list caches follow this counter (StoreSession::Version).
-    if (bookings_changed_) {
-      writer_->connection.Execute("UPDATE store_state SET bookings_generation = bookings_generation + 1");
+    // The serving threads' list caches replay this log (StoreSession::ListChangesSince).
+    if (!list_changes_.empty()) {
+      auto& log = Prepared("INSERT INTO list_changes (client_user_id, candidate_user_id) VALUES (?1, ?2)");
+      for (const ListChange& change : list_changes_) {
+        ScopedReset reset(log);
+        const bool client = change.kind == ListChange::Kind::kClient;
+        log.BindOptionalInt(1, client ? std::optional<std::int64_t>{change.user_id} : std::nullopt);
+        log.BindOptionalInt(2, client ? std::nullopt : std::optional<std::int64_t>{change.user_id});
+        log.Run();
+      }
+      // Trimmed now and then; a reader further behind than what is kept forgets every list.
+      const std::int64_t last = sqlite3_last_insert_rowid(writer_->connection.Handle());
+      if (last % kListChangesTrimEvery < static_cast<std::int64_t>(list_changes_.size())) {
+        auto& trim = Prepared("DELETE FROM list_changes WHERE seq <= ?1");
+        ScopedReset reset(trim);
+        trim.BindInt(1, last - kListChangesKept);
+        trim.Run();
+      }
     }
     writer_->connection.Execute("COMMIT");
     committed_ = true;
@@ -380,6 +399,13 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
     return {data == nullptr ? "" : data, static_cast<std::size_t>(sqlite3_column_bytes(row.Handle(), column))};
   }
 
+  void Changed(ListChange::Kind kind, UserId user_id) {
+    const bool known = std::any_of(list_changes_.begin(), list_changes_.end(), [&](const ListChange& change) {
+      return change.kind == kind && change.user_id == user_id;
+    });
+    if (!known) list_changes_.push_back(ListChange{kind, user_id});
+  }
+
   void EnsureAccount(AccountId account) {
     auto& statement = Prepared("INSERT OR IGNORE INTO accounts (account_id, balance) VALUES (?1, 0)");
     ScopedReset reset(statement);
@@ -401,7 +427,7 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
   std::unique_lock<std::timed_mutex> lock_;
   std::optional<std::int64_t> saved_synchronous_;
   bool committed_ = false;
-  bool bookings_changed_ = false;  // a booking or a user changed: the list caches must reload
+  std::vector<ListChange> list_changes_;  // whose lists this transaction changed, each once
 };
 
 }  // namespace

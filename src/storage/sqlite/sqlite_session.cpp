@@ -39,7 +39,7 @@ class SqliteSession final : public StoreSession {
 
   std::optional<StoreVersion> Version() override {
     // data_version changes only when another connection commits, and reading it touches only shared memory
-    // (WAL), so the generation row is read only after a commit somewhere.
+    // (WAL), so the counters are read only after a commit somewhere.
     auto& data_version = Prepared(data_version_, "PRAGMA data_version");
     std::int64_t any = 0;
     {
@@ -47,13 +47,38 @@ class SqliteSession final : public StoreSession {
       data_version.Step();
       any = data_version.Int(0);
     }
-    if (!version_ || version_->any != any) {
-      auto& generation = Prepared(generation_, "SELECT bookings_generation FROM store_state");
-      ScopedReset reset(generation);
-      generation.Step();
-      version_ = StoreVersion{any, generation.Int(0)};
+    if (!version_ || data_version_seen_ != any) {
+      auto& counters = Prepared(counters_,
+                                "SELECT credentials_generation, bookings_generation, "
+                                "(SELECT coalesce(max(seq), 0) FROM list_changes) FROM store_state");
+      ScopedReset reset(counters);
+      counters.Step();
+      version_ = StoreVersion{counters.Int(0), counters.Int(1), counters.Int(2)};
+      data_version_seen_ = any;
     }
     return version_;
+  }
+
+  std::optional<std::vector<ListChange>> ListChangesSince(std::int64_t after, std::int64_t upto) override {
+    auto& statement = Prepared(list_changes_,
+                               "SELECT seq, client_user_id, candidate_user_id FROM list_changes "
+                               "WHERE seq > ?1 AND seq <= ?2 ORDER BY seq");
+    ScopedReset reset(statement);
+    statement.BindInt(1, after);
+    statement.BindInt(2, upto);
+    std::vector<ListChange> changes;
+    std::int64_t expected = after + 1;
+    while (statement.Step()) {
+      // Sequence numbers have no gaps except where the writer trimmed the log's oldest entries.
+      if (statement.Int(0) != expected++) return std::nullopt;
+      if (statement.IsNull(1)) {
+        changes.push_back(ListChange{ListChange::Kind::kCandidate, Int32(statement, 2)});
+      } else {
+        changes.push_back(ListChange{ListChange::Kind::kClient, Int32(statement, 1)});
+      }
+    }
+    if (expected != upto + 1) return std::nullopt;
+    return changes;
   }
 
   std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {
@@ -148,8 +173,10 @@ class SqliteSession final : public StoreSession {
   std::shared_ptr<Writer> writer_;
   std::unique_ptr<Statement> find_token_;
   std::unique_ptr<Statement> data_version_;
-  std::unique_ptr<Statement> generation_;
-  std::optional<StoreVersion> version_;  // as last read
+  std::unique_ptr<Statement> counters_;
+  std::unique_ptr<Statement> list_changes_;
+  std::int64_t data_version_seen_ = 0;
+  std::optional<StoreVersion> version_;  // as last read, when data_version was data_version_seen_
   std::unique_ptr<Statement> find_api_key_;
   std::unique_ptr<Statement> is_manager_;
   std::unique_ptr<Statement> is_member_;

@@ -146,7 +146,7 @@ TEST_F(MadeBookingsReaderTest, WithoutAVersionEveryListIsReadFromThePrimary) {
 }
 
 TEST_F(MadeBookingsReaderTest, WithAVersionListsComeFromTheCacheUntilTheVersionMoves) {
-  primary_store_.log.version = StoreVersion{1, 1};
+  primary_store_.log.version = StoreVersion{1, 1, 0};
   MadeBookingsReader reader({}, 0, 100ms, kCacheBytes);
   const std::string json = Expected(*primary_);
   const std::string xml = Expected(*primary_, BodyFormat::kXml);
@@ -157,13 +157,13 @@ TEST_F(MadeBookingsReaderTest, WithAVersionListsComeFromTheCacheUntilTheVersionM
   EXPECT_EQ(primary_store_.log.reads, loaded);  // answered from the cache
 
   primary_store_.bookings.insert(primary_store_.bookings.begin(), Booking(4, "d"));
-  primary_store_.log.version = StoreVersion{2, 2};
+  primary_store_.log.version = StoreVersion{2, 2, 0};
   EXPECT_EQ(Read(reader, *primary_), Expected(*primary_));
   EXPECT_NE(Read(reader, *primary_), json);
 }
 
 TEST_F(MadeBookingsReaderTest, WithAReplicaListsAreReadFromItAndNeverCached) {
-  primary_store_.log.version = StoreVersion{1, 1};
+  primary_store_.log.version = StoreVersion{1, 1, 0};
   MadeBookingsReader reader({&replica_store_}, 0, 100ms, kCacheBytes);
   const std::string expected = Expected(*primary_);
   const int primary_reads = primary_store_.log.reads;
