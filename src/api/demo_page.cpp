@@ -21,10 +21,18 @@ constexpr std::string_view kDemoHtml = R"(<!DOCTYPE html>
   main { max-width: 60rem; margin: 3rem auto; padding: 2rem; background: #fff; border-radius: 0.5rem;
          box-shadow: 0 1px 3px rgba(0, 0, 0, 0.12); }
   h1 { font-size: 1.4rem; margin: 0 0 1rem; }
+  h2 { font-size: 1.1rem; margin: 2rem 0 0; }
   button { padding: 0.5rem 1.25rem; border: 1px solid #2457c5; border-radius: 0.25rem; font-size: 1rem;
            background: #2457c5; color: #fff; cursor: pointer; }
+  button:disabled { opacity: 0.5; cursor: default; }
+  td.actions { white-space: nowrap; }
+  td.actions button { padding: 0.2rem 0.6rem; margin-right: 0.25rem; font-size: 0.85rem; }
+  td.actions button.cancel, td.actions button.reject { background: #fff; color: #2457c5; }
+  input[type="text"] { padding: 0.35rem 0.5rem; border: 1px solid #b8bfcc; border-radius: 0.25rem; font-size: 0.9rem;
+                       width: 20rem; max-width: 100%; }
   .meta { color: #5b6475; font-size: 0.9rem; }
   .error { padding: 0.5rem 0.75rem; border-radius: 0.25rem; background: #fdecea; color: #8a1c12; }
+  .notice { padding: 0.5rem 0.75rem; border-radius: 0.25rem; background: #e8f3ea; color: #1d5c2a; }
   table { border-collapse: collapse; width: 100%; margin-top: 1rem; font-size: 0.9rem; }
   th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid #e1e4ea; }
   td.number { text-align: right; }
@@ -35,21 +43,43 @@ constexpr std::string_view kDemoHtml = R"(<!DOCTYPE html>
 <main>
 <h1>PhoneChat API demo</h1>
 <p>This page plays a third-party application: the public client <code>sandbox-demo</code>. It signs you in
-with the Unified Login (authorization code with PKCE), then lists the PhoneChat bookings you made.</p>
-<p class="meta">Sandbox users: <code>DemoClient</code> or <code>DemoManager</code>,
-password <code>demo-password</code>.</p>
+with the Unified Login (authorization code with PKCE), then lists the PhoneChat bookings you made and received,
+with the actions each booking's status allows: a client confirms (pays for) an accepted booking or cancels one,
+a candidate accepts or rejects a pending one.</p>
+<p class="meta">Sandbox users, password <code>demo-password</code>: <code>DemoClient</code> (a client) or
+<code>DemoManager</code> (a group manager), and the candidates <code>DemoCandidate</code>, <code>DemoNoNumber</code>
+and <code>DemoSkype</code>, each with a pending booking of <code>DemoClient</code> to answer.</p>
 <button id="demo-signin" type="button">Sign in with PhoneChat</button>
 <p id="demo-status" role="status"></p>
 <section id="demo-result" hidden>
 <p>Signed in as <strong><span id="demo-user"></span></strong></p>
+<p id="demo-message" role="alert" hidden></p>
+<p><label for="demo-reason">Reason, for a cancel or a reject:</label>
+<input id="demo-reason" type="text" maxlength="1000" autocomplete="off" placeholder="e.g. Plans changed"></p>
+<section id="demo-made">
+<h2>Bookings you made</h2>
 <table id="demo-bookings">
 <thead>
 <tr>
-<th>Booking</th><th>Candidate</th><th>Status</th><th>Created</th><th>Session</th><th>Minutes</th><th>Credits</th>
+<th>Booking</th><th>Candidate</th><th>Status</th><th>Created</th><th>Session</th><th>Minutes</th><th>Credits</th><th>Actions</th>
 </tr>
 </thead>
 <tbody></tbody>
 </table>
+<p id="demo-bookings-empty" class="meta" hidden>You have made no bookings.</p>
+</section>
+<section id="demo-received" hidden>
+<h2>Received bookings</h2>
+<table id="demo-received-bookings">
+<thead>
+<tr>
+<th>Booking</th><th>Client</th><th>Status</th><th>Created</th><th>Session</th><th>Minutes</th><th>Credits</th><th>Actions</th>
+</tr>
+</thead>
+<tbody></tbody>
+</table>
+<p id="demo-received-bookings-empty" class="meta" hidden>You have received no bookings.</p>
+</section>
 </section>
 </main>
 </body>
@@ -57,13 +87,39 @@ password <code>demo-password</code>.</p>
 )";
 
 constexpr std::string_view kDemoScript = R"JS('use strict';
-// The sandbox demo client: the OAuth 2.0 authorization-code flow with PKCE (RFC 7636, S256) as a public client.
+// The sandbox demo client: the OAuth 2.0 authorization-code flow with PKCE (RFC 7636, S256) as a public client,
+// then the signed-in user's made and received bookings with the life-cycle actions their statuses allow.
 // Everything the server or the user sent is rendered with textContent, never as HTML.
 (() => {
   const CLIENT_ID = 'sandbox-demo';
+  // VerifyCredentials, both lists and every action the page offers need this one scope (docs/lifecycle.md).
   const SCOPE = 'account_phonechat_bookings';
   const REDIRECT_URI = location.origin + '/demo/callback';
   const STORAGE_KEY = 'phonechat-demo-flow';
+
+  // The two lists: the table each fills, the other party's member, and the actions offered by status.
+  const MADE = {
+    table: 'demo-bookings',
+    path: '/v1/PhoneChat/MadeBookings?BookingsPerPage=10',
+    party: 'Candidate',
+    actions: { Pending: ['cancel'], Accepted: ['confirm', 'cancel'], Confirmed: ['cancel'] },
+  };
+  const RECEIVED = {
+    table: 'demo-received-bookings',
+    path: '/v1/PhoneChat/ReceivedBookings?BookingsPerPage=10',
+    party: 'Client',
+    actions: { Pending: ['accept', 'reject'] },
+  };
+  // The life-cycle actions (docs/lifecycle.md, "Bodies"): label, route, and whether the body carries the Reason.
+  const ACTIONS = {
+    confirm: { label: 'Confirm', path: '/v1/PhoneChat/ConfirmMadeBooking', reason: false },
+    cancel: { label: 'Cancel', path: '/v1/PhoneChat/CancelMadeBooking', reason: true },
+    accept: { label: 'Accept', path: '/v1/PhoneChat/AcceptReceivedBooking', reason: false },
+    reject: { label: 'Reject', path: '/v1/PhoneChat/RejectReceivedBooking', reason: true },
+  };
+
+  let accessToken = null; // kept in this closure only, never stored
+  let busy = false;
 
   const byId = (id) => document.getElementById(id);
 
@@ -71,6 +127,14 @@ constexpr std::string_view kDemoScript = R"JS('use strict';
     const status = byId('demo-status');
     status.textContent = text;
     status.className = isError ? 'error' : '';
+  }
+
+  // The message area under the user's name: what the last action did, or the error the API answered.
+  function showMessage(text, isError) {
+    const message = byId('demo-message');
+    message.textContent = text;
+    message.className = isError ? 'error' : 'notice';
+    message.hidden = text === '';
   }
 
   function base64Url(bytes) {
@@ -106,13 +170,42 @@ constexpr std::string_view kDemoScript = R"JS('use strict';
     location.assign('/OAuth/Authorize?' + query.toString());
   }
 
-  async function getJson(path, accessToken) {
-    const answer = await fetch(path, {
-      headers: { Authorization: 'Bearer ' + accessToken, Accept: 'application/json' },
-    });
-    const body = await answer.json();
-    if (!answer.ok) throw new Error(path + ' answered ' + answer.status + ': ' + (body.Message || ''));
-    return body;
+  // One API call with the access token; a payload is sent as a JSON body. Answers { ok, status, body }, body being
+  // the parsed JSON or null.
+  async function callApi(method, path, payload) {
+    const headers = { Authorization: 'Bearer ' + accessToken, Accept: 'application/json' };
+    const init = { method, headers };
+    if (payload !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(payload);
+    }
+    const answer = await fetch(path, init);
+    let body = null;
+    try {
+      body = await answer.json();
+    } catch {
+      body = null;
+    }
+    return { ok: answer.ok, status: answer.status, body };
+  }
+
+  // An error answer as one line: the HTTP status, the Message and every ModelState message.
+  function errorText(answer) {
+    const parts = [];
+    const body = answer.body;
+    if (body && typeof body.Message === 'string') parts.push(body.Message);
+    if (body && body.ModelState && typeof body.ModelState === 'object') {
+      for (const messages of Object.values(body.ModelState)) {
+        for (const text of [].concat(messages)) parts.push(String(text));
+      }
+    }
+    return 'HTTP ' + answer.status + (parts.length ? ': ' + parts.join(' ') : '');
+  }
+
+  async function getJson(path) {
+    const answer = await callApi('GET', path);
+    if (!answer.ok || !answer.body) throw new Error(path + ' answered ' + errorText(answer));
+    return answer.body;
   }
 
   function cell(row, text, className) {
@@ -122,21 +215,84 @@ constexpr std::string_view kDemoScript = R"JS('use strict';
     row.appendChild(td);
   }
 
-  function showBookings(page) {
-    const body = byId('demo-bookings').querySelector('tbody');
+  function actionButton(name, booking) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'action ' + name;
+    button.dataset.action = name;
+    button.textContent = ACTIONS[name].label;
+    button.addEventListener('click', () => {
+      act(name, booking).catch((failure) => showMessage(failure.message, true));
+    });
+    return button;
+  }
+
+  function showBookings(list, page) {
+    const body = byId(list.table).querySelector('tbody');
     body.replaceChildren();
     for (const booking of page.Bookings) {
       const row = document.createElement('tr');
       row.className = 'booking';
       row.dataset.bookingId = String(booking.BookingID);
+      row.dataset.status = String(booking.Status);
+      const party = booking[list.party];
       cell(row, booking.BookingID, 'number');
-      cell(row, booking.Candidate ? booking.Candidate.Nickname : '');
-      cell(row, booking.Status);
+      cell(row, party ? party.Nickname : '');
+      cell(row, booking.Status, 'status');
       cell(row, booking.CreateDate);
       cell(row, booking.SessionDate);
       cell(row, booking.Duration, 'number');
       cell(row, booking.Credits, 'number');
+      const actions = document.createElement('td');
+      actions.className = 'actions';
+      const names = Object.prototype.hasOwnProperty.call(list.actions, booking.Status) ? list.actions[booking.Status] : [];
+      for (const name of names) actions.appendChild(actionButton(name, booking));
+      row.appendChild(actions);
       body.appendChild(row);
+    }
+    byId(list.table + '-empty').hidden = page.Bookings.length > 0;
+  }
+
+  // Reads both lists again and shows them; the received list only for a user who has received bookings.
+  async function refresh() {
+    const [made, received] = await Promise.all([getJson(MADE.path), callApi('GET', RECEIVED.path)]);
+    showBookings(MADE, made);
+    let summary = 'You made ' + made.BookingsTotal + ' bookings';
+    if (received.ok && received.body && received.body.BookingsTotal > 0) {
+      showBookings(RECEIVED, received.body);
+      byId('demo-received').hidden = false;
+      summary += ' and received ' + received.body.BookingsTotal;
+    } else if (!received.ok) {
+      summary += ' (the received bookings could not be read: ' + errorText(received) + ')';
+    }
+    showStatus(summary + '; the 10 most recent of each are shown.', false);
+  }
+
+  function setBusy(value) {
+    busy = value;
+    for (const button of byId('demo-result').querySelectorAll('button.action')) button.disabled = value;
+  }
+
+  // Sends one action for a booking, shows its outcome in the message area, then reads the lists again (after an
+  // error too: a 409 means the booking has moved on, and the lists show where it is now).
+  async function act(name, booking) {
+    if (busy) return;
+    const action = ACTIONS[name];
+    const payload = { BookingID: booking.BookingID };
+    if (name === 'accept') payload.Credits = booking.Credits; // at the amount offered
+    if (action.reason) payload.Reason = byId('demo-reason').value;
+    setBusy(true);
+    try {
+      showMessage(action.label + ' booking ' + booking.BookingID + '…', false);
+      const answer = await callApi('POST', action.path, payload);
+      if (answer.ok && answer.body) {
+        showMessage(action.label + ' booking ' + booking.BookingID + ': its status is now ' + answer.body.Status + '.', false);
+      } else {
+        showMessage(action.label + ' booking ' + booking.BookingID + ' failed: ' + errorText(answer), true);
+      }
+      await refresh();
+    } finally {
+      setBusy(false);
     }
   }
 
@@ -174,14 +330,10 @@ constexpr std::string_view kDemoScript = R"JS('use strict';
       showStatus('The token exchange failed: ' + (token.error || tokenAnswer.status) + '.', true);
       return;
     }
-    const [account, bookings] = await Promise.all([
-      getJson('/v1/Account/VerifyCredentials', token.access_token),
-      getJson('/v1/PhoneChat/MadeBookings?BookingsPerPage=10', token.access_token),
-    ]);
+    accessToken = token.access_token;
+    const [account] = await Promise.all([getJson('/v1/Account/VerifyCredentials'), refresh()]);
     byId('demo-user').textContent = account.Nickname;
-    showBookings(bookings);
     byId('demo-result').hidden = false;
-    showStatus('Your ' + bookings.BookingsTotal + ' bookings (the 10 most recent are shown).', false);
   }
 
   function start() {

@@ -1,15 +1,17 @@
 // The Unified Login in a real browser (Debian's Chromium driven by playwright-core): login and consent on the
 // server's pages, landing on a third-party application's redirect URI (a tiny node:http server), cancel, the
-// grants page with Revoke, hostile names rendered as text, framing refused, and the sandbox's demo client.
+// grants page with Revoke, hostile names rendered as text, framing refused, and the sandbox's demo client (its
+// sign-in, and the booking life cycle on its page: a candidate accepts and rejects, the client confirms and cancels).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import {
-  PHONECHAT_SCOPE, assertServersLeakedNothing, authorizeUrl, createProject, importRecords, importUsers, newDb,
+  PHONECHAT_SCOPE, api, assertServersLeakedNothing, authorizeUrl, createProject, importRecords, importUsers, newDb,
   randomState, secrets, startOAuthServer, startSandbox, tokenRequest,
 } from './oauth-harness.mjs';
+import { mintToken } from '../blackbox/harness.mjs';
 
 const T = { timeout: 90000 };
 const CHROMIUM = '/usr/bin/chromium';
@@ -226,7 +228,7 @@ test('browser: a hostile project name, nickname and typed login render as text, 
 
 let sandbox;
 
-async function demoSignIn(login, password, { tokens }) {
+async function demoSignIn(login, password, { tokens, server = sandbox }) {
   const { ctx, page } = await newPage();
   page.on('response', async (r) => {
     if (/\/oauth\/token$/i.test(new URL(r.url()).pathname)) {
@@ -238,7 +240,7 @@ async function demoSignIn(login, password, { tokens }) {
       } catch { /* not JSON: the test's own assertions report it */ }
     }
   });
-  await page.goto(`${sandbox.base}/demo`);
+  await page.goto(`${server.base}/demo`);
   await page.click('#demo-signin');
   await logIn(page, login, password);
   await page.waitForSelector('#consent-form');
@@ -276,6 +278,188 @@ test('demo client: a hostile nickname is shown as text by the demo page', T, asy
   await recordCookies(ctx);
   await ctx.close();
   await sandbox.stop();
+});
+
+// ---------------------------------------------------------------- the demo page's booking life cycle
+
+const LIFECYCLE_CANDIDATES = ['DemoCandidate', 'DemoNoNumber', 'DemoSkype']; // each has a Pending booking of DemoClient
+let walk; // what the candidate's test leaves for the client's: { server, clientToken, candidateToken, ids }
+
+// POSTs a JSON body to an API path with a bearer token: { status, text, json }.
+async function apiPost(base, target, token, body) {
+  const res = await fetch(new URL(target, base), {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, text, json };
+}
+
+// The booking as the API shows it to one side: MadeBookingDetails (client) or ReceivedBookingDetails (candidate).
+async function bookingFromApi(side, id, token) {
+  const r = await api(walk.server.base, `/v1/PhoneChat/${side}BookingDetails?BookingID=${id}`, token);
+  assert.equal(r.status, 200, `${side}BookingDetails of ${id}: ${r.text.slice(0, 300)}`);
+  return r.json;
+}
+
+const rowOf = (page, table, id) => page.locator(`#${table} tr.booking[data-booking-id="${id}"]`);
+
+// What a row of the page shows: { status (the Status cell's text), actions (the data-action of its buttons) }.
+async function rowShown(page, table, id) {
+  const row = rowOf(page, table, id);
+  await row.waitFor();
+  return {
+    status: (await row.locator('td.status').textContent()).trim(),
+    actions: await row.locator('button.action').evaluateAll((els) => els.map((e) => e.dataset.action)),
+  };
+}
+
+// Clicks an action of a row and waits until the page has read the lists again after it (the row's status is
+// `expected`, or the message area reports the answer). Returns the message area's text.
+async function clickAction(page, table, id, action, expected) {
+  const before = await page.textContent('#demo-message');
+  await rowOf(page, table, id).locator(`button.action[data-action="${action}"]`).click();
+  await page.waitForFunction(([t, i, s, old]) => {
+    const message = document.querySelector('#demo-message');
+    const row = document.querySelector(`#${t} tr.booking[data-booking-id="${i}"]`);
+    const idle = [...document.querySelectorAll('#demo-result button.action')].every((b) => !b.disabled);
+    return idle && message.textContent !== old && !message.textContent.endsWith('…') && row?.dataset.status === s;
+  }, [table, String(id), expected, before]).catch(async () => {
+    assert.fail(`after ${action} on booking ${id} the row does not show ${expected}: row ` +
+      `${JSON.stringify(await rowOf(page, table, id).textContent().catch(() => null))}, message ` +
+      `${JSON.stringify(await page.textContent('#demo-message'))}`);
+  });
+  return page.textContent('#demo-message');
+}
+
+test('demo client: a candidate accepts and rejects received Pending bookings on /demo', T, async () => {
+  const server = await startSandbox();
+  const clientToken = secrets.add('minted DemoClient token', await mintToken(server.db, {
+    user: 2001, clientId: 'demo-app', scope: `${PHONECHAT_SCOPE} account_credits_history` }));
+  walk = { server, clientToken, ids: {} };
+  // The demo data's Pending bookings of the life-cycle candidates, as DemoClient sees them.
+  const made = await api(server.base, '/v1/PhoneChat/MadeBookings?BookingsPerPage=10', clientToken);
+  assert.equal(made.status, 200, made.text.slice(0, 300));
+  const lifecycle = {};
+  for (const nickname of LIFECYCLE_CANDIDATES) {
+    lifecycle[nickname] = made.json.Bookings.find((b) => b.Candidate?.Nickname === nickname && b.Status === 'Pending');
+    assert.ok(lifecycle[nickname], `the demo data has a Pending booking of DemoClient for ${nickname}`);
+    walk.ids[nickname] = lifecycle[nickname].BookingID;
+  }
+  // A second Pending booking for DemoCandidate, to reject: the same session as the first one.
+  const first = lifecycle.DemoCandidate;
+  const created = await apiPost(server.base, '/v1/PhoneChat/CreateBooking', clientToken, {
+    BookUserID: first.Candidate.UserID, SessionDate: first.SessionDate, AcceptBy: first.AcceptBy, Duration: 15,
+    Method: 2, Credits: 12, Comments: 'A second booking, to reject.' });
+  assert.equal(created.status, 200, `CreateBooking: ${created.text.slice(0, 300)}`);
+  assert.equal(created.json.Status, 'Pending');
+  const toAccept = first.BookingID;
+  const toReject = created.json.BookingID;
+  walk.ids.accepted = toAccept;
+  walk.ids.rejected = toReject;
+
+  const tokens = [];
+  const { ctx, page } = await demoSignIn('DemoCandidate', 'demo-password', { tokens, server });
+  assert.equal((await page.textContent('#demo-user')).trim(), 'DemoCandidate');
+  assert.equal(await page.locator('#demo-received').isVisible(), true, 'the received bookings are shown');
+  assert.equal(await page.locator('#demo-bookings tr.booking').count(), 0, 'DemoCandidate made no bookings');
+  for (const id of [toAccept, toReject]) {
+    assert.deepEqual(await rowShown(page, 'demo-received-bookings', id), { status: 'Pending', actions: ['accept', 'reject'] },
+      `received booking ${id}`);
+    assert.equal((await rowOf(page, 'demo-received-bookings', id).locator('td').nth(1).textContent()).trim(), 'DemoClient');
+  }
+
+  const accepted = await clickAction(page, 'demo-received-bookings', toAccept, 'accept', 'Accepted');
+  assert.match(accepted, new RegExp(`booking ${toAccept}: its status is now Accepted`), accepted);
+  assert.deepEqual(await rowShown(page, 'demo-received-bookings', toAccept), { status: 'Accepted', actions: [] });
+
+  // Without a reason the API refuses the reject (400), and the page says why; nothing changes.
+  await page.fill('#demo-reason', '');
+  const refused = await clickAction(page, 'demo-received-bookings', toReject, 'reject', 'Pending');
+  assert.match(refused, /failed: HTTP 400: .*Reason is required\./, refused);
+  assert.equal(await page.getAttribute('#demo-message', 'class'), 'error');
+  assert.equal((await rowShown(page, 'demo-received-bookings', toReject)).status, 'Pending');
+
+  await page.fill('#demo-reason', 'Fully booked that day');
+  const rejected = await clickAction(page, 'demo-received-bookings', toReject, 'reject', 'Rejected');
+  assert.match(rejected, new RegExp(`booking ${toReject}: its status is now Rejected`), rejected);
+  assert.deepEqual(await rowShown(page, 'demo-received-bookings', toReject), { status: 'Rejected', actions: [] });
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+
+  // The API agrees, on both sides.
+  assert.ok(tokens.length >= 1 && tokens[0].access_token, 'the page obtained a token');
+  walk.candidateToken = tokens[0].access_token;
+  const acceptedForCandidate = await bookingFromApi('Received', toAccept, walk.candidateToken);
+  assert.equal(acceptedForCandidate.Status, 'Accepted');
+  assert.equal(acceptedForCandidate.Credits, first.Credits, 'accepted at the amount offered');
+  assert.ok(acceptedForCandidate.AcceptedDate, 'AcceptedDate written');
+  const rejectedForCandidate = await bookingFromApi('Received', toReject, walk.candidateToken);
+  assert.equal(rejectedForCandidate.Status, 'Rejected');
+  assert.equal(rejectedForCandidate.RejectedReason, 'Fully booked that day');
+  assert.equal((await bookingFromApi('Made', toAccept, clientToken)).Status, 'Accepted');
+  assert.equal((await bookingFromApi('Made', toReject, clientToken)).Status, 'Rejected');
+  await recordCookies(ctx);
+  await ctx.close();
+});
+
+test('demo client: the client confirms the accepted booking and cancels others on /demo', T, async () => {
+  assert.ok(walk?.candidateToken, 'needs the candidate test before it');
+  const { server, clientToken, ids } = walk;
+  const balance = async () => {
+    const r = await api(server.base, '/v1/CreditHistory/GetCurrentCreditBalance', clientToken);
+    assert.equal(r.status, 200, r.text);
+    return Number(r.text);
+  };
+  const balanceBefore = await balance();
+
+  const { ctx, page } = await demoSignIn('DemoClient', 'demo-password', { tokens: [], server });
+  assert.equal((await page.textContent('#demo-user')).trim(), 'DemoClient');
+  assert.equal(await page.locator('#demo-received').isVisible(), false, 'DemoClient received no bookings');
+  assert.deepEqual(await rowShown(page, 'demo-bookings', ids.accepted), { status: 'Accepted', actions: ['confirm', 'cancel'] });
+  assert.deepEqual(await rowShown(page, 'demo-bookings', ids.rejected), { status: 'Rejected', actions: [] });
+  assert.deepEqual(await rowShown(page, 'demo-bookings', ids.DemoNoNumber), { status: 'Pending', actions: ['cancel'] });
+
+  const confirmed = await clickAction(page, 'demo-bookings', ids.accepted, 'confirm', 'Confirmed');
+  assert.match(confirmed, new RegExp(`booking ${ids.accepted}: its status is now Confirmed`), confirmed);
+  assert.deepEqual(await rowShown(page, 'demo-bookings', ids.accepted), { status: 'Confirmed', actions: ['cancel'] });
+  const paid = await bookingFromApi('Made', ids.accepted, clientToken);
+  assert.equal(paid.Status, 'Confirmed');
+  assert.ok(paid.ConfirmedDate, 'ConfirmedDate written');
+  assert.equal(await balance(), balanceBefore - paid.Credits, 'the Confirm paid the booking\'s credits');
+  assert.equal((await bookingFromApi('Received', ids.accepted, walk.candidateToken)).Status, 'Confirmed');
+
+  await page.fill('#demo-reason', 'Plans changed');
+  const cancelled = await clickAction(page, 'demo-bookings', ids.DemoNoNumber, 'cancel', 'Cancelled');
+  assert.match(cancelled, new RegExp(`booking ${ids.DemoNoNumber}: its status is now Cancelled`), cancelled);
+  assert.deepEqual(await rowShown(page, 'demo-bookings', ids.DemoNoNumber), { status: 'Cancelled', actions: [] });
+  const gone = await bookingFromApi('Made', ids.DemoNoNumber, clientToken);
+  assert.equal(gone.Status, 'Cancelled');
+  assert.equal(gone.CancelledBy, 'Client');
+  assert.equal(gone.CancelledReason, 'Plans changed');
+
+  // A booking cancelled elsewhere while the page still offers Cancel: the 409 is shown, and the row moves on.
+  const elsewhere = await apiPost(server.base, '/v1/PhoneChat/CancelMadeBooking', clientToken,
+    { BookingID: ids.DemoSkype, Reason: 'Cancelled in another window' });
+  assert.equal(elsewhere.status, 200, elsewhere.text.slice(0, 300));
+  assert.deepEqual(await rowShown(page, 'demo-bookings', ids.DemoSkype), { status: 'Pending', actions: ['cancel'] },
+    'the page has not read the list again yet');
+  const conflict = await clickAction(page, 'demo-bookings', ids.DemoSkype, 'cancel', 'Cancelled');
+  assert.match(conflict, new RegExp(`failed: HTTP 409: Booking ${ids.DemoSkype} cannot be cancelled: its status is Cancelled`),
+    conflict);
+  assert.equal(await page.getAttribute('#demo-message', 'class'), 'error');
+  assert.equal((await bookingFromApi('Made', ids.DemoSkype, clientToken)).CancelledReason, 'Cancelled in another window',
+    'the refused cancel changed nothing');
+  assert.equal(await balance(), balanceBefore - paid.Credits, 'cancelling Pending bookings moves no credits');
+  await recordCookies(ctx);
+  await ctx.close();
+  await server.stop();
 });
 
 test('browser: no Content-Security-Policy violation on any page visited', T, () => {
