@@ -78,6 +78,40 @@ Result<UserId> ActingAs(Directory& directory, const LifecycleCall& call, std::op
   return AuthorizeImpersonation(directory, call.principal->user_id, *member, call.route, call.now);
 }
 
+// One attempt of RunWrite inside `transaction`: the stored answer, or `work`'s answer stored with its effect.
+template <typename Work>
+http::Response AnswerOnce(const LifecycleCall& call, const std::optional<std::string>& key, const std::string& digest,
+                          const IdempotencyScope& scope, Work& work, LifecycleTransaction& transaction) {
+  if (key) {
+    const LocalDateTime oldest_kept = AddMinutes(call.now, -kIdempotencyKeptMinutes);
+    if (std::optional<IdempotentAnswer> stored = transaction.LockIdempotencyKey(scope, oldest_kept)) {
+      if (!ConstantTimeEquals(stored->body_digest, digest)) {
+        return RenderError(Error{ErrorCode::kIdempotencyKeyReused,
+                                 "The Idempotency-Key '" + *key +
+                                     "' was already used with a different request body; use a new key.",
+                                 {},
+                                 {},
+                                 false},
+                           call.format);
+      }
+      http::Response replay;
+      replay.status = stored->status;
+      replay.content_type = std::move(stored->content_type);
+      replay.body = std::move(stored->body);
+      replay.headers.emplace_back("Cache-Control", "no-store");
+      replay.headers.emplace_back("Idempotent-Replayed", "true");
+      return replay;
+    }
+  }
+  http::Response response = work(transaction);
+  const bool kept = response.status == 200 || response.status == 404 || response.status == 409;
+  if (key && kept) {
+    transaction.StoreIdempotentAnswer(scope, {digest, response.status, response.content_type, response.body},
+                                      call.now);
+  }
+  return response;
+}
+
 // Runs `work` in one life-cycle transaction under the Idempotency-Key rule (docs/lifecycle.md, "Idempotency-Key"): a
 // stored answer is replayed (or a different body refused with 422) before `work` runs; a 200, 404 or 409 that
 // `work` answers is stored with its effect. A transaction the database aborted for a conflict runs again.
@@ -88,35 +122,8 @@ http::Response RunWrite(const LifecycleCall& call, const std::optional<std::stri
   if (key) scope = IdempotencyScope{call.principal->user_id, acting_as, std::string(call.route), *key};
   for (int attempt = 0;; ++attempt) {
     try {
-      std::unique_ptr<LifecycleTransaction> transaction = call.store->BeginLifecycle();
-      if (key) {
-        const LocalDateTime oldest_kept = AddMinutes(call.now, -kIdempotencyKeptMinutes);
-        if (std::optional<IdempotentAnswer> stored = transaction->LockIdempotencyKey(scope, oldest_kept)) {
-          if (!ConstantTimeEquals(stored->body_digest, digest)) {
-            return RenderError(Error{ErrorCode::kIdempotencyKeyReused,
-                                     "The Idempotency-Key '" + *key +
-                                         "' was already used with a different request body; use a new key.",
-                                     {},
-                                     {},
-                                     false},
-                               call.format);
-          }
-          http::Response replay;
-          replay.status = stored->status;
-          replay.content_type = std::move(stored->content_type);
-          replay.body = std::move(stored->body);
-          replay.headers.emplace_back("Cache-Control", "no-store");
-          replay.headers.emplace_back("Idempotent-Replayed", "true");
-          return replay;
-        }
-      }
-      http::Response response = work(*transaction);
-      const bool kept = response.status == 200 || response.status == 404 || response.status == 409;
-      if (key && kept) {
-        transaction->StoreIdempotentAnswer(scope, {digest, response.status, response.content_type, response.body},
-                                           call.now);
-      }
-      transaction->Commit();
+      http::Response response;
+      call.runner->Run([&](LifecycleTransaction& transaction) { response = AnswerOnce(call, key, digest, scope, work, transaction); });
       return response;
     } catch (const TransactionConflict&) {
       if (attempt + 1 >= kConflictRetries) {
@@ -451,9 +458,10 @@ http::Response HandleRequirements(const LifecycleCall& call) {
 http::Response HandleBalance(const LifecycleCall& call) {
   for (int attempt = 0;; ++attempt) {
     try {
-      std::unique_ptr<LifecycleTransaction> transaction = call.store->BeginLifecycle();
-      const Credits balance = SettleAndReadBalance(*transaction, call.principal->user_id, call.now);
-      transaction->Commit();
+      Credits balance;
+      call.runner->Run([&](LifecycleTransaction& transaction) {
+        balance = SettleAndReadBalance(transaction, call.principal->user_id, call.now);
+      });
       http::Response response = Ok(call.format);
       WriteCreditBalance(response.body, balance, call.format.format);
       return response;

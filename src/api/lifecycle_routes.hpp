@@ -11,6 +11,7 @@
 #include "domain/local_date_time.hpp"
 #include "domain/principal.hpp"
 #include "http/server.hpp"
+#include "storage/lifecycle_runner.hpp"
 #include "storage/store.hpp"
 
 namespace phonechat {
@@ -45,7 +46,7 @@ struct LifecycleCall {
   const QueryParameters* parameters = nullptr;
   const Principal* principal = nullptr;
   StoreSession* session = nullptr;  // the primary's session: reads, group checks
-  Store* store = nullptr;           // the primary: life-cycle transactions
+  LifecycleRunner* runner = nullptr;  // the primary's life-cycle transactions
   const ServiceZone* zone = nullptr;
   LocalDateTime now;  // read once per request, before validation
   NegotiatedFormat format;

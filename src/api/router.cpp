@@ -225,6 +225,8 @@ ApiHandler::ApiHandler(const ApiContext& context)
       pool_(context.session_pool_size == 0
                 ? nullptr
                 : std::make_unique<SessionPool>(*context.store, context.session_pool_size, context.session_wait)),
+      direct_runner_(context.lifecycle_runner == nullptr ? NewDirectRunner(*context.store) : nullptr),
+      runner_(context.lifecycle_runner != nullptr ? context.lifecycle_runner : direct_runner_.get()),
       lookups_(kLookupCacheEntries),
       lists_(context.read_replicas, context.session_pool_size, context.session_wait, context.list_cache_bytes) {}
 
@@ -236,6 +238,18 @@ StoreSession& ApiHandler::Session(Exchange& exchange) {
 }
 
 ApiHandler::~ApiHandler() = default;
+
+bool ApiHandler::Suspends(const http::Request& request) {
+  if (context_.lifecycle_runner == nullptr) return false;
+  const std::string_view target = request.Target();
+  const std::optional<std::string> path = NormalisedPath(target.substr(0, target.find('?')));
+  if (!path) return false;
+  for (const Route& route : kRoutes) {
+    if (route.action != RouteAction::kLifecycle || route.method != request.Method()) continue;
+    if (EqualsIgnoreCase(*path, route.path)) return route.method == "POST" || route.operation == Op::kCreditBalance;
+  }
+  return false;
+}
 
 http::Response ApiHandler::Handle(const http::Request& request) {
   Borrowed borrowed;
@@ -385,7 +399,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
       call.parameters = &parameters;
       call.principal = &*principal;
       call.session = &Session(exchange);
-      call.store = context_.store;
+      call.runner = runner_;
       call.zone = &context_.clock->Zone();
       call.now = context_.clock->LocalNow();
       call.format = exchange.format;

@@ -13,6 +13,7 @@
 #include "service/lookup_cache.hpp"
 #include "service/made_bookings_reader.hpp"
 #include "service/service_clock.hpp"
+#include "storage/lifecycle_runner.hpp"
 #include "storage/session_pool.hpp"
 #include "storage/store.hpp"
 
@@ -38,6 +39,9 @@ struct ApiContext {
   // that suspend on the database); 0: one session per thread, shared by its requests, which run one after another.
   std::size_t session_pool_size = 0;
   std::chrono::milliseconds session_wait{7000};  // longest wait for a pooled session, then 503
+  // The primary's life-cycle writes, e.g. a group committer, whose requests then run in coroutines that suspend
+  // until their commit; null: each write in a transaction of its own on the serving thread.
+  LifecycleRunner* lifecycle_runner = nullptr;
 };
 
 // The API's request handler for one serving thread: routes, authenticates, validates and answers.
@@ -48,6 +52,8 @@ class ApiHandler final : public http::RequestHandler {
   ~ApiHandler() override;
 
   http::Response Handle(const http::Request& request) override;
+  // True for the life-cycle routes that write (and the balance, which settles) when a runner is shared.
+  bool Suspends(const http::Request& request) override;
   http::Response HandleRefused(const Error& refusal, const http::Request* request) override;
 
  private:
@@ -62,6 +68,8 @@ class ApiHandler final : public http::RequestHandler {
   const ApiContext& context_;
   std::unique_ptr<StoreSession> session_;  // without pools: the thread's session of the primary
   std::unique_ptr<SessionPool> pool_;      // with pools: the primary's sessions
+  std::unique_ptr<LifecycleRunner> direct_runner_;  // without a shared runner: this thread's
+  LifecycleRunner* runner_;                          // the shared runner or direct_runner_
   LookupCache lookups_;                    // used while the store reports versions
   MadeBookingsReader lists_;               // the lists: from the cache, the replica or the primary
 };

@@ -33,6 +33,7 @@
 #include "service/lifecycle_sweeper.hpp"
 #include "service/service_clock.hpp"
 #include "storage/database_url.hpp"
+#include "storage/lifecycle_runner.hpp"
 #include "storage/oauth_store.hpp"
 #include "storage/store.hpp"
 
@@ -199,6 +200,9 @@ int RunServe(const ServeCommand& command) {
     context.access_log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z",%v})");
   }
 
+  // Before the server and gone after it: requests in flight wait for it.
+  const std::unique_ptr<LifecycleRunner> group_committer = command.group_commit ? NewGroupCommitter(*store) : nullptr;
+  context.lifecycle_runner = group_committer.get();
   const LifecycleSweeper sweeper(*store, *clock, std::chrono::seconds(command.sweep_seconds));
   http::Serve(
       options, [&context] { return std::make_unique<ApiHandler>(context); },

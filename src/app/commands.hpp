@@ -32,6 +32,7 @@ struct ServeCommand {
   std::size_t db_pool_size = 8;     // PostgreSQL sessions per serving thread (and per replica)
   double db_pool_wait_seconds = 7;  // longest wait for a free session before 503
   std::size_t list_cache_mb = 512;  // memory for cached lists, shared out among the serving threads
+  bool group_commit = true;         // life-cycle writes share durable commits (docs/lifecycle.md)
 };
 
 // `import`: the options after parsing.

@@ -105,6 +105,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   serve_command
+      ->add_option("--group-commit", serve.group_commit,
+                   "Life-cycle writes that arrive together share one durable commit (false: one commit each)")
+      ->envname("PHONECHAT_GROUP_COMMIT")
+      ->capture_default_str();
+
+  serve_command
       ->add_option("--db-pool-size", serve.db_pool_size,
                    "PostgreSQL: database sessions per serving thread (and per read replica) for requests in flight")
       ->envname("PHONECHAT_DB_POOL_SIZE")

@@ -537,7 +537,7 @@ Task<void> Connection::Run() {
     deadline_ = kNever;
     // Not a conditional expression: GCC 12 mishandles the temporaries of a co_await inside one.
     Response response;
-    if (options_.suspendable) {
+    if (options_.suspendable || worker_.handler->Suspends(request)) {
       response = co_await DispatchInCoroutine(request);
     } else {
       response = Dispatch(request);

@@ -62,6 +62,9 @@ class RequestHandler {
   virtual ~RequestHandler() = default;
   // Answers one complete request. Must not throw.
   virtual Response Handle(const Request& request) = 0;
+  // True when Handle may suspend for `request` although ServerOptions::suspendable is off: that call then runs in a
+  // coroutine too. Must not throw.
+  virtual bool Suspends(const Request& /*request*/) { return false; }
   // Answers a request the server refused before it was complete (limits, malformed HTTP or framing, header rules,
   // draining), whose Handle, deferred `blocking` or `finish` threw or whose `finish` answered with another
   // DeferredWork (kInternal), or whose DeferredWork found the blocking pool full (kUnavailable): `refusal.code` says

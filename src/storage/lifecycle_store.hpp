@@ -95,6 +95,13 @@ class LifecycleTransaction {
   // Up to `limit` Confirmed, unsettled bookings of any candidate whose session is over at `now`, locked.
   virtual std::vector<StoredBooking> DueSettlementsOfAnyone(LocalDateTime now, int limit) = 0;
 
+  // Marks where RollbackToSavepoint returns to; one savepoint at a time (group commit runs each request in one).
+  virtual void Savepoint() = 0;
+  // Undoes every write since Savepoint() and ends the savepoint; the transaction goes on.
+  virtual void RollbackToSavepoint() = 0;
+  // Keeps every write since Savepoint() and ends the savepoint.
+  virtual void ReleaseSavepoint() = 0;
+
   // Makes every write durable (on disk before returning) and visible to every later read on every connection.
   virtual void Commit() = 0;
 };

@@ -18,13 +18,16 @@ const B = {
 };
 const pairs = Array.from({ length: RACE_PAIRS }, (_, i) => booking(710 + i, { client: CLIENT2, status: 'Pending', acceptBy: at(1), session: at(2) }));
 
-let env;
-before(async () => {
-  env = await setupLifecycle({ bookings: [...Object.values(B), ...pairs], threads: 4 });
-});
-after(async () => { if (env) await env.stop(); });
+// Each race with group commit (the default: the racers may share one transaction, each in its savepoint) and
+// without (each in a transaction of its own).
+for (const groupCommit of [true, false]) describe(`races (--group-commit ${groupCommit})`, () => {
+  let env;
+  before(async () => {
+    env = await setupLifecycle({ bookings: [...Object.values(B), ...pairs], threads: 4,
+      extraArgs: ['--group-commit', String(groupCommit)] });
+  });
+  after(async () => { if (env) await env.stop(); });
 
-describe('races', () => {
   test('20 concurrent Confirms of one booking: exactly one 200, the rest 409, one Payment', async () => {
     const before = e4(await balanceText(env, CLIENT4));
     const answers = await Promise.all(Array.from({ length: 20 }, () => post(env, CLIENT4, 'ConfirmMadeBooking', { BookingID: B.twenty.BookingID })));

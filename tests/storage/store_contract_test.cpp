@@ -1150,6 +1150,44 @@ TEST_P(StoreContract, ALifecycleTransactionDestroyedWithoutCommitLeavesNothing) 
   }
 }
 
+TEST_P(StoreContract, ASavepointRolledBackLosesOnlyItsWritesAndOneReleasedIsCommitted) {
+  Put({User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2, kJan2020, kJan2020)});
+  const std::optional<StoreVersion> before = Session().Version();
+  {
+    auto transaction = store_->BeginLifecycle();
+    transaction->Savepoint();
+    StoredBooking kept = transaction->LockBooking(1).value();
+    kept.comments = "kept";
+    transaction->UpdateBooking(kept);
+    ASSERT_TRUE(transaction->Post(Movement(LedgerKind::kCredit, std::nullopt, kExternalAccount, 1, 7)));
+    transaction->ReleaseSavepoint();
+
+    transaction->Savepoint();
+    const BookingId lost = transaction->InsertBooking(Booking(0, 1, 2, kJan2020, kJan2020).booking);
+    ASSERT_TRUE(transaction->Post(Movement(LedgerKind::kCredit, std::nullopt, kExternalAccount, 1, 5)));
+    transaction->StoreIdempotentAnswer(IdempotencyScope{1, 1, "/r", "k"}, IdempotentAnswer{Hash('d'), 200, "t", "b"},
+                                       LocalDateTime{kJan2020});
+    transaction->RollbackToSavepoint();
+    EXPECT_FALSE(transaction->LockBooking(lost).has_value());
+    EXPECT_EQ(transaction->Balance(1), Credits{7});
+
+    // The transaction goes on after a rollback, and a later savepoint is kept.
+    transaction->Savepoint();
+    ASSERT_TRUE(transaction->Post(Movement(LedgerKind::kCredit, std::nullopt, kExternalAccount, 1, 100)));
+    transaction->ReleaseSavepoint();
+    transaction->Commit();
+  }
+  EXPECT_EQ(Session().FindBooking(1)->comments, "kept");
+  EXPECT_EQ(Session().CountMadeBookings(1, std::nullopt), 1);
+  EXPECT_EQ(BalanceOf(1), Credits{107});
+  EXPECT_EQ(store_->AuditLedger().entries, 2);
+  EXPECT_FALSE(
+      store_->BeginLifecycle()->LockIdempotencyKey(IdempotencyScope{1, 1, "/r", "k"}, LocalDateTime{0}).has_value());
+  if (before) {
+    EXPECT_NE(Session().Version()->list_changes, before->list_changes);
+  }
+}
+
 TEST_P(StoreContract, TwoTransactionsOnOneBookingSerialiseAndTheSecondSeesTheFirstsWrite) {
   Put({User(1, "Client"), User(2, "Cand")}, {Booking(1, 1, 2, kJan2020, kJan2020)});
   auto first = store_->BeginLifecycle();

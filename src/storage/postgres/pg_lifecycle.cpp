@@ -437,6 +437,16 @@ class PostgresLifecycle final : public LifecycleTransaction {
         Run({"life_due_settlements_of_anyone", DueSettlementsOfAnyoneSql().c_str()}, {at.AsParam(), most.AsParam()}));
   }
 
+  void Savepoint() override { RunPlain("SAVEPOINT request"); }
+
+  void RollbackToSavepoint() override {
+    // Also after an error inside the savepoint: ROLLBACK TO clears it. It keeps the savepoint open; RELEASE ends it.
+    RunPlain("ROLLBACK TO SAVEPOINT request");
+    RunPlain("RELEASE SAVEPOINT request");
+  }
+
+  void ReleaseSavepoint() override { RunPlain("RELEASE SAVEPOINT request"); }
+
   void Commit() override {
     if (committed_) throw std::logic_error("the life-cycle transaction was committed already");
     // Never COMMIT on a connection that was lost and reconnected: its transaction is gone.
@@ -463,6 +473,12 @@ class PostgresLifecycle final : public LifecycleTransaction {
       lost_ = true;
       throw;
     }
+  }
+
+  void RunPlain(std::string_view sql) {
+    if (committed_) throw std::logic_error("the life-cycle transaction was committed already");
+    if (lost_) throw StoreUnavailable("the life-cycle transaction lost its database connection");
+    Guarded([&] { connection_->Exec(sql); });
   }
 
   Rows Run(const Sql& sql, std::initializer_list<Param> params) { return Run(sql, std::vector<Param>(params)); }

@@ -356,6 +356,20 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
     return ReadAll(statement);
   }
 
+  void Savepoint() override {
+    writer_->connection.Execute("SAVEPOINT request");
+    changes_at_savepoint_ = list_changes_.size();
+  }
+
+  void RollbackToSavepoint() override {
+    // ROLLBACK TO keeps the savepoint open; RELEASE ends it.
+    writer_->connection.Execute("ROLLBACK TO request");
+    writer_->connection.Execute("RELEASE request");
+    list_changes_.resize(changes_at_savepoint_);
+  }
+
+  void ReleaseSavepoint() override { writer_->connection.Execute("RELEASE request"); }
+
   void Commit() override {
     assert(!committed_);
     // The serving threads' list caches replay this log (StoreSession::ListChangesSince).
@@ -428,6 +442,7 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
   std::optional<std::int64_t> saved_synchronous_;
   bool committed_ = false;
   std::vector<ListChange> list_changes_;  // whose lists this transaction changed, each once
+  std::size_t changes_at_savepoint_ = 0;  // list_changes_.size() at the last Savepoint()
 };
 
 }  // namespace
