@@ -42,6 +42,8 @@ class VersionlessStore final : public Store {
   void InsertToken(const NewToken& token) override { inner_.InsertToken(token); }
   bool RevokeToken(std::string_view token_hash) override { return inner_.RevokeToken(token_hash); }
   bool IsEmpty() override { return inner_.IsEmpty(); }
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { return inner_.BeginLifecycle(); }
+  LedgerAudit AuditLedger() override { return inner_.AuditLedger(); }
 
  private:
   Store& inner_;

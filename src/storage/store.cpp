@@ -2,8 +2,6 @@
 
 #include "storage/store.hpp"
 
-#include "storage/lifecycle_store.hpp"
-
 namespace phonechat {
 
 CountedPage StoreSession::CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) {
@@ -13,9 +11,5 @@ CountedPage StoreSession::CountAndPage(const MadeBookingsQuery& query, std::int6
   if (offset < counted.total) counted.rows = MadeBookingsPage(query, offset, limit);
   return counted;
 }
-
-std::unique_ptr<LifecycleTransaction> Store::BeginLifecycle() { throw std::logic_error("BeginLifecycle"); }
-
-LedgerAudit Store::AuditLedger() { throw std::logic_error("AuditLedger"); }
 
 }  // namespace phonechat

@@ -101,9 +101,9 @@ class StoreSession {
   // past the end), in one round trip where the backend has round trips.
   virtual CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit);
   // The booking with both parties' profiles (the candidate's current contact details), deleted or not, if stored.
-  virtual std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) { throw std::logic_error("FindBooking"); }
+  virtual std::optional<StoredBooking> FindBooking(BookingId booking_id) = 0;
   // The user with their settings, if stored.
-  virtual std::optional<UserWithSettings> FindUser(UserId /*user_id*/) { throw std::logic_error("FindUser"); }
+  virtual std::optional<UserWithSettings> FindUser(UserId user_id) = 0;
   // Where the database stands now, or nullopt when this backend cannot tell cheaply (then nothing may be cached).
   // A reader asks before its lookups: what it then reads is at least as new as the version it got.
   virtual std::optional<StoreVersion> Version() { return std::nullopt; }
@@ -249,7 +249,7 @@ class WriteBatch {
   // rescheduled_from, settled} are stored as given.
   virtual std::string PutBooking(const BookingRecord& booking, bool replace) = 0;
   // Records a Credit movement from the external account to the user.
-  virtual std::string PutCredit(const CreditRecord& credit) { return credit.user_id == 0 ? "no user" : "not supported"; }
+  virtual std::string PutCredit(const CreditRecord& credit) = 0;
   virtual void Commit() = 0;
 };
 
@@ -268,9 +268,9 @@ class Store {
   // True when the database holds no users, groups, projects or bookings.
   virtual bool IsEmpty() = 0;
   // Begins a life-cycle transaction (throws std::logic_error on a read replica).
-  virtual std::unique_ptr<LifecycleTransaction> BeginLifecycle();
+  virtual std::unique_ptr<LifecycleTransaction> BeginLifecycle() = 0;
   // Reads the whole ledger for `ledger verify`.
-  virtual LedgerAudit AuditLedger();
+  virtual LedgerAudit AuditLedger() = 0;
 };
 
 // Opens (creating or migrating) the database at `url`: `sqlite:///abs/path.db`, `sqlite://rel.db`, a plain path, or

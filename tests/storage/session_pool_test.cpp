@@ -20,6 +20,7 @@
 #include "core/io_wait.hpp"
 #include "http/server.hpp"
 #include "service/service_clock.hpp"
+#include "storage/lifecycle_store.hpp"
 #include "test_support.hpp"
 
 namespace phonechat::http::testing {
@@ -58,6 +59,8 @@ class CountingSession final : public StoreSession {
   bool IsGroupManager(UserId /*user_id*/) override { return false; }
   bool IsMemberOfManagedGroup(UserId /*manager_id*/, UserId /*member_id*/) override { return false; }
   void AppendAudit(const AuditEntry& /*entry*/) override {}
+  std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) override { throw std::logic_error("not in this test"); }
+  std::optional<UserWithSettings> FindUser(UserId /*user_id*/) override { throw std::logic_error("not in this test"); }
   std::int64_t CountMadeBookings(UserId /*client*/, std::optional<LocalDateTime> /*from*/,
                                  BookingSide /*side*/) override {
     return 0;
@@ -82,6 +85,8 @@ class CountingStore final : public Store {
   void InsertToken(const NewToken& /*token*/) override { throw std::logic_error("not in this test"); }
   bool RevokeToken(std::string_view /*token_hash*/) override { return false; }
   bool IsEmpty() override { return true; }
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { throw std::logic_error("not in this test"); }
+  LedgerAudit AuditLedger() override { throw std::logic_error("not in this test"); }
 
   SessionLog log;
 };

@@ -11,6 +11,7 @@
 #include "api/web_forms.hpp"
 #include "auth/secrets.hpp"
 #include "oauth_fakes.hpp"
+#include "storage/lifecycle_store.hpp"
 
 namespace phonechat {
 namespace {
@@ -35,6 +36,8 @@ class TokenOnlySession final : public StoreSession {
   bool IsGroupManager(UserId) override { return false; }
   bool IsMemberOfManagedGroup(UserId, UserId) override { return false; }
   void AppendAudit(const AuditEntry&) override {}
+  std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) override { throw std::logic_error("not in this test"); }
+  std::optional<UserWithSettings> FindUser(UserId /*user_id*/) override { throw std::logic_error("not in this test"); }
   std::int64_t CountMadeBookings(UserId, std::optional<LocalDateTime>, BookingSide) override { return 0; }
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery&, std::int64_t, std::int32_t) override {
     return {};
@@ -51,6 +54,8 @@ class TokenOnlyStore final : public Store {
   void InsertToken(const NewToken&) override { throw std::logic_error("not in this test"); }
   bool RevokeToken(std::string_view) override { return false; }
   bool IsEmpty() override { return false; }
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { throw std::logic_error("not in this test"); }
+  LedgerAudit AuditLedger() override { throw std::logic_error("not in this test"); }
 
   std::map<std::string, TokenRecord> tokens;  // by SHA-256
 };

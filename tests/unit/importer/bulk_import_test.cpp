@@ -13,6 +13,7 @@
 #include "domain/made_bookings_query.hpp"
 #include "importer/importer.hpp"
 #include "importer_test_support.hpp"
+#include "storage/lifecycle_store.hpp"
 
 namespace phonechat::testing {
 namespace {
@@ -191,6 +192,8 @@ class FailingStore final : public Store {
   void InsertToken(const NewToken& /*token*/) override {}
   bool RevokeToken(std::string_view /*token_hash*/) override { return false; }
   bool IsEmpty() override { return true; }
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { throw std::logic_error("not in this test"); }
+  LedgerAudit AuditLedger() override { throw std::logic_error("not in this test"); }
   [[nodiscard]] std::int64_t Puts() const { return puts_; }
 
  private:
@@ -202,6 +205,7 @@ class FailingStore final : public Store {
     std::string PutGroup(const GroupRecord& /*group*/, bool /*replace*/) override { return Put(); }
     std::string PutProject(const ProjectRecord& /*project*/, bool /*replace*/) override { return Put(); }
     std::string PutBooking(const BookingRecord& /*booking*/, bool /*replace*/) override { return Put(); }
+    std::string PutCredit(const CreditRecord& /*credit*/) override { return {}; }
     void Commit() override {}
 
    private:

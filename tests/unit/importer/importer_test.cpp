@@ -408,6 +408,8 @@ class RejectingAtCommitStore final : public Store {
   void InsertToken(const NewToken& /*token*/) override {}
   bool RevokeToken(std::string_view /*token_hash*/) override { return false; }
   bool IsEmpty() override { return true; }
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { throw std::logic_error("not in this test"); }
+  LedgerAudit AuditLedger() override { throw std::logic_error("not in this test"); }
 
  private:
   class Batch final : public WriteBatch {
@@ -418,6 +420,7 @@ class RejectingAtCommitStore final : public Store {
     std::string PutGroup(const GroupRecord& /*group*/, bool /*replace*/) override { return {}; }
     std::string PutProject(const ProjectRecord& /*project*/, bool /*replace*/) override { return {}; }
     std::string PutBooking(const BookingRecord& /*booking*/, bool /*replace*/) override { return {}; }
+    std::string PutCredit(const CreditRecord& /*credit*/) override { return {}; }
     void Commit() override { throw RecordRejected(rejected_, "Booking 7 already exists (use --replace)"); }
 
    private:

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "storage/lifecycle_store.hpp"
 
 namespace phonechat {
 namespace {
@@ -43,6 +44,8 @@ class FakeSession final : public StoreSession {
   bool IsGroupManager(UserId /*user_id*/) override { return false; }
   bool IsMemberOfManagedGroup(UserId /*manager_id*/, UserId /*member_id*/) override { return false; }
   void AppendAudit(const AuditEntry& /*entry*/) override {}
+  std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) override { throw std::logic_error("not in this test"); }
+  std::optional<UserWithSettings> FindUser(UserId /*user_id*/) override { throw std::logic_error("not in this test"); }
   std::int64_t CountMadeBookings(UserId client, std::optional<LocalDateTime> /*from*/, BookingSide /*side*/) override {
     Read();
     return client == kClient ? static_cast<std::int64_t>(bookings_.size()) : 0;
@@ -85,6 +88,8 @@ class FakeStore final : public Store {
   void InsertToken(const NewToken& /*token*/) override { throw std::logic_error("not in this test"); }
   bool RevokeToken(std::string_view /*token_hash*/) override { return false; }
   bool IsEmpty() override { return bookings.empty(); }
+  std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { throw std::logic_error("not in this test"); }
+  LedgerAudit AuditLedger() override { throw std::logic_error("not in this test"); }
 
   std::vector<StoredBooking> bookings;
   FakeLog log;
