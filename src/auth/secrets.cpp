@@ -24,11 +24,14 @@ const unsigned char* Bytes(std::string_view text) { return reinterpret_cast<cons
 
 std::string GenerateToken() {
   EnsureSodium();
-  std::array<unsigned char, kTokenBytes> random{};
-  randombytes_buf(random.data(), random.size());
   constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::array<unsigned char, kTokenBytes> random{};
   std::string token(sodium_base64_ENCODED_LEN(kTokenBytes, kVariant), '\0');
-  sodium_bin2base64(token.data(), token.size(), random.data(), random.size(), kVariant);
+  // Drawn again (1 time in 64) rather than altered, so that every token left is equally likely.
+  do {
+    randombytes_buf(random.data(), random.size());
+    sodium_bin2base64(token.data(), token.size(), random.data(), random.size(), kVariant);
+  } while (token.front() == '-');
   token.resize(std::char_traits<char>::length(token.c_str()));  // the encoded length counts the terminator
   sodium_memzero(random.data(), random.size());
   return token;

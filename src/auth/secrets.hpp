@@ -7,7 +7,8 @@
 
 namespace phonechat {
 
-// A new opaque access token: 32 random bytes (256 bits) from libsodium, base64url without padding.
+// A new opaque access token: 32 random bytes (256 bits) from libsodium, base64url without padding, never starting
+// with `-` (so that it can be passed to a command as an argument, not taken for an option).
 std::string GenerateToken();
 
 // Decodes standard base64 (RFC 4648 §4, padding optional); nullopt for any other character or a bad length.

@@ -28,6 +28,11 @@ TEST(GenerateToken, Is43Base64UrlCharactersWithoutPadding) {
       << token;
 }
 
+TEST(GenerateToken, NoTokenStartsWithADashThatACommandLineWouldTakeForAnOption) {
+  // Without the rule, one token in 64 would: 5,000 tokens all clear of it by chance is about 1 in 10^34.
+  for (int i = 0; i < 5000; ++i) ASSERT_NE(GenerateToken().front(), '-');
+}
+
 TEST(GenerateToken, EveryTokenIsNew) {
   std::set<std::string> tokens;
   for (int i = 0; i < 100; ++i) tokens.insert(GenerateToken());
