@@ -241,12 +241,17 @@ ApiHandler::~ApiHandler() = default;
 
 bool ApiHandler::Suspends(const http::Request& request) {
   if (context_.lifecycle_runner == nullptr) return false;
-  const std::string_view target = request.Target();
-  const std::optional<std::string> path = NormalisedPath(target.substr(0, target.find('?')));
-  if (!path) return false;
+  const std::string_view method = request.Method();
+  std::optional<std::string> path;  // normalised only when a route of the method may match
   for (const Route& route : kRoutes) {
-    if (route.action != RouteAction::kLifecycle || route.method != request.Method()) continue;
-    if (EqualsIgnoreCase(*path, route.path)) return route.method == "POST" || route.operation == Op::kCreditBalance;
+    if (route.action != RouteAction::kLifecycle || route.method != method) continue;
+    if (route.method != "POST" && route.operation != Op::kCreditBalance) continue;
+    if (!path) {
+      const std::string_view target = request.Target();
+      path = NormalisedPath(target.substr(0, target.find('?')));
+      if (!path) return false;
+    }
+    if (EqualsIgnoreCase(*path, route.path)) return true;
   }
   return false;
 }
