@@ -72,7 +72,9 @@ class LifecycleTransaction {
   virtual std::optional<UserWithSettings> LockUser(UserId user_id) = 0;
   // Stores a new booking (its booking_id is ignored) and returns its new, increasing ID.
   virtual BookingId InsertBooking(const StoredBooking& booking) = 0;
-  // Writes every stored column of `booking` (found by booking_id) except the parties.
+  // Writes the columns of `booking` (found by booking_id) a transition may change: all but the parties and those
+  // fixed when it was stored (CreateDate, SessionDate, the booking it was rescheduled from), which a backend may
+  // leave unwritten. A deletion flag, once set, stays set.
   virtual void UpdateBooking(const StoredBooking& booking) = 0;
   // The booking rescheduled from `source`, if any.
   virtual std::optional<BookingId> RescheduledInto(BookingId source) = 0;

@@ -81,8 +81,8 @@ constexpr Sql kUpdateBooking{
     "UPDATE bookings SET duration_minutes = $3, credits = $4, offered_credits = $5, status = $6, method = $7, "
     "phone_number = $8, skype_name = $9, create_date = $10, session_date = $11, accept_by = $12, "
     "accepted_date = $13, confirmed_date = $14, cancelled_date = $15, cancelled_reason = $16, cancelled_by = $17, "
-    "rejected_reason = $18, rejection_kind = $19, last_updated = $20, comments = $21, deleted_by_client = $22, "
-    "deleted_by_candidate = $23, settled = $24 WHERE client_user_id = $1 AND booking_id = $2"};
+    "rejected_reason = $18, rejection_kind = $19, last_updated = $20, comments = $21, "
+    "deleted_by_client = deleted_by_client OR $22, deleted_by_candidate = deleted_by_candidate OR $23, settled = $24 WHERE client_user_id = $1 AND booking_id = $2"};
 constexpr Sql kRegisterReschedule{"life_register_reschedule",
                                   "INSERT INTO booking_reschedules (source_booking_id, booking_id) VALUES ($1, $2)"};
 constexpr Sql kRescheduledInto{"life_rescheduled_into",

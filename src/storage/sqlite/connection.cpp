@@ -142,7 +142,7 @@ Connection::Connection(const std::string& path, Role role) {
     } else {
       Execute("PRAGMA foreign_keys = ON; PRAGMA query_only = ON");
       // Sessions read the page queries over and over: a larger cache and memory-mapped reads pay off.
-      Execute("PRAGMA cache_size = -16384; PRAGMA mmap_size = 268435456");
+      Execute("PRAGMA cache_size = -16384; PRAGMA mmap_size = 0");
     }
   } catch (...) {
     sqlite3_close_v2(db_);

@@ -199,13 +199,13 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
   }
 
   void UpdateBooking(const StoredBooking& booking) override {
+    // SQLite rewrites an index entry whenever the UPDATE names one of its columns, equal or not: the columns fixed
+    // at creation are left out, and the deletion flags (six list indexes) are written only once one is set.
     auto& statement = Prepared(
         "UPDATE bookings SET duration_minutes = ?2, credits = ?3, status = ?4, method = ?5, phone_number = ?6, "
-        "skype_name = ?7, create_date = ?8, session_date = ?9, accept_by = ?10, accepted_date = ?11, "
-        "confirmed_date = ?12, cancelled_date = ?13, cancelled_reason = ?14, cancelled_by = ?15, "
-        "rejected_reason = ?16, last_updated = ?17, comments = ?18, deleted_by_client = ?19, offered_credits = ?20, "
-        "rejection_kind = ?21, deleted_by_candidate = ?22, rescheduled_from = ?23, settled = ?24 "
-        "WHERE booking_id = ?1");
+        "skype_name = ?7, accept_by = ?8, accepted_date = ?9, confirmed_date = ?10, cancelled_date = ?11, "
+        "cancelled_reason = ?12, cancelled_by = ?13, rejected_reason = ?14, last_updated = ?15, comments = ?16, "
+        "offered_credits = ?17, rejection_kind = ?18, settled = ?19 WHERE booking_id = ?1");
     ScopedReset reset(statement);
     const auto date = [](const std::optional<LocalDateTime>& value) -> std::optional<std::int64_t> {
       if (!value) return std::nullopt;
@@ -222,26 +222,30 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
     statement.BindInt(5, static_cast<std::int64_t>(booking.method));
     statement.BindOptionalText(6, booking.phone_number);
     statement.BindOptionalText(7, booking.skype_name);
-    statement.BindInt(8, booking.create_date.millis);
-    statement.BindInt(9, booking.session_date.millis);
-    statement.BindInt(10, booking.accept_by.millis);
-    statement.BindOptionalInt(11, date(booking.accepted_date));
-    statement.BindOptionalInt(12, date(booking.confirmed_date));
-    statement.BindOptionalInt(13, date(booking.cancelled_date));
-    statement.BindOptionalText(14, booking.cancelled_reason);
+    statement.BindInt(8, booking.accept_by.millis);
+    statement.BindOptionalInt(9, date(booking.accepted_date));
+    statement.BindOptionalInt(10, date(booking.confirmed_date));
+    statement.BindOptionalInt(11, date(booking.cancelled_date));
+    statement.BindOptionalText(12, booking.cancelled_reason);
     const auto cancelled_by = name(booking.cancelled_by, CancelledByName);
-    statement.BindOptionalText(15, cancelled_by);
-    statement.BindOptionalText(16, booking.rejected_reason);
-    statement.BindOptionalInt(17, date(booking.last_updated));
-    statement.BindOptionalText(18, booking.comments);
-    statement.BindInt(19, booking.deleted_by_client ? 1 : 0);
-    statement.BindInt(20, booking.offered_credits.ten_thousandths);
+    statement.BindOptionalText(13, cancelled_by);
+    statement.BindOptionalText(14, booking.rejected_reason);
+    statement.BindOptionalInt(15, date(booking.last_updated));
+    statement.BindOptionalText(16, booking.comments);
+    statement.BindInt(17, booking.offered_credits.ten_thousandths);
     const auto rejection_kind = name(booking.rejection_kind, RejectionKindName);
-    statement.BindOptionalText(21, rejection_kind);
-    statement.BindInt(22, booking.deleted_by_candidate ? 1 : 0);
-    statement.BindOptionalInt(23, booking.rescheduled_from);
-    statement.BindInt(24, booking.settled ? 1 : 0);
+    statement.BindOptionalText(18, rejection_kind);
+    statement.BindInt(19, booking.settled ? 1 : 0);
     statement.Run();
+    if (booking.deleted_by_client || booking.deleted_by_candidate) {
+      auto& deletion =
+          Prepared("UPDATE bookings SET deleted_by_client = ?2, deleted_by_candidate = ?3 WHERE booking_id = ?1");
+      ScopedReset reset_deletion(deletion);
+      deletion.BindInt(1, booking.booking_id);
+      deletion.BindInt(2, booking.deleted_by_client ? 1 : 0);
+      deletion.BindInt(3, booking.deleted_by_candidate ? 1 : 0);
+      deletion.Run();
+    }
     Changed(ListChange::Kind::kClient, booking.client_user_id);
   }
 
