@@ -6,8 +6,9 @@
 #      (bench/wrk/lifecycle.lua), wrk -t1 -c32;
 #   3. POST /v1/PhoneChat/ConfirmMadeBooking, each request another Accepted booking with its client's token
 #      (bench/wrk/confirm.lua), wrk -t1 -c64: on SQLite with `serve --group-commit true` and `false` (a build
-#      without the option runs once, plain, and the other row reads n/a), on PostgreSQL with one serving thread and
-#      with LIFECYCLE_PG_THREADS.
+#      without the option runs once, plain, and the other row reads n/a); on PostgreSQL with `--group-commit true`
+#      on one serving thread and on LIFECYCLE_PG_THREADS, and `--group-commit false` on LIFECYCLE_PG_THREADS (each
+#      thread's writes on a connection of its own).
 # The server runs on core 0 (`--threads 1` unless said otherwise), wrk on core 1. PostgreSQL is a throwaway cluster
 # of scripts/pg-cluster.sh, switched after the import to fsync, synchronous_commit and full_page_writes on, so that
 # an answered write is on disk as on SQLite. Every figure is the median of LIFECYCLE_RUNS runs; list runs of the
@@ -29,7 +30,8 @@
 #   LIFECYCLE_PG_CONFIRM_POOL     Accepted bookings per PostgreSQL Confirm run [5000 x SECONDS]
 #   LIFECYCLE_CONFIRM_GROUP       Accepted bookings per paying client (whose credits cover them all) [25]
 #   LIFECYCLE_CONFIRM_CONNECTIONS wrk connections of the Confirm runs [64]
-#   LIFECYCLE_PG_THREADS          serving threads of the second PostgreSQL Confirm row; 0 leaves it out [8]
+#   LIFECYCLE_PG_THREADS          serving threads of the PostgreSQL Confirm rows past the first; 0 or 1 runs
+#                                 them on one thread and leaves out the second --group-commit true row [8]
 #   LIFECYCLE_BACKENDS            "sqlite postgres", or one of them [sqlite postgres]
 #   LIFECYCLE_FSYNCS              write + fdatasync rounds per fsync measurement (at most 5 s each) [2000]
 #   BENCH_TMPDIR                  where the databases go: the disk being measured [$TMPDIR or /tmp]
@@ -40,7 +42,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-usage() { sed -n '17,39p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '18,41p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "bench/lifecycle.sh: $*" >&2; exit 2; }
 case "${1:-}" in -h|--help) usage ;; esac
 [ $# -le 1 ] || usage
@@ -493,8 +495,8 @@ if [ "$with_sqlite" = 1 ]; then
 fi
 
 if [ "$with_pg" = 1 ]; then
-  pg_configs=1
-  [ "$pg_threads" -le 1 ] || pg_configs=2
+  pg_configs=2
+  [ "$pg_threads" -le 1 ] || pg_configs=3
   say "PostgreSQL: generating the same list bookings and $((pg_configs * runs)) Confirm pools of $pg_pool"
   prepare pg $((pg_configs * runs)) "$pg_pool"
   pg_bookings=$data_bookings
@@ -523,9 +525,18 @@ if [ "$with_pg" = 1 ]; then
   say "PostgreSQL: $pg_settings, wal_sync_method=$(psql -X -At -d "$pg_admin" -c "SHOW wal_sync_method")"
 
   measure_list PostgreSQL "$pg_list"
-  measure_confirm PostgreSQL "serve defaults" "$pg_confirm" pg "$pg_pool" 0 1
-  if [ "$pg_threads" -gt 1 ]; then
-    measure_confirm PostgreSQL "serve defaults" "$pg_confirm" pg "$pg_pool" "$runs" "$pg_threads"
+  pg_write_threads=$pg_threads
+  [ "$pg_threads" -gt 1 ] || pg_write_threads=1
+  if [ "$group_commit" = 1 ]; then
+    measure_confirm PostgreSQL "--group-commit true" "$pg_confirm" pg "$pg_pool" 0 1 --group-commit true
+    if [ "$pg_threads" -gt 1 ]; then
+      measure_confirm PostgreSQL "--group-commit true" "$pg_confirm" pg "$pg_pool" "$runs" "$pg_threads" \
+        --group-commit true
+    fi
+    measure_confirm PostgreSQL "--group-commit false" "$pg_confirm" pg "$pg_pool" $(((pg_configs - 1) * runs)) \
+      "$pg_write_threads" --group-commit false
+  else
+    measure_confirm PostgreSQL "this build (no --group-commit option)" "$pg_confirm" pg "$pg_pool" 0 1
   fi
   verify_ledger PostgreSQL-list "$pg_list"
   verify_ledger PostgreSQL-confirm "$pg_confirm"
