@@ -141,7 +141,8 @@ Connection::Connection(const std::string& path, Role role) {
       Execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
     } else {
       Execute("PRAGMA foreign_keys = ON; PRAGMA query_only = ON");
-      // Sessions read the page queries over and over: a larger cache and memory-mapped reads pay off.
+      // Sessions read the page queries over and over: a larger cache pays off. No memory mapping: in WAL mode each
+      // commit of another connection makes a reader unmap its whole mapping and fault it back in, page by page.
       Execute("PRAGMA cache_size = -16384; PRAGMA mmap_size = 0");
     }
   } catch (...) {
