@@ -217,6 +217,7 @@ struct ApiHandler::Exchange {
   std::optional<UserId> user;
   std::optional<UserId> acting_as;
   Borrowed* borrowed = nullptr;  // the request's sessions (with pools); null once the request has returned
+  std::optional<ListSource> list_source;  // where a list's bookings came from
 };
 
 ApiHandler::ApiHandler(const ApiContext& context)
@@ -364,7 +365,9 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   const std::optional<StoreVersion> version = Session(exchange).Version();
   if (version) lookups_.Sync(version->credentials);
   CachingStoreSession cached_lookups(Session(exchange), lookups_);
-  StoreSession& lookups = version ? static_cast<StoreSession&>(cached_lookups) : Session(exchange);
+  // A backend without versions reads the token every time, and with it the stamp of the user's list.
+  StampKeepingSession stamped(Session(exchange));
+  StoreSession& lookups = version ? static_cast<StoreSession&>(cached_lookups) : stamped;
   Result<Principal> principal = Authenticate(lookups, credentials, ServiceClock::UnixSecondsNow());
   if (!principal) return RenderError(principal.error(), exchange.format);
   exchange.user = principal->user_id;
@@ -392,7 +395,10 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
       }
       http::Response response;
       SetApiHeaders(response, exchange.format);
-      lists_.WritePage(Session(exchange), version, query_of, now, exchange.format.format, response.body);
+      std::optional<ListStamp> stamp;
+      if (!version) stamp = stamped.ReadListStamp(query_of.client_user_id);
+      exchange.list_source =
+          lists_.WritePage(Session(exchange), version, stamp, query_of, now, exchange.format.format, response.body);
       return response;
     }
     case RouteAction::kLifecycle: {
@@ -442,6 +448,7 @@ void ApiHandler::LogAccess(const ApiContext& context, std::string_view method, c
   line += ",\"status\":" + std::to_string(status) + ",\"duration_us\":" + std::to_string(micros);
   line += ",\"user\":" + (exchange.user ? std::to_string(*exchange.user) : std::string("null"));
   line += ",\"acting_as\":" + (exchange.acting_as ? std::to_string(*exchange.acting_as) : std::string("null"));
+  if (exchange.list_source) line.append(",\"list\":\"").append(ListSourceName(*exchange.list_source)) += '"';
   context.access_log->info(line);
 }
 

@@ -52,4 +52,15 @@ std::optional<ProjectKeyRecord> CachingStoreSession::FindProjectByApiKey(std::st
                     [&] { return Inner().FindProjectByApiKey(api_key); });
 }
 
+std::optional<TokenRecord> StampKeepingSession::FindToken(std::string_view token_hash) {
+  std::optional<TokenRecord> record = Inner().FindToken(token_hash);
+  if (record && record->list_stamp) kept_.emplace(record->user_id, *record->list_stamp);
+  return record;
+}
+
+std::optional<ListStamp> StampKeepingSession::ReadListStamp(UserId user_id) {
+  if (kept_ && kept_->first == user_id) return kept_->second;
+  return Inner().ReadListStamp(user_id);
+}
+
 }  // namespace phonechat

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "storage/store.hpp"
@@ -61,6 +62,21 @@ class CachingStoreSession final : public ForwardingStoreSession {
 
  private:
   LookupCache& cache_;
+};
+
+// A StoreSession that keeps the list stamp its token lookup read (backends that stamp lists) and answers
+// ReadListStamp for that token's user from it, so that a list request reads nothing else before its answer; every
+// other call goes to `inner`. Lives for one request.
+class StampKeepingSession final : public ForwardingStoreSession {
+ public:
+  // `inner` must outlive this object.
+  explicit StampKeepingSession(StoreSession& inner) : ForwardingStoreSession(inner) {}
+
+  std::optional<TokenRecord> FindToken(std::string_view token_hash) override;
+  std::optional<ListStamp> ReadListStamp(UserId user_id) override;
+
+ private:
+  std::optional<std::pair<UserId, ListStamp>> kept_;
 };
 
 }  // namespace phonechat

@@ -209,7 +209,8 @@ void MadeBookingsCache::Forget(UserId client_user_id) {
   clients_.erase(found);
 }
 
-MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId client_user_id) {
+MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId client_user_id,
+                                                   const std::optional<ListStamp>& stamp) {
   MadeBookingsQuery everything;
   everything.client_user_id = client_user_id;
   everything.order = BookingOrder::kDateDesc;
@@ -240,24 +241,34 @@ MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId c
                            client->candidates.end());
   bytes += client->candidates.capacity() * sizeof(UserId);
   client->bytes = bytes;
-  bytes_held_ += bytes;
 
+  // Another request of this thread may have loaded the client while the store calls above suspended this one.
+  Forget(client_user_id);
+  bytes_held_ += bytes;
   recency_.push_front(client_user_id);
   auto& entry = clients_[client_user_id];
   entry.client = std::move(client);
   entry.recency = recency_.begin();
+  entry.stamp = stamp;
   return *entry.client;
 }
 
-void MadeBookingsCache::WritePage(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now,
-                                  BodyFormat format, std::string& out) {
-  assert(synced_);
+bool MadeBookingsCache::Holds(UserId client_user_id, const ListStamp& stamp) const {
+  const auto found = clients_.find(client_user_id);
+  return found != clients_.end() && found->second.stamp == stamp;
+}
+
+bool MadeBookingsCache::WritePage(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now,
+                                  BodyFormat format, std::string& out, const std::optional<ListStamp>& stamp) {
+  assert(synced_ || stamp);
   Client* client = nullptr;
-  if (auto found = clients_.find(query.client_user_id); found != clients_.end()) {
+  const auto found = clients_.find(query.client_user_id);
+  const bool load = found == clients_.end() || (stamp && found->second.stamp != stamp);
+  if (load) {
+    client = &Load(store, query.client_user_id, stamp);
+  } else {
     recency_.splice(recency_.begin(), recency_, found->second.recency);
     client = found->second.client.get();
-  } else {
-    client = &Load(store, query.client_user_id);
   }
 
   PrerenderedPage page;
@@ -290,6 +301,7 @@ void MadeBookingsCache::WritePage(StoreSession& store, const MadeBookingsQuery& 
   }
   WritePrerenderedMadeBookings(out, page, format);
   EvictBeyondBudget(query.client_user_id);
+  return load;
 }
 
 void MadeBookingsCache::EvictBeyondBudget(UserId keep) {

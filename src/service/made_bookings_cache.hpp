@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -17,8 +18,10 @@ namespace phonechat {
 // One serving thread's copy of the bookings its clients list, with each order kept as an index and each booking
 // written once per format, so that any page of any client costs about the same whatever its history and depth.
 // Exact: every answer is byte for byte what WriteMadeBookings writes for ListMadeBookings on the store, as long
-// as Sync is called with the store's version before each use. Not thread-safe, and not reentrant: only
-// stores whose calls never suspend the caller (SQLite, the one backend that reports a version) may fill it.
+// as each use either follows a Sync with the store's version (a backend that reports versions) or passes the
+// client's list stamp read before it (a backend that stamps lists). Not thread-safe. A load may suspend the caller
+// in its store calls: the cache is touched only before and after them, so other requests of the thread may use it
+// meanwhile.
 class MadeBookingsCache {
  public:
   // `budget_bytes`: about how much memory the cached clients may hold; the least recently listed go first (the
@@ -34,9 +37,12 @@ class MadeBookingsCache {
   void Sync(const StoreVersion& version, StoreSession& store);
 
   // Appends the answer to `query` at `now` in `format` to `out`, loading the client's bookings from `store` when
-  // they are not cached.
-  void WritePage(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now, BodyFormat format,
-                 std::string& out);
+  // they are not cached, or (with a `stamp`, read before this call) cached under another stamp; true when it loaded.
+  bool WritePage(StoreSession& store, const MadeBookingsQuery& query, LocalDateTime now, BodyFormat format,
+                 std::string& out, const std::optional<ListStamp>& stamp = std::nullopt);
+
+  // True when the client's bookings are cached under `stamp`: WritePage with it would read nothing.
+  [[nodiscard]] bool Holds(UserId client_user_id, const ListStamp& stamp) const;
 
   // About how many bytes the cached clients hold now.
   [[nodiscard]] std::size_t BytesHeld() const { return bytes_held_; }
@@ -48,9 +54,10 @@ class MadeBookingsCache {
   struct Entry {
     std::unique_ptr<Client> client;
     std::list<UserId>::iterator recency;
+    std::optional<ListStamp> stamp;  // what the client's list stamp was before the load (stamping backends)
   };
 
-  Client& Load(StoreSession& store, UserId client_user_id);
+  Client& Load(StoreSession& store, UserId client_user_id, const std::optional<ListStamp>& stamp);
   void EvictBeyondBudget(UserId keep);
   void Forget(UserId client_user_id);
   void ForgetAll();

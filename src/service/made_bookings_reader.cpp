@@ -1,5 +1,5 @@
-// MadeBookingsReader: a list from the thread's cache, its replica (the primary when the replica cannot answer) or the
-// primary.
+// MadeBookingsReader: a list from the thread's cache, loaded from its replica when the replica has replayed the list's
+// last change, else from the primary.
 
 #include "service/made_bookings_reader.hpp"
 
@@ -8,6 +8,18 @@
 #include <atomic>
 
 namespace phonechat {
+
+std::string_view ListSourceName(ListSource source) {
+  switch (source) {
+    case ListSource::kCache:
+      return "cache";
+    case ListSource::kReplica:
+      return "replica";
+    case ListSource::kPrimary:
+      break;
+  }
+  return "primary";
+}
 
 MadeBookingsReader::MadeBookingsReader(const std::vector<Store*>& replicas, std::size_t session_pool_size,
                                        std::chrono::milliseconds session_wait, std::size_t cache_bytes)
@@ -23,48 +35,59 @@ MadeBookingsReader::MadeBookingsReader(const std::vector<Store*>& replicas, std:
 
 MadeBookingsReader::~MadeBookingsReader() = default;
 
-void MadeBookingsReader::WritePage(StoreSession& primary, const std::optional<StoreVersion>& version,
-                                   const MadeBookingsQuery& query, LocalDateTime now, BodyFormat format,
-                                   std::string& out) {
-  if (version && replica_ == nullptr) {
-    cache_.Sync(*version, primary);
-    cache_.WritePage(primary, query, now, format, out);
-    return;
-  }
-  MadeBookingsAnswer answer;
-  if (replica_ == nullptr) {
-    answer = ListMadeBookings(primary, query, now);
-  } else {
-    try {
-      answer = ReadReplica(query, now);
-    } catch (const StoreUnavailable& unavailable) {
-      // A replica that cannot answer must not fail the request while the primary can.
-      spdlog::warn("read replica unavailable, reading from the primary: {}", unavailable.what());
-      answer = ListMadeBookings(primary, query, now);
+ListSource MadeBookingsReader::WritePage(StoreSession& primary, const std::optional<StoreVersion>& version,
+                                         const std::optional<ListStamp>& stamp, const MadeBookingsQuery& query,
+                                         LocalDateTime now, BodyFormat format, std::string& out) {
+  if (stamp) {
+    bool loaded = false;
+    if (replica_ != nullptr && !cache_.Holds(query.client_user_id, *stamp) &&
+        WriteFromReplica(*stamp, query, now, format, out, loaded)) {
+      return loaded ? ListSource::kReplica : ListSource::kCache;
     }
+    return cache_.WritePage(primary, query, now, format, out, stamp) ? ListSource::kPrimary : ListSource::kCache;
   }
+  if (version) {
+    // The version covers the primary only: a replica may be behind it, so the lists are the primary's.
+    cache_.Sync(*version, primary);
+    return cache_.WritePage(primary, query, now, format, out) ? ListSource::kPrimary : ListSource::kCache;
+  }
+  const MadeBookingsAnswer answer = ListMadeBookings(primary, query, now);
   out.reserve(out.size() + 256 + answer.rows.size() * 1280);
   WriteMadeBookings(out, answer.page, format);
+  return ListSource::kPrimary;
 }
 
-MadeBookingsAnswer MadeBookingsReader::ReadReplica(const MadeBookingsQuery& query, LocalDateTime now) {
-  if (replica_pool_) {
-    SessionPool::Lease lease = replica_pool_->Borrow();
+bool MadeBookingsReader::WriteFromReplica(const ListStamp& stamp, const MadeBookingsQuery& query, LocalDateTime now,
+                                          BodyFormat format, std::string& out, bool& loaded) {
+  const auto from = [&](StoreSession& replica) {
+    // The stamp is read before the list: what the replica then lists is at least as new as the primary's stamp.
+    if (replica.ReadListStamp(query.client_user_id) != stamp) return false;
+    loaded = cache_.WritePage(replica, query, now, format, out, stamp);
+    return true;
+  };
+  try {
+    if (replica_pool_) {
+      SessionPool::Lease lease = replica_pool_->Borrow();
+      try {
+        return from(*lease);
+      } catch (const StoreUnavailable&) {
+        // A session that failed is closed rather than lent again; the pool opens fresh ones as they are needed.
+        lease.Discard();
+        throw;
+      }
+    }
     try {
-      return ListMadeBookings(*lease, query, now);
+      if (!replica_session_) replica_session_ = replica_->OpenSession();
+      return from(*replica_session_);
     } catch (const StoreUnavailable&) {
-      // A session that failed is closed rather than lent again; the pool opens fresh ones as they are needed.
-      lease.Discard();
+      // The next request opens another.
+      replica_session_.reset();
       throw;
     }
-  }
-  try {
-    if (!replica_session_) replica_session_ = replica_->OpenSession();
-    return ListMadeBookings(*replica_session_, query, now);
-  } catch (const StoreUnavailable&) {
-    // The next request opens another.
-    replica_session_.reset();
-    throw;
+  } catch (const StoreUnavailable& unavailable) {
+    // A replica that cannot answer must not fail the request while the primary can.
+    spdlog::warn("read replica unavailable, reading from the primary: {}", unavailable.what());
+    return false;
   }
 }
 

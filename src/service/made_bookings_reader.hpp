@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/made_bookings_query.hpp"
@@ -17,9 +19,20 @@
 
 namespace phonechat {
 
-// Answers one serving thread's list requests. While the primary reports versions and the thread has no replica,
-// from the thread's MadeBookingsCache; otherwise from the store: the thread's replica when it has one, and the
-// primary when the replica cannot answer. Not thread-safe: one per serving thread.
+// Where one answer's bookings came from.
+enum class ListSource : std::uint8_t {
+  kCache,    // the thread's MadeBookingsCache: no database read
+  kReplica,  // loaded from the thread's read replica
+  kPrimary,  // read from the primary
+};
+
+// The name of `source` in the access log: "cache", "replica" or "primary".
+std::string_view ListSourceName(ListSource source);
+
+// Answers one serving thread's list requests from the thread's MadeBookingsCache where the primary reports versions
+// (without a replica) or stamps lists; a list not cached under its current stamp is loaded from the thread's replica
+// when the replica has replayed the list's last change (its stamp there is the primary's), else from the primary.
+// A backend that does neither is read from the primary every time. Not thread-safe: one per serving thread.
 class MadeBookingsReader {
  public:
   // Takes one of `replicas` (none: the lists are read from the primary), serving threads taking them in turn.
@@ -31,20 +44,24 @@ class MadeBookingsReader {
   MadeBookingsReader(const MadeBookingsReader&) = delete;
   MadeBookingsReader& operator=(const MadeBookingsReader&) = delete;
 
-  // Appends the answer to `query` at `now` in `format` to `out`. `primary`: the request's session of the primary;
-  // `version`: what it reported (StoreSession::Version) before the request read anything else. Throws
-  // StoreUnavailable when the primary cannot answer; a replica that cannot answer only costs a warning.
-  void WritePage(StoreSession& primary, const std::optional<StoreVersion>& version, const MadeBookingsQuery& query,
-                 LocalDateTime now, BodyFormat format, std::string& out);
+  // Appends the answer to `query` at `now` in `format` to `out`, and says where its bookings came from.
+  // `primary`: the request's session of the primary; `version`: what it reported (StoreSession::Version) before the
+  // request read anything else; `stamp`: the client's list stamp read from the primary at the request's start.
+  // Throws StoreUnavailable when the primary cannot answer; a replica that cannot answer only costs a warning.
+  ListSource WritePage(StoreSession& primary, const std::optional<StoreVersion>& version,
+                       const std::optional<ListStamp>& stamp, const MadeBookingsQuery& query, LocalDateTime now,
+                       BodyFormat format, std::string& out);
 
  private:
-  // The answer read from the replica. Throws StoreUnavailable, having closed the session that failed.
-  MadeBookingsAnswer ReadReplica(const MadeBookingsQuery& query, LocalDateTime now);
+  // Writes the page from the cache, loading from the replica when its stamp of the client is `stamp`; false when
+  // it is not (nothing written). A replica that fails costs a warning and false.
+  bool WriteFromReplica(const ListStamp& stamp, const MadeBookingsQuery& query, LocalDateTime now, BodyFormat format,
+                        std::string& out, bool& loaded);
 
   Store* replica_ = nullptr;
   std::unique_ptr<StoreSession> replica_session_;  // without a pool: opened on first use, dropped when it fails
   std::unique_ptr<SessionPool> replica_pool_;      // with a pool
-  MadeBookingsCache cache_;                        // used while the primary reports versions and there is no replica
+  MadeBookingsCache cache_;
 };
 
 }  // namespace phonechat

@@ -20,7 +20,17 @@ class LifecycleTransaction;
 struct LedgerAudit;
 
 // The schema version this program creates and understands, on every backend; older ones are migrated to it.
-inline constexpr int kStoreSchemaVersion = 5;
+inline constexpr int kStoreSchemaVersion = 6;
+
+// What a user's made bookings list showed when it was read, on a backend that stamps lists: equal stamps of one
+// user mean the list has not changed between the two reads (every change of it moves its stamp in its own
+// transaction).
+struct ListStamp {
+  std::int64_t everyone = 0;  // moves on every import (any list may have changed)
+  std::int64_t user = 0;      // moves on every other change of this user's list
+
+  friend bool operator==(const ListStamp&, const ListStamp&) = default;
+};
 
 // An access token as stored: only the SHA-256 of the token itself is ever kept.
 struct TokenRecord {
@@ -29,6 +39,7 @@ struct TokenRecord {
   std::string scopes;
   std::int64_t expires_at_unix = 0;  // seconds since the Unix epoch (UTC)
   bool revoked = false;              // revoked, or its project is disabled
+  std::optional<ListStamp> list_stamp;  // the user's list stamp, read with the token (backends that stamp lists)
 };
 
 // A project's identity as the API-key check needs it.
@@ -104,7 +115,8 @@ class StoreSession {
   virtual std::optional<StoredBooking> FindBooking(BookingId booking_id) = 0;
   // The user with their settings, if stored.
   virtual std::optional<UserWithSettings> FindUser(UserId user_id) = 0;
-  // Where the database stands now, or nullopt when this backend cannot tell cheaply (then nothing may be cached).
+  // Where the database stands now, or nullopt when this backend cannot tell cheaply (it stamps lists instead, and
+  // token lookups are not cached).
   // A reader asks before its lookups: what it then reads is at least as new as the version it got.
   virtual std::optional<StoreVersion> Version() { return std::nullopt; }
   // The list-change log's entries after `after` up to `upto` (StoreVersion::list_changes values), oldest first;
@@ -112,6 +124,9 @@ class StoreSession {
   virtual std::optional<std::vector<ListChange>> ListChangesSince(std::int64_t /*after*/, std::int64_t /*upto*/) {
     return std::nullopt;
   }
+  // The stamp of `user_id`'s made bookings list now, or nullopt on a backend that does not stamp lists (it reports
+  // a Version instead). A reader asks before it loads the list: what it then reads is at least as new as the stamp.
+  virtual std::optional<ListStamp> ReadListStamp(UserId user_id) = 0;
 };
 
 // A StoreSession that passes every call to `inner`: derive from it and override only what differs.
@@ -146,6 +161,7 @@ class ForwardingStoreSession : public StoreSession {
   std::optional<std::vector<ListChange>> ListChangesSince(std::int64_t after, std::int64_t upto) override {
     return inner_.ListChangesSince(after, upto);
   }
+  std::optional<ListStamp> ReadListStamp(UserId user_id) override { return inner_.ReadListStamp(user_id); }
 
  protected:
   StoreSession& Inner() { return inner_; }

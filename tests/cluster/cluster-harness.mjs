@@ -164,3 +164,14 @@ export function runWrk(url, { seconds, connections = 8, headers = {} }) {
     });
   });
 }
+
+// Where the server says the first list answered after its log line `from` came from (the access log's "list":
+// "cache", "replica" or "primary"); the log reaches the test on its own pipe, so it is waited for (5 s at most).
+export async function listSourceAfter(srv, from) {
+  for (let waited = 0; waited <= 5000; waited += 20) {
+    const line = srv.logLines.slice(from).find((l) => l.includes('"list":'));
+    if (line) return /"list":"(\w+)"/.exec(line)[1];
+    await sleep(20);
+  }
+  throw new Error(`no list in the access log after line ${from}`);
+}

@@ -1,8 +1,8 @@
 // Several `serve` processes on one PostgreSQL database are correct together: what one node revokes, every node
-// refuses within one second.
+// refuses from the very next request.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { importRecords, newDb, request, runCli, sleep, startServer } from '../blackbox/harness.mjs';
+import { importRecords, newDb, request, runCli, startServer } from '../blackbox/harness.mjs';
 import {
   Agent, createProject, authorize, elementsByClass, formsIn, randomState, tokenRequest,
 } from '../oauth/oauth-harness.mjs';
@@ -29,18 +29,6 @@ after(async () => {
 
 const status = async (node, token) => (await request(node.port, '/v1/PhoneChat/MadeBookings', { token })).status;
 
-// Polls `node` until `token` is refused; resolves with the milliseconds it took from `since`.
-async function refusedWithin(node, token, since, limitMs) {
-  for (;;) {
-    const code = await status(node, token);
-    const elapsed = Date.now() - since;
-    if (code === 401) return elapsed;
-    assert.equal(code, 200, `before the revocation shows, the token still works (got ${code})`);
-    if (elapsed > limitMs) return elapsed;
-    await sleep(20);
-  }
-}
-
 async function tokensThroughLogin(node) {
   const agent = new Agent(`http://127.0.0.1:${node.port}`);
   const params = { response_type: 'code', client_id: project.clientId, redirect_uri: REDIRECT, scope: SCOPE, state: randomState() };
@@ -51,18 +39,17 @@ async function tokensThroughLogin(node) {
   return { agent, tokens: r.json };
 }
 
-test('a token revoked at one node (POST /OAuth/revoke) is refused by the other within one second', async () => {
+test('a token revoked at one node (POST /OAuth/revoke) is refused by the other at its very next request', async () => {
   const token = (await runCli(['token', '--db', db.url, '--user', String(USER.id), '--client-id', project.clientId,
     '--scope', SCOPE])).stdout.trim();
   for (const node of nodes) assert.equal(await status(node, token), 200);
   const r = await tokenRequest(`http://127.0.0.1:${nodes[0].port}`, { token, client_id: project.clientId,
     client_secret: project.clientSecret }, { path: '/OAuth/revoke' });
   assert.equal(r.status, 200);
-  const elapsed = await refusedWithin(nodes[1], token, Date.now(), 1000);
-  assert.ok(elapsed <= 1000, `node 2 refused the revoked token after ${elapsed} ms`);
+  assert.equal(await status(nodes[1], token), 401, 'node 2 refuses the revoked token at once');
 });
 
-test('a grant withdrawn on one node\'s grants page stops its tokens on the other within one second', async () => {
+test('a grant withdrawn on one node\'s grants page stops its tokens on the other at its very next request', async () => {
   const { agent, tokens } = await tokensThroughLogin(nodes[0]);
   assert.equal(await status(nodes[1], tokens.access_token), 200);
   const list = await agent.get('/OAuth/Grants');
@@ -71,8 +58,7 @@ test('a grant withdrawn on one node\'s grants page stops its tokens on the other
   const [form] = formsIn(grant.inner, list.url);
   const posted = await agent.post(form.action, [...form.hidden, ['action', 'revoke']]);
   assert.equal(posted.status, 303);
-  const elapsed = await refusedWithin(nodes[1], tokens.access_token, Date.now(), 1000);
-  assert.ok(elapsed <= 1000, `node 2 refused the token of the withdrawn grant after ${elapsed} ms`);
+  assert.equal(await status(nodes[1], tokens.access_token), 401, 'node 2 refuses the token of the withdrawn grant at once');
   const refreshed = await tokenRequest(`http://127.0.0.1:${nodes[1].port}`, { grant_type: 'refresh_token',
     refresh_token: tokens.refresh_token, client_id: project.clientId, client_secret: project.clientSecret });
   assert.equal(refreshed.status, 400, 'the refresh token is dead on the other node too');

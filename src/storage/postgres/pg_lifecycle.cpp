@@ -83,6 +83,14 @@ constexpr Sql kUpdateBooking{
     "accepted_date = $13, confirmed_date = $14, cancelled_date = $15, cancelled_reason = $16, cancelled_by = $17, "
     "rejected_reason = $18, rejection_kind = $19, last_updated = $20, comments = $21, "
     "deleted_by_client = deleted_by_client OR $22, deleted_by_candidate = deleted_by_candidate OR $23, settled = $24 WHERE client_user_id = $1 AND booking_id = $2"};
+// Moves the list stamp (StoreSession::ReadListStamp) of the clients in $1 and of every client with a booking of a
+// candidate in $2, in user order so that two transactions never wait on each other's rows in a cycle.
+constexpr Sql kBumpListVersions{
+    "life_bump_list_versions",
+    "INSERT INTO list_versions AS v (user_id, version) "
+    "SELECT user_id, 1 FROM (SELECT unnest($1::bigint[]) UNION "
+    "SELECT client_user_id FROM bookings WHERE candidate_user_id = ANY ($2::bigint[])) AS changed (user_id) "
+    "ORDER BY user_id ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1"};
 constexpr Sql kRegisterReschedule{"life_register_reschedule",
                                   "INSERT INTO booking_reschedules (source_booking_id, booking_id) VALUES ($1, $2)"};
 constexpr Sql kRescheduledInto{"life_rescheduled_into",
@@ -342,6 +350,7 @@ class PostgresLifecycle final : public LifecycleTransaction {
                                   std::to_string(booking.candidate.user_id) + ": no such user");
     }
     const auto booking_id = static_cast<BookingId>(rows.Int(0, 0));
+    Changed(changed_clients_, booking.client_user_id);
     if (booking.rescheduled_from) {
       // Its primary key refuses a second booking rescheduled from the same source.
       const IntText source(*booking.rescheduled_from);
@@ -360,6 +369,7 @@ class PostgresLifecycle final : public LifecycleTransaction {
       throw std::invalid_argument("booking " + std::to_string(booking.booking_id) + " of client " +
                                   std::to_string(booking.client_user_id) + " is not stored");
     }
+    Changed(changed_clients_, booking.client_user_id);
   }
 
   std::optional<BookingId> RescheduledInto(BookingId source) override {
@@ -397,6 +407,8 @@ class PostgresLifecycle final : public LifecycleTransaction {
       values.Null();
     }
     Run(kSaveSettings, values.Params());
+    // The number is the candidate's contact detail in every list with one of their bookings.
+    Changed(changed_candidates_, user_id);
   }
 
   bool Post(const LedgerEntry& entry) override {
@@ -437,12 +449,17 @@ class PostgresLifecycle final : public LifecycleTransaction {
         Run({"life_due_settlements_of_anyone", DueSettlementsOfAnyoneSql().c_str()}, {at.AsParam(), most.AsParam()}));
   }
 
-  void Savepoint() override { RunPlain("SAVEPOINT request"); }
+  void Savepoint() override {
+    RunPlain("SAVEPOINT request");
+    changes_at_savepoint_ = {changed_clients_.size(), changed_candidates_.size()};
+  }
 
   void RollbackToSavepoint() override {
     // Also after an error inside the savepoint: ROLLBACK TO clears it. It keeps the savepoint open; RELEASE ends it.
     RunPlain("ROLLBACK TO SAVEPOINT request");
     RunPlain("RELEASE SAVEPOINT request");
+    changed_clients_.resize(changes_at_savepoint_.first);
+    changed_candidates_.resize(changes_at_savepoint_.second);
   }
 
   void ReleaseSavepoint() override { RunPlain("RELEASE SAVEPOINT request"); }
@@ -454,6 +471,12 @@ class PostgresLifecycle final : public LifecycleTransaction {
     // COMMIT of a failed transaction "succeeds" as a ROLLBACK: say so instead.
     if (PQtransactionStatus(connection_->Handle()) == PQTRANS_INERROR) {
       throw SqlError("the transaction failed earlier and was rolled back", "25P02");
+    }
+    if (!changed_clients_.empty() || !changed_candidates_.empty()) {
+      // Last, so that the rows stay locked only for the commit.
+      const std::string clients = ArrayText(changed_clients_);
+      const std::string candidates = ArrayText(changed_candidates_);
+      Run(kBumpListVersions, {Param::Text(clients), Param::Text(candidates)});
     }
     // Durable on return: synchronous_commit is left at its default (on).
     Guarded([&] { connection_->Exec("COMMIT"); });
@@ -489,6 +512,20 @@ class PostgresLifecycle final : public LifecycleTransaction {
     return Guarded([&] { return connection_->ExecPrepared(sql.name, sql.text, params); });
   }
 
+  static void Changed(std::vector<UserId>& users, UserId user_id) {
+    if (std::find(users.begin(), users.end(), user_id) == users.end()) users.push_back(user_id);
+  }
+
+  // `ids` as a PostgreSQL array literal.
+  static std::string ArrayText(const std::vector<UserId>& ids) {
+    std::string text = "{";
+    for (const UserId id : ids) {
+      if (text.size() > 1) text += ',';
+      text += std::to_string(id);
+    }
+    return text + '}';
+  }
+
   static std::vector<StoredBooking> Bookings(const Rows& rows) {
     std::vector<StoredBooking> bookings;
     bookings.reserve(static_cast<std::size_t>(rows.Count()));
@@ -500,6 +537,9 @@ class PostgresLifecycle final : public LifecycleTransaction {
   std::unique_ptr<Connection> connection_;
   bool committed_ = false;
   bool lost_ = false;  // the connection failed: the transaction is gone with it
+  std::vector<UserId> changed_clients_;     // whose made lists this transaction changed, each once
+  std::vector<UserId> changed_candidates_;  // whose contact details it changed (every list with their bookings)
+  std::pair<std::size_t, std::size_t> changes_at_savepoint_{0, 0};  // the two sizes at the last Savepoint()
 };
 
 }  // namespace

@@ -371,6 +371,18 @@ CREATE TABLE notification_outbox (
 );
 )sql";
 
+// Schema version 6: list stamps for the serving threads' caches (docs/architecture.md, "Caches"). Every write that
+// changes a user's made list bumps the user's row in its own transaction; an import bumps bookings_generation.
+// The generation starts at a random value, so that a database created again under running nodes does not repeat
+// the stamps their caches hold.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE list_versions (
+  user_id bigint PRIMARY KEY,
+  version bigint NOT NULL
+);
+UPDATE store_state SET bookings_generation = bookings_generation + floor(random() * 1e15)::bigint;
+)sql";
+
 // The version inside the migration's transaction; 0 when the table does not exist yet.
 int VersionOf(pg::Connection& connection) {
   auto exists = connection.Exec("SELECT to_regclass('schema_version') IS NOT NULL");
@@ -382,9 +394,9 @@ int VersionOf(pg::Connection& connection) {
 }  // namespace
 
 void MigratePostgres(pg::Connection& connection, int target_version) {
-  // Version 5 adds only what the embedded store's caches replay; PostgreSQL readers cache nothing, so it is empty here.
-  const std::array<std::string, 5> steps{SchemaV1(), SchemaV2(), kSchemaV3, kSchemaV4, ""};
-  static_assert(kStoreSchemaVersion == 5, "one migration step per schema version");
+  // Version 5 adds only the embedded store's list-change log, which this backend does without.
+  const std::array<std::string, 6> steps{SchemaV1(), SchemaV2(), kSchemaV3, kSchemaV4, "", kSchemaV6};
+  static_assert(kStoreSchemaVersion == 6, "one migration step per schema version");
   if (target_version < 1 || target_version > kStoreSchemaVersion) throw std::logic_error("no such schema version");
   const std::string& name = connection.DisplayName();
 

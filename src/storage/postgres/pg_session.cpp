@@ -16,9 +16,15 @@ namespace phonechat::pg {
 
 namespace {
 
+// With the user's list stamp, so that a list request needs no other read before its answer from the cache.
 constexpr Sql kFindToken{"store_find_token",
-                         "SELECT t.user_id, t.project_id, t.scopes, t.expires_at, t.revoked OR NOT p.active "
-                         "FROM tokens AS t JOIN projects AS p ON p.project_id = t.project_id WHERE t.token_hash = $1"};
+                         "SELECT t.user_id, t.project_id, t.scopes, t.expires_at, t.revoked OR NOT p.active, "
+                         "s.bookings_generation, coalesce(v.version, 0) "
+                         "FROM tokens AS t JOIN projects AS p ON p.project_id = t.project_id CROSS JOIN store_state AS s "
+                         "LEFT JOIN list_versions AS v ON v.user_id = t.user_id WHERE t.token_hash = $1"};
+constexpr Sql kListStamp{"store_list_stamp",
+                         "SELECT s.bookings_generation, coalesce(v.version, 0) FROM store_state AS s "
+                         "LEFT JOIN list_versions AS v ON v.user_id = $1"};
 constexpr Sql kFindApiKey{"store_find_api_key", "SELECT project_id, active FROM projects WHERE api_key = $1"};
 
 std::int32_t Int32(const Rows& rows, int row, int column) { return static_cast<std::int32_t>(rows.Int(row, column)); }
@@ -51,7 +57,13 @@ class PostgresSession final : public StoreSession {
     const auto rows = Run(kFindToken, {Param::Bytes(token_hash)});
     if (rows.Count() == 0) return std::nullopt;
     return TokenRecord{Int32(rows, 0, 0), rows.Int(0, 1), std::string(rows.Text(0, 2)), rows.Int(0, 3),
-                       rows.Bool(0, 4)};
+                       rows.Bool(0, 4), ListStamp{rows.Int(0, 5), rows.Int(0, 6)}};
+  }
+
+  std::optional<ListStamp> ReadListStamp(UserId user_id) override {
+    const IntText user(user_id);
+    const auto rows = Run(kListStamp, {user.AsParam()});
+    return ListStamp{rows.Int(0, 0), rows.Int(0, 1)};
   }
 
   std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {

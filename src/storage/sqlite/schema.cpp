@@ -355,7 +355,8 @@ std::string FoldNicknameSql(std::string_view operand) {
 }
 
 void MigrateSchema(Connection& writer, const std::string& path, int target_version) {
-  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3, SchemaV4(), SchemaV5()};
+  // Version 6 adds only PostgreSQL's list stamps, which this backend does without (it replays list_changes).
+  const std::array<std::string, kSchemaVersion> steps{SchemaV1(), SchemaV2(), kSchemaV3, SchemaV4(), SchemaV5(), ""};
 
   // IMMEDIATE: two processes opening a new file at once must not both create the tables.
   writer.Execute("BEGIN IMMEDIATE");
@@ -371,7 +372,7 @@ void MigrateSchema(Connection& writer, const std::string& path, int target_versi
                        "schema version)");
     }
     for (auto step = version; step < target_version; ++step) {
-      writer.Execute(steps[static_cast<std::size_t>(step)].c_str());
+      if (const std::string& sql = steps[static_cast<std::size_t>(step)]; !sql.empty()) writer.Execute(sql.c_str());
     }
     if (version < target_version) {
       writer.Execute(("PRAGMA user_version = " + std::to_string(target_version)).c_str());

@@ -34,7 +34,7 @@ class SqliteSession final : public StoreSession {
     statement.BindBlob(1, token_hash);
     if (!statement.Step()) return std::nullopt;
     return TokenRecord{Int32(statement, 0), statement.Int(1), std::string(statement.Text(2)), statement.Int(3),
-                       statement.Int(4) != 0};
+                       statement.Int(4) != 0,  std::nullopt};
   }
 
   std::optional<StoreVersion> Version() override {
@@ -80,6 +80,9 @@ class SqliteSession final : public StoreSession {
     if (expected != upto + 1) return std::nullopt;
     return changes;
   }
+
+  // This backend reports a Version instead: its caches replay the list-change log.
+  std::optional<ListStamp> ReadListStamp(UserId /*user_id*/) override { return std::nullopt; }
 
   std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {
     auto& statement = Prepared(find_api_key_, "SELECT project_id, active FROM projects WHERE api_key = ?1");

@@ -38,6 +38,7 @@ class TokenOnlySession final : public StoreSession {
   void AppendAudit(const AuditEntry&) override {}
   std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) override { throw std::logic_error("not in this test"); }
   std::optional<UserWithSettings> FindUser(UserId /*user_id*/) override { throw std::logic_error("not in this test"); }
+  std::optional<ListStamp> ReadListStamp(UserId /*user_id*/) override { return std::nullopt; }
   std::int64_t CountMadeBookings(UserId, std::optional<LocalDateTime>, BookingSide) override { return 0; }
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery&, std::int64_t, std::int32_t) override {
     return {};
@@ -63,8 +64,8 @@ class TokenOnlyStore final : public Store {
 class RouterOAuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_.tokens[Sha256(kPhoneChatToken)] = TokenRecord{2001, 3, "account_phonechat_bookings", kFarFuture, false};
-    store_.tokens[Sha256(kAccountToken)] = TokenRecord{9001, 3, "account_information", kFarFuture, false};
+    store_.tokens[Sha256(kPhoneChatToken)] = TokenRecord{2001, 3, "account_phonechat_bookings", kFarFuture, false, std::nullopt};
+    store_.tokens[Sha256(kAccountToken)] = TokenRecord{9001, 3, "account_information", kFarFuture, false, std::nullopt};
     context_.store = &store_;
     context_.oauth = &service_;
     context_.access_log =

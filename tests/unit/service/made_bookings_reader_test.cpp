@@ -1,5 +1,6 @@
 // MadeBookingsReader (service/made_bookings_reader.hpp): which of the cache, the replica and the primary answers a
-// list, the fallback from a replica that fails to the primary, and what becomes of the replica's failed session.
+// list, a replica used only when it has replayed the list's last change, the fallback from a replica that fails to
+// the primary, and what becomes of the replica's failed session.
 #include "service/made_bookings_reader.hpp"
 
 #include <gtest/gtest.h>
@@ -29,6 +30,7 @@ struct FakeLog {
   int fail_reads = 0;  // this many reads throw StoreUnavailable, whichever session makes them
   bool fail_open = false;
   std::optional<StoreVersion> version;  // what Version() reports
+  std::optional<ListStamp> stamp;       // what ReadListStamp() reports
 };
 
 // A session that lists `bookings` (date-descending, none deleted) for kClient.
@@ -46,6 +48,7 @@ class FakeSession final : public StoreSession {
   void AppendAudit(const AuditEntry& /*entry*/) override {}
   std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) override { throw std::logic_error("not in this test"); }
   std::optional<UserWithSettings> FindUser(UserId /*user_id*/) override { throw std::logic_error("not in this test"); }
+  std::optional<ListStamp> ReadListStamp(UserId /*user_id*/) override { return log_.stamp; }
   std::int64_t CountMadeBookings(UserId client, std::optional<LocalDateTime> /*from*/, BookingSide /*side*/) override {
     Read();
     return client == kClient ? static_cast<std::int64_t>(bookings_.size()) : 0;
@@ -126,14 +129,25 @@ std::string Expected(StoreSession& session, BodyFormat format = BodyFormat::kJso
   return body;
 }
 
-std::string Read(MadeBookingsReader& reader, StoreSession& primary, BodyFormat format = BodyFormat::kJson) {
+std::string Read(MadeBookingsReader& reader, StoreSession& primary, BodyFormat format = BodyFormat::kJson,
+                 ListSource* source = nullptr) {
   std::string body;
-  reader.WritePage(primary, primary.Version(), Query(), kNow, format, body);
+  const ListSource from =
+      reader.WritePage(primary, primary.Version(), primary.ReadListStamp(kClient), Query(), kNow, format, body);
+  if (source != nullptr) *source = from;
   return body;
 }
 
 class MadeBookingsReaderTest : public ::testing::Test {
  protected:
+  // The primary and the replica stamp lists; the replica has replayed everything.
+  void Stamp(ListStamp stamp) {
+    primary_store_.log.stamp = stamp;
+    replica_store_.log.stamp = stamp;
+  }
+  // A change of the list, replayed by the replica: the next read loads it again.
+  void Changed() { Stamp(ListStamp{5, primary_store_.log.stamp->user + 1}); }
+
   FakeStore primary_store_{{Booking(3, "c"), Booking(2, "b"), Booking(1, "a")}};
   FakeStore replica_store_{{Booking(3, "c"), Booking(2, "b"), Booking(1, "a")}};
   std::unique_ptr<StoreSession> primary_ = primary_store_.OpenSession();
@@ -167,62 +181,114 @@ TEST_F(MadeBookingsReaderTest, WithAVersionListsComeFromTheCacheUntilTheVersionM
   EXPECT_NE(Read(reader, *primary_), json);
 }
 
-TEST_F(MadeBookingsReaderTest, WithAReplicaListsAreReadFromItAndNeverCached) {
+TEST_F(MadeBookingsReaderTest, WithAVersionAndAReplicaListsComeFromThePrimaryWhichTheVersionCovers) {
   primary_store_.log.version = StoreVersion{1, 1, 0};
   MadeBookingsReader reader({&replica_store_}, 0, 100ms, kCacheBytes);
+  ListSource source = ListSource::kReplica;
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kJson, &source), Expected(*primary_));
+  EXPECT_EQ(source, ListSource::kPrimary);
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kJson, &source), Expected(*primary_));
+  EXPECT_EQ(source, ListSource::kCache);
+  EXPECT_EQ(replica_store_.log.reads, 0);
+}
+
+TEST_F(MadeBookingsReaderTest, WithStampsAListIsLoadedFromTheReplicaOnceThenCachedUntilItsStampMoves) {
+  Stamp(ListStamp{5, 1});
+  MadeBookingsReader reader({&replica_store_}, 0, 100ms, kCacheBytes);
   const std::string expected = Expected(*primary_);
+  const std::string expected_xml = Expected(*primary_, BodyFormat::kXml);
   const int primary_reads = primary_store_.log.reads;
-  EXPECT_EQ(Read(reader, *primary_), expected);
-  EXPECT_EQ(Read(reader, *primary_), expected);
+  ListSource source = ListSource::kPrimary;
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kJson, &source), expected);
+  EXPECT_EQ(source, ListSource::kReplica);
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kXml, &source), expected_xml);
+  EXPECT_EQ(source, ListSource::kCache);
   EXPECT_EQ(primary_store_.log.reads, primary_reads);
   EXPECT_EQ(replica_store_.log.opened, 1);  // opened on first use, kept
-  EXPECT_EQ(replica_store_.log.reads, 4);   // a count and a page per list
+  EXPECT_EQ(replica_store_.log.reads, 2);   // one count and one page: the load
+
+  primary_store_.bookings.insert(primary_store_.bookings.begin(), Booking(4, "d"));
+  replica_store_.bookings = primary_store_.bookings;
+  Stamp(ListStamp{5, 2});
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kJson, &source), Expected(*primary_));
+  EXPECT_EQ(source, ListSource::kReplica);
+  EXPECT_NE(Read(reader, *primary_), expected);
+}
+
+TEST_F(MadeBookingsReaderTest, AReplicaThatHasNotReplayedTheListsLastChangeIsPassedOverForThePrimary) {
+  Stamp(ListStamp{5, 1});
+  MadeBookingsReader reader({&replica_store_}, 0, 100ms, kCacheBytes);
+  EXPECT_EQ(Read(reader, *primary_), Expected(*primary_));
+  primary_store_.bookings.insert(primary_store_.bookings.begin(), Booking(4, "d"));
+  primary_store_.log.stamp = ListStamp{5, 2};  // the replica still lists three bookings under {5, 1}
+  const int replica_reads = replica_store_.log.reads;
+  ListSource source = ListSource::kCache;
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kJson, &source), Expected(*primary_));
+  EXPECT_EQ(source, ListSource::kPrimary);
+  EXPECT_EQ(replica_store_.log.reads, replica_reads);  // the stamp was asked, not the list
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kJson, &source), Expected(*primary_));
+  EXPECT_EQ(source, ListSource::kCache);
 }
 
 TEST_F(MadeBookingsReaderTest, AReplicaThatFailsIsReplacedByThePrimaryAndItsSessionReopenedNextTime) {
+  Stamp(ListStamp{5, 1});
   MadeBookingsReader reader({&replica_store_}, 0, 100ms, kCacheBytes);
   const std::string expected = Expected(*primary_);
   EXPECT_EQ(Read(reader, *primary_), expected);
+  Changed();
   replica_store_.log.fail_reads = 1;
   const int primary_reads = primary_store_.log.reads;
-  EXPECT_EQ(Read(reader, *primary_), expected);
+  ListSource source = ListSource::kReplica;
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kJson, &source), expected);
+  EXPECT_EQ(source, ListSource::kPrimary);
   EXPECT_GT(primary_store_.log.reads, primary_reads);
   EXPECT_EQ(replica_store_.log.closed, 1);
-  EXPECT_EQ(Read(reader, *primary_), expected);
+  Changed();
+  EXPECT_EQ(Read(reader, *primary_, BodyFormat::kJson, &source), expected);
+  EXPECT_EQ(source, ListSource::kReplica);
   EXPECT_EQ(replica_store_.log.opened, 2);
 }
 
 TEST_F(MadeBookingsReaderTest, AReplicaThatCannotBeReachedIsReplacedByThePrimary) {
+  Stamp(ListStamp{5, 1});
   replica_store_.log.fail_open = true;
   MadeBookingsReader reader({&replica_store_}, 0, 100ms, kCacheBytes);
   EXPECT_EQ(Read(reader, *primary_), Expected(*primary_));
   replica_store_.log.fail_open = false;
+  Changed();
   EXPECT_EQ(Read(reader, *primary_), Expected(*primary_));
   EXPECT_EQ(replica_store_.log.opened, 1);
 }
 
 TEST_F(MadeBookingsReaderTest, APooledReplicaSessionThatFailsIsClosedAndAFreshOneLentNextTime) {
+  Stamp(ListStamp{5, 1});
   MadeBookingsReader reader({&replica_store_}, 2, 100ms, kCacheBytes);
   EXPECT_EQ(replica_store_.log.opened, 1);  // the pool opens one up front
   replica_store_.log.fail_reads = 1;
   EXPECT_EQ(Read(reader, *primary_), Expected(*primary_));
   EXPECT_EQ(replica_store_.log.closed, 1);
+  Changed();
   EXPECT_EQ(Read(reader, *primary_), Expected(*primary_));
   EXPECT_EQ(replica_store_.log.opened, 2);
+  Changed();
   EXPECT_EQ(Read(reader, *primary_), Expected(*primary_));
   EXPECT_EQ(replica_store_.log.opened, 2);  // given back and lent again
 }
 
 TEST_F(MadeBookingsReaderTest, WhenThePrimaryFailsTooTheRequestFails) {
+  Stamp(ListStamp{5, 1});
   MadeBookingsReader reader({&replica_store_}, 0, 100ms, kCacheBytes);
   replica_store_.log.fail_reads = 1;
   primary_store_.log.fail_reads = 1;
   std::string body;
-  EXPECT_THROW(reader.WritePage(*primary_, std::nullopt, Query(), kNow, BodyFormat::kJson, body), StoreUnavailable);
+  EXPECT_THROW(reader.WritePage(*primary_, std::nullopt, ListStamp{5, 1}, Query(), kNow, BodyFormat::kJson, body),
+               StoreUnavailable);
 }
 
 TEST_F(MadeBookingsReaderTest, ServingThreadsTakeTheReplicasInTurn) {
+  Stamp(ListStamp{5, 1});
   FakeStore other_replica({});
+  other_replica.log.stamp = ListStamp{5, 1};
   MadeBookingsReader second({&replica_store_, &other_replica}, 0, 100ms, kCacheBytes);
   MadeBookingsReader third({&replica_store_, &other_replica}, 0, 100ms, kCacheBytes);
   // Two readers made one after the other read from different replicas: one of them lists nothing.
