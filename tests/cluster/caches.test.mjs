@@ -23,26 +23,33 @@ after(async () => {
 });
 
 const on = (node) => ({ ...env, port: node.port });
+// The least a candidate takes for 15 minutes (their PhoneChatPPM in the fixture: 0.5 and 0.2).
+const PRICE = { [CAND]: '7.5', [CAND2]: '3' };
+const create = (node, client, candidate, comments = '') => post(on(node), client, 'CreateBooking', { BookUserID: candidate,
+  SessionDate: at(5).slice(0, 16), AcceptBy: at(4).slice(0, 16), Duration: 15, Method: 2, Credits: PRICE[candidate],
+  Comments: comments });
 const listed = async (node, user, path, id) => {
   const page = expectStatus(await get(on(node), user, `${path}?BookingsPerPage=100`), 200);
   return page.Bookings.find((b) => b.BookingID === id);
 };
 
-// One client's walk: each step is answered by one node and checked on the other at once.
+// One client's walk through create, accept, confirm, cancel and delete: each step is answered by one node and
+// checked on the other at once.
 async function walk(client, candidate, label) {
   for (let round = 0; round < ROUNDS; round++) {
     const [write, read] = round % 2 === 0 ? nodes : [nodes[1], nodes[0]];
-    const created = expectStatus(await post(on(write), client, 'CreateBooking', { BookUserID: candidate,
-      SessionDate: at(5).slice(0, 16), AcceptBy: at(4).slice(0, 16), Duration: 15, Method: 2, Credits: '1',
-      Comments: `${label} ${round}` }), 200, label);
+    const created = expectStatus(await create(write, client, candidate, `${label} ${round}`), 200, label);
     const id = created.BookingID;
     assert.equal((await listed(read, client, 'MadeBookings', id))?.Status, 'Pending', `${label} #${round}: the Create on the other node`);
-    expectStatus(await post(on(read), candidate, 'AcceptReceivedBooking', { BookingID: id, Credits: '1' }), 200);
+    expectStatus(await post(on(read), candidate, 'AcceptReceivedBooking', { BookingID: id, Credits: PRICE[candidate] }), 200);
     assert.equal((await listed(write, client, 'MadeBookings', id))?.Status, 'Accepted', `${label} #${round}: the Accept on the other node`);
     expectStatus(await post(on(write), client, 'ConfirmMadeBooking', { BookingID: id }), 200);
     assert.equal((await listed(read, client, 'MadeBookings', id))?.Status, 'Confirmed', `${label} #${round}: the Confirm on the other node`);
-    expectStatus(await post(on(read), client, 'DeleteMadeBookings', { BookingIDs: String(id) }), 200);
-    assert.equal(await listed(write, client, 'MadeBookings', id), undefined, `${label} #${round}: the deletion on the other node`);
+    expectStatus(await post(on(read), client, 'CancelMadeBooking', { BookingID: id, Reason: 'Cache test' }), 200);
+    assert.equal((await listed(write, client, 'MadeBookings', id))?.Status, 'Cancelled', `${label} #${round}: the Cancel on the other node`);
+    const [deleted] = expectStatus(await post(on(write), client, 'DeleteMadeBookings', { BookingIDs: String(id) }), 200);
+    assert.equal(deleted.Deleted, true, deleted.Message);
+    assert.equal(await listed(read, client, 'MadeBookings', id), undefined, `${label} #${round}: the deletion on the other node`);
   }
 }
 
@@ -87,12 +94,10 @@ test('a list that did not change is answered from memory; a write elsewhere leav
   await sources(20);
   assert.deepStrictEqual(await sources(6), Array(6).fill('cache'), 'unchanged: every answer from memory');
   // Another client's write on the other node touches only that client's list.
-  expectStatus(await post(on(b), CLIENT2, 'CreateBooking', { BookUserID: CAND2, SessionDate: at(5).slice(0, 16),
-    AcceptBy: at(4).slice(0, 16), Duration: 15, Method: 2, Credits: '1' }), 200);
+  expectStatus(await create(b, CLIENT2, CAND2), 200);
   assert.deepStrictEqual(await sources(6), Array(6).fill('cache'), 'another client\'s write reloaded nothing');
   // This client's own write on the other node: its next answers are loaded again (once per serving thread).
-  const created = expectStatus(await post(on(b), CLIENT, 'CreateBooking', { BookUserID: CAND,
-    SessionDate: at(5).slice(0, 16), AcceptBy: at(4).slice(0, 16), Duration: 15, Method: 2, Credits: '1' }), 200);
+  const created = expectStatus(await create(b, CLIENT, CAND), 200);
   const from = a.logLines.length;
   const first = expectStatus(await get(on(a), CLIENT, 'MadeBookings?BookingsPerPage=100'), 200);
   assert.ok(first.Bookings.some((x) => x.BookingID === created.BookingID), 'the write shows at once');
