@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { Conn, PG_URL, psql, qs, request, requestBytes, sleep, startServer } from './harness.mjs';
+import { Conn, PG_URL, importRecords, psql, qs, request, requestBytes, sleep, startServer } from './harness.mjs';
 import { MAIN, MODEL_NOW, NOW, ROUTE, assertJsonPage, setup } from './fixture.mjs';
 import { jsonCreditsTexts, jsonPage } from './model.mjs';
 
@@ -59,6 +59,14 @@ function startList(port, token, params = { per: 5, page: 1 }) {
   return request(port, ROUTE + query, { token });
 }
 
+// An import (of one more user) may change every list: the servers' caches forget them, so that the next list of
+// each client reads the bookings table again.
+let imports = 0;
+async function forgetLists(db) {
+  imports += 1;
+  await importRecords(db, [{ Kind: 'User', UserID: 990000 + imports, Nickname: `Filler${imports}` }]);
+}
+
 const PARAMS = { order: 'date-desc', per: 5, page: 1 };
 function assertMainPage(env, res, context) {
   assertJsonPage(res, jsonPage(env.fx, MAIN, PARAMS, MODEL_NOW), jsonCreditsTexts(env.fx, MAIN, PARAMS), context);
@@ -74,6 +82,7 @@ describe('PostgreSQL with one serving thread', { skip }, () => {
   });
 
   test('a list waiting on a locked bookings table does not hold the thread: other requests complete meanwhile', async () => {
+    await forgetLists(env.db);
     const lock = await lockBookings(env.db.url);
     let listDone = false;
     let list;
@@ -99,6 +108,7 @@ describe('PostgreSQL with one serving thread', { skip }, () => {
   });
 
   test('more requests at once than the pool has sessions all complete, in turn', async () => {
+    await forgetLists(env.db);
     const lock = await lockBookings(env.db.url);
     let lists;
     try {
@@ -117,6 +127,7 @@ describe('PostgreSQL with one serving thread', { skip }, () => {
   });
 
   test('keep-alive connections interleave: a fast request on one is answered while a slow one waits on another', async () => {
+    await forgetLists(env.db);
     const slow = await Conn.open(env.port);
     const fast = await Conn.open(env.port);
     const lock = await lockBookings(env.db.url);
