@@ -108,8 +108,13 @@ ticks_of() {
   done
   echo "$total"
 }
-cpu_groups=(phonechat-api nginx postgres wrk)
-snapshot() { local g; for g in "${cpu_groups[@]}"; do printf '%s ' "$(ticks_of "$g")"; done; }
+cpu_groups=(phonechat-api nginx postgres)
+# The groups' ticks, then the ticks every CPU spent busy (neither idle nor waiting for I/O).
+snapshot() {
+  local g
+  for g in "${cpu_groups[@]}"; do printf '%s ' "$(ticks_of "$g")"; done
+  awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
 xacts() { psql -X -A -t -d "$pg_admin" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'bench'"; }
 
 # run CASE: starts the case's servers, warms up, measures; appends "rps p99 trips cpu..." to $work/CASE.
@@ -136,9 +141,10 @@ run_case() {
   local hz
   hz=$(getconf CLK_TCK)
   {
-    awk '/Requests\/sec/ { printf "%.0f ", $2 } $1 == "99%" { printf "%s ", $2 }' <<<"$out"
+    awk '/Requests\/sec/ { printf "%.0f ", $2 }' <<<"$out"
+    awk '$1 == "99%" { printf "%s ", $2 }' <<<"$out"
     awk -v x="$((xacts_after - xacts_before))" -v r="$((requests + warm))" 'BEGIN { printf "%.2f ", x / r }'
-    paste <(tr ' ' '\n' <<<"$ticks_before") <(tr ' ' '\n' <<<"$ticks_after") | head -n ${#cpu_groups[@]} |
+    paste <(tr ' ' '\n' <<<"$ticks_before") <(tr ' ' '\n' <<<"$ticks_after") | head -n $((${#cpu_groups[@]} + 1)) |
       awk -v hz="$hz" -v s="$seconds" '{ printf "%.2f ", ($2 - $1) / hz / s }'
     echo
   } >>"$work/$kind"
@@ -156,7 +162,7 @@ done
 median() { awk -v c="$2" '{ print $c }' "$1" | sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
 declare -A label=([direct]="1 node, no nginx" [nginx1]="1 node behind nginx" [nginx2]="2 nodes behind nginx")
 one=$(median "$work/nginx1" 1)
-echo "| Case | requests/s | p99 | vs 1 node behind nginx | round trips per request | CPU s/s: nodes | nginx | PostgreSQL | wrk |"
+echo "| Case | requests/s | p99 | vs 1 node behind nginx | round trips per request | CPU s/s: nodes | nginx | PostgreSQL | all (of $(nproc)) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for kind in "${cases[@]}"; do
   rps=$(median "$work/$kind" 1)

@@ -366,7 +366,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   if (version) lookups_.Sync(version->credentials);
   CachingStoreSession cached_lookups(Session(exchange), lookups_);
   // A backend without versions reads the token every time, and with it the stamp of the user's list.
-  StampKeepingSession stamped(Session(exchange));
+  StampKeepingSession stamped(Session(exchange), token_lookups_);
   StoreSession& lookups = version ? static_cast<StoreSession&>(cached_lookups) : stamped;
   Result<Principal> principal = Authenticate(lookups, credentials, ServiceClock::UnixSecondsNow());
   if (!principal) return RenderError(principal.error(), exchange.format);

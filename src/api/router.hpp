@@ -13,6 +13,7 @@
 #include "service/lookup_cache.hpp"
 #include "service/made_bookings_reader.hpp"
 #include "service/service_clock.hpp"
+#include "service/token_lookup_batcher.hpp"
 #include "storage/lifecycle_runner.hpp"
 #include "storage/session_pool.hpp"
 #include "storage/store.hpp"
@@ -71,6 +72,7 @@ class ApiHandler final : public http::RequestHandler {
   std::unique_ptr<LifecycleRunner> direct_runner_;  // without a shared runner: this thread's
   LifecycleRunner* runner_;                          // the shared runner or direct_runner_
   LookupCache lookups_;                    // used while the store reports versions
+  TokenLookupBatcher token_lookups_;       // used while it does not: every request reads its token
   MadeBookingsReader lists_;               // the lists: from the cache, the replica or the primary
 };
 

@@ -31,6 +31,12 @@ class IoWaiter {
   // when `deadline` passed first or the waiter is shutting down. Throws std::system_error when `fd` cannot be
   // waited for. `fd` stays open and owned by the caller.
   virtual bool Wait(int fd, IoEvent events, std::chrono::steady_clock::time_point deadline) = 0;
+  // Suspends the caller until another coroutine of the same thread calls Unpark() on this waiter: true then; false
+  // when the waiter is shutting down first (then the caller must not park again).
+  virtual bool Park() = 0;
+  // Resumes this waiter's coroutine from its Park(), once the calling coroutine yields; nothing when it is not
+  // parked. Only from the waiter's own thread.
+  virtual void Unpark() = 0;
   // Wait(fd, IoEvent::kReadable, deadline).
   bool WaitReadable(int fd, std::chrono::steady_clock::time_point deadline) {
     return Wait(fd, IoEvent::kReadable, deadline);

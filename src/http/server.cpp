@@ -421,10 +421,31 @@ class CoroutineWaiter final : public IoWaiter, public WaiterHook {
   CoroutineWaiter& operator=(const CoroutineWaiter&) = delete;
 
   bool Wait(int fd, IoEvent events, Clock::time_point deadline) override;
-  // Ends the current wait at once, as if its deadline had passed (the drain is cut short).
+  bool Park() override;
+  void Unpark() override { timer_.cancel(); }
+  // Ends the current wait or park at once, as if its deadline had passed (the drain is cut short).
   void Cancel() { timer_.cancel(); }
 
  private:
+  // For the time the coroutine is suspended: the thread's current waiter is the one this one replaced, and the
+  // worker lists this one among those a cut-short drain cancels.
+  class Suspension {
+   public:
+    explicit Suspension(CoroutineWaiter& waiter) : waiter_(waiter) {
+      waiter_.worker_.waiters.push_back(waiter_);
+      ExchangeCurrentIoWaiter(waiter_.outer_);
+    }
+    ~Suspension() {
+      waiter_.outer_ = ExchangeCurrentIoWaiter(&waiter_);
+      waiter_.worker_.waiters.erase(waiter_.worker_.waiters.iterator_to(waiter_));
+    }
+    Suspension(const Suspension&) = delete;
+    Suspension& operator=(const Suspension&) = delete;
+
+   private:
+    CoroutineWaiter& waiter_;
+  };
+
   Worker& worker_;
   Yield yield_;
   Timer timer_;
@@ -450,15 +471,7 @@ bool CoroutineWaiter::Wait(int fd, IoEvent events, Clock::time_point deadline) {
   } release{duplicate, descriptor};
   descriptor.emplace(worker_.ioc, duplicate);
   timer_.expires_at(deadline);
-  worker_.waiters.push_back(*this);
-  struct Handover {
-    CoroutineWaiter& waiter;
-    explicit Handover(CoroutineWaiter& w) : waiter(w) { ExchangeCurrentIoWaiter(waiter.outer_); }
-    ~Handover() {
-      waiter.outer_ = ExchangeCurrentIoWaiter(&waiter);
-      waiter.worker_.waiters.erase(waiter.worker_.waiters.iterator_to(waiter));
-    }
-  } handover(*this);
+  const Suspension suspension(*this);
   // Whichever completes first cancels the others; the group completes once all have.
   switch (events) {
     case IoEvent::kReadable: {
@@ -485,6 +498,18 @@ bool CoroutineWaiter::Wait(int fd, IoEvent events, Clock::time_point deadline) {
     }
   }
   return false;
+}
+
+bool CoroutineWaiter::Park() {
+  if (worker_.forcing) return false;
+  // The timer never expires: Unpark (or a cut-short drain) cancels it, which costs no system call.
+  timer_.expires_at(Clock::time_point::max());
+  {
+    const Suspension suspension(*this);
+    boost::system::error_code cancelled;
+    timer_.async_wait(yield_[cancelled]);
+  }
+  return !worker_.forcing;
 }
 
 Task<void> Connection::Run() {

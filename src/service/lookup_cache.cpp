@@ -53,7 +53,7 @@ std::optional<ProjectKeyRecord> CachingStoreSession::FindProjectByApiKey(std::st
 }
 
 std::optional<TokenRecord> StampKeepingSession::FindToken(std::string_view token_hash) {
-  std::optional<TokenRecord> record = Inner().FindToken(token_hash);
+  std::optional<TokenRecord> record = batcher_.Find(Inner(), token_hash);
   if (record && record->list_stamp) kept_.emplace(record->user_id, *record->list_stamp);
   return record;
 }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "service/token_lookup_batcher.hpp"
 #include "storage/store.hpp"
 
 namespace phonechat {
@@ -64,18 +65,20 @@ class CachingStoreSession final : public ForwardingStoreSession {
   LookupCache& cache_;
 };
 
-// A StoreSession that keeps the list stamp its token lookup read (backends that stamp lists) and answers
-// ReadListStamp for that token's user from it, so that a list request reads nothing else before its answer; every
-// other call goes to `inner`. Lives for one request.
+// A StoreSession that looks tokens up through the serving thread's TokenLookupBatcher, keeps the list stamp its token
+// lookup read (backends that stamp lists) and answers ReadListStamp for that token's user from it, so that a list
+// request reads nothing else before its answer; every other call goes to `inner`. Lives for one request.
 class StampKeepingSession final : public ForwardingStoreSession {
  public:
-  // `inner` must outlive this object.
-  explicit StampKeepingSession(StoreSession& inner) : ForwardingStoreSession(inner) {}
+  // Both must outlive this object.
+  StampKeepingSession(StoreSession& inner, TokenLookupBatcher& batcher)
+      : ForwardingStoreSession(inner), batcher_(batcher) {}
 
   std::optional<TokenRecord> FindToken(std::string_view token_hash) override;
   std::optional<ListStamp> ReadListStamp(UserId user_id) override;
 
  private:
+  TokenLookupBatcher& batcher_;
   std::optional<std::pair<UserId, ListStamp>> kept_;
 };
 

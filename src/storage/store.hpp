@@ -91,6 +91,8 @@ class StoreSession {
 
   // The token whose SHA-256 (32 raw bytes) is `token_hash`, if stored.
   virtual std::optional<TokenRecord> FindToken(std::string_view token_hash) = 0;
+  // FindToken of each of `token_hashes`, answers in the same order, in one round trip where the backend has them.
+  virtual std::vector<std::optional<TokenRecord>> FindTokens(const std::vector<std::string_view>& token_hashes) = 0;
   // The project whose API key is `api_key`, if any.
   virtual std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) = 0;
   // True when `user_id` manages at least one group.
@@ -136,6 +138,9 @@ class ForwardingStoreSession : public StoreSession {
   explicit ForwardingStoreSession(StoreSession& inner) : inner_(inner) {}
 
   std::optional<TokenRecord> FindToken(std::string_view token_hash) override { return inner_.FindToken(token_hash); }
+  std::vector<std::optional<TokenRecord>> FindTokens(const std::vector<std::string_view>& token_hashes) override {
+    return inner_.FindTokens(token_hashes);
+  }
   std::optional<ProjectKeyRecord> FindProjectByApiKey(std::string_view api_key) override {
     return inner_.FindProjectByApiKey(api_key);
   }

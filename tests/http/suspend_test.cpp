@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/io_wait.hpp"
 #include "http/server.hpp"
@@ -57,6 +58,8 @@ struct Doorbell {
 
 // `/wait?<ms>`: waits through the current IoWaiter until the doorbell rings (then takes one ring) or <ms> pass
 // (default 20 s), answering `ready` or `timeout` and whether the same waiter was current after the wait as before;
+// `/park`: parks until `/unpark` (which unparks every parked request and answers how many) or a shutdown, counted
+// in the doorbell's `waiting`;
 // `/writable`: waits for a socket to become writable; `/either`: readable or writable, whichever first; anything
 // else answers at once whether a waiter is installed.
 class DoorbellHandler final : public RequestHandler {
@@ -87,6 +90,25 @@ class DoorbellHandler final : public RequestHandler {
           std::string(ready ? "ready" : "timeout") + (CurrentIoWaiter() == waiter ? " same-waiter" : " other-waiter");
       return response;
     }
+    if (target == "/park") {
+      if (waiter == nullptr) {
+        response.body = "no waiter";
+        return response;
+      }
+      parked_.push_back(waiter);
+      ++doorbell_.waiting;
+      const bool unparked = waiter->Park();
+      --doorbell_.waiting;
+      std::erase(parked_, waiter);
+      response.body =
+          std::string(unparked ? "unparked" : "shutdown") + (CurrentIoWaiter() == waiter ? " same-waiter" : " other-waiter");
+      return response;
+    }
+    if (target == "/unpark") {
+      for (IoWaiter* parked : parked_) parked->Unpark();
+      response.body = std::to_string(parked_.size());
+      return response;
+    }
     if (target == "/writable" || target == "/either") {
       std::array<int, 2> pair{-1, -1};
       if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair.data()) != 0) throw std::runtime_error("socketpair");
@@ -110,6 +132,7 @@ class DoorbellHandler final : public RequestHandler {
 
  private:
   Doorbell& doorbell_;
+  std::vector<IoWaiter*> parked_;  // the waiters of the requests parked now
 };
 
 ServerOptions OneThread(bool suspendable) {
@@ -216,6 +239,49 @@ TEST(SuspendableServer, CutShortDrainEndsWaitsAtOnce) {
   EXPECT_EQ(doorbell.waiting.load(), 0);
 }
 
+TEST(SuspendableServer, AParkedRequestResumesWhenAnotherUnparksItAndLeavesTheThreadMeanwhile) {
+  Doorbell doorbell;
+  HandlerServer server(OneThread(true), Doorbells(doorbell));
+  std::vector<std::unique_ptr<Client>> parked;
+  for (int i = 0; i < 3; ++i) {
+    parked.push_back(std::make_unique<Client>(server.Port()));
+    ASSERT_TRUE(parked.back()->Send(Get("/park")));
+  }
+  ASSERT_TRUE(doorbell.WaitForWaiters(3));
+  Client other(server.Port());
+  ASSERT_TRUE(other.Send(Get("/now")));
+  const auto meanwhile = other.Read(kWait);
+  ASSERT_TRUE(meanwhile);
+  EXPECT_EQ(meanwhile->body, "now waiter=yes");
+  EXPECT_TRUE(parked.front()->StaysOpenSilently(100ms));
+
+  Client unparker(server.Port());
+  ASSERT_TRUE(unparker.Send(Get("/unpark")));
+  const auto unparked = unparker.Read(kWait);
+  ASSERT_TRUE(unparked);
+  EXPECT_EQ(unparked->body, "3");
+  for (auto& client : parked) {
+    const auto answer = client->Read(kWait);
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->body, "unparked same-waiter");
+  }
+}
+
+TEST(SuspendableServer, CutShortDrainEndsParksAtOnce) {
+  Doorbell doorbell;
+  ServerOptions options = OneThread(true);
+  options.drain_time = 200ms;
+  HandlerServer server(options, Doorbells(doorbell));
+  Client client(server.Port());
+  ASSERT_TRUE(client.Send(Get("/park")));
+  ASSERT_TRUE(doorbell.WaitForWaiters(1));
+  const auto stopping = Clock::now();
+  server.RequestStop();
+  EXPECT_TRUE(server.WaitReturned(5s));
+  EXPECT_LT(Clock::now() - stopping, 5s);
+  EXPECT_EQ(doorbell.waiting.load(), 0);
+}
+
 TEST(DirectServer, HandleRunsOnTheServingThreadWithoutAWaiter) {
   Doorbell doorbell;
   HandlerServer server(OneThread(false), Doorbells(doorbell));
@@ -246,6 +312,8 @@ TEST(IoWait, ScopeInstallsAWaiterAndRestoresThePreviousOne) {
       ++calls;
       return true;
     }
+    bool Park() override { return false; }
+    void Unpark() override {}
     int calls = 0;
   };
   Recorder outer;

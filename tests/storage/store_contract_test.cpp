@@ -461,6 +461,44 @@ TEST_P(StoreContract, TokenHashesAreComparedAsRawBytes) {
   EXPECT_FALSE(Session().FindToken(std::string(32, '\0')).has_value());
 }
 
+TEST_P(StoreContract, FindTokensAnswersEachHashAsFindTokenDoesInTheOrderAsked) {
+  Put({User(1, "Owner"), User(2, "Client")});
+  {
+    auto batch = store_->BeginWriteBatch();
+    ProjectRecord project{"App", 1, "key", "app", std::nullopt, {}, false, true};
+    ASSERT_EQ(batch->PutProject(project, false), "");
+    batch->Commit();
+  }
+  std::string with_nul(32, '\0');
+  with_nul[31] = '\x01';
+  store_->InsertToken(NewToken{Hash('a'), 2, "app", "first", 1'900'000'000});
+  store_->InsertToken(NewToken{with_nul, 1, "app", "second", 1'800'000'000});
+  EXPECT_TRUE(store_->RevokeToken(with_nul));
+  EXPECT_TRUE(Session().FindTokens({}).empty());
+  const std::string a = Hash('a');
+  const std::string unknown = Hash('b');
+  const std::string short_hash = a.substr(0, 31);
+  const std::vector<std::string_view> asked{unknown, a, with_nul, a, short_hash};
+  const auto records = Session().FindTokens(asked);
+  ASSERT_EQ(records.size(), asked.size());
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    const auto alone = Session().FindToken(asked[i]);
+    ASSERT_EQ(records[i].has_value(), alone.has_value()) << i;
+    if (!alone) continue;
+    EXPECT_EQ(records[i]->user_id, alone->user_id) << i;
+    EXPECT_EQ(records[i]->project_id, alone->project_id) << i;
+    EXPECT_EQ(records[i]->scopes, alone->scopes) << i;
+    EXPECT_EQ(records[i]->expires_at_unix, alone->expires_at_unix) << i;
+    EXPECT_EQ(records[i]->revoked, alone->revoked) << i;
+    EXPECT_EQ(records[i]->list_stamp, alone->list_stamp) << i;
+  }
+  EXPECT_FALSE(records[0].has_value());
+  EXPECT_EQ(records[1]->scopes, "first");
+  EXPECT_TRUE(records[2]->revoked);
+  EXPECT_EQ(records[3]->scopes, "first");
+  EXPECT_FALSE(records[4].has_value());
+}
+
 TEST_P(StoreContract, InsertingATokenForAnUnknownProjectOrUserIsAUsageError) {
   Put({User(1, "Owner")});
   {

@@ -56,8 +56,24 @@ class PostgresSession final : public StoreSession {
   std::optional<TokenRecord> FindToken(std::string_view token_hash) override {
     const auto rows = Run(kFindToken, {Param::Bytes(token_hash)});
     if (rows.Count() == 0) return std::nullopt;
-    return TokenRecord{Int32(rows, 0, 0), rows.Int(0, 1), std::string(rows.Text(0, 2)), rows.Int(0, 3),
-                       rows.Bool(0, 4), ListStamp{rows.Int(0, 5), rows.Int(0, 6)}};
+    return ReadToken(rows, 0, 0);
+  }
+
+  std::vector<std::optional<TokenRecord>> FindTokens(const std::vector<std::string_view>& token_hashes) override {
+    // FindToken's own statement once per token, pipelined: its plan is cached, while one statement for a whole array
+    // of hashes is planned again at every call (its custom plans look cheaper than a generic one).
+    std::vector<PipelinedStatement> statements;
+    statements.reserve(token_hashes.size());
+    for (const std::string_view hash : token_hashes) {
+      statements.push_back(PipelinedStatement{kFindToken.name, kFindToken.text, {Param::Bytes(hash)}});
+    }
+    std::vector<std::optional<TokenRecord>> records(token_hashes.size());
+    if (statements.empty()) return records;
+    const std::vector<Rows> results = Db().ExecPreparedPipeline(statements);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (results[i].Count() > 0) records[i] = ReadToken(results[i], 0, 0);
+    }
+    return records;
   }
 
   std::optional<ListStamp> ReadListStamp(UserId user_id) override {
@@ -169,6 +185,16 @@ class PostgresSession final : public StoreSession {
   static std::string PageName(const MadeBookingsQuery& query) {
     return "store_page_" +
            std::to_string(MadeBookingsPageQueryIndex(query.order, query.created_from.has_value(), query.side));
+  }
+
+  // The token record whose columns start at `first` in `row`, as kFindToken selects them.
+  static TokenRecord ReadToken(const Rows& rows, int row, int first) {
+    return TokenRecord{Int32(rows, row, first),
+                       rows.Int(row, first + 1),
+                       std::string(rows.Text(row, first + 2)),
+                       rows.Int(row, first + 3),
+                       rows.Bool(row, first + 4),
+                       ListStamp{rows.Int(row, first + 5), rows.Int(row, first + 6)}};
   }
 
   static std::vector<StoredBooking> Bookings(const Rows& rows, BookingSide side) {

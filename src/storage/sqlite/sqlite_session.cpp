@@ -81,6 +81,13 @@ class SqliteSession final : public StoreSession {
     return changes;
   }
 
+  std::vector<std::optional<TokenRecord>> FindTokens(const std::vector<std::string_view>& token_hashes) override {
+    std::vector<std::optional<TokenRecord>> records;
+    records.reserve(token_hashes.size());
+    for (const std::string_view hash : token_hashes) records.push_back(FindToken(hash));
+    return records;
+  }
+
   // This backend reports a Version instead: its caches replay the list-change log.
   std::optional<ListStamp> ReadListStamp(UserId /*user_id*/) override { return std::nullopt; }
 

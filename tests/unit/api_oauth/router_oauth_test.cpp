@@ -38,6 +38,11 @@ class TokenOnlySession final : public StoreSession {
   void AppendAudit(const AuditEntry&) override {}
   std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) override { throw std::logic_error("not in this test"); }
   std::optional<UserWithSettings> FindUser(UserId /*user_id*/) override { throw std::logic_error("not in this test"); }
+  std::vector<std::optional<TokenRecord>> FindTokens(const std::vector<std::string_view>& hashes) override {
+    std::vector<std::optional<TokenRecord>> records;
+    for (const std::string_view hash : hashes) records.push_back(FindToken(hash));
+    return records;
+  }
   std::optional<ListStamp> ReadListStamp(UserId /*user_id*/) override { return std::nullopt; }
   std::int64_t CountMadeBookings(UserId, std::optional<LocalDateTime>, BookingSide) override { return 0; }
   std::vector<StoredBooking> MadeBookingsPage(const MadeBookingsQuery&, std::int64_t, std::int32_t) override {

@@ -48,6 +48,11 @@ class FakeSession final : public StoreSession {
   void AppendAudit(const AuditEntry& /*entry*/) override {}
   std::optional<StoredBooking> FindBooking(BookingId /*booking_id*/) override { throw std::logic_error("not in this test"); }
   std::optional<UserWithSettings> FindUser(UserId /*user_id*/) override { throw std::logic_error("not in this test"); }
+  std::vector<std::optional<TokenRecord>> FindTokens(const std::vector<std::string_view>& hashes) override {
+    std::vector<std::optional<TokenRecord>> records;
+    for (const std::string_view hash : hashes) records.push_back(FindToken(hash));
+    return records;
+  }
   std::optional<ListStamp> ReadListStamp(UserId /*user_id*/) override { return log_.stamp; }
   std::int64_t CountMadeBookings(UserId client, std::optional<LocalDateTime> /*from*/, BookingSide /*side*/) override {
     Read();
