@@ -54,10 +54,12 @@ async function overConnections(port, jobs, n, work) {
 }
 
 // One request on a keep-alive connection: the response, or null when the connection failed before a whole one came.
-async function exchange(conn, method, target, token, body) {
+// `sent` is called once the request is written.
+async function exchange(conn, method, target, token, body, sent = () => {}) {
   const headers = { Authorization: `Bearer ${token}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (!(await conn.write(requestBytes(method, target, headers, body)))) return null;
+  sent();
   try {
     return await conn.readResponse({ timeoutMs: 20000 });
   } catch {
@@ -66,14 +68,17 @@ async function exchange(conn, method, target, token, body) {
   }
 }
 
-// Confirms `ids` over CONNECTIONS connections and kills the server with SIGKILL as soon as `killAfter` Confirms have
-// been answered 200. Returns { ok: Map(id -> answered MadeBooking), refused: Map(id -> response), unanswered, sent }.
+// Confirms `ids` over CONNECTIONS connections and, once `killAfter` Confirms have been answered 200, kills the server
+// with SIGKILL as soon as the next Confirm is sent: with group commit a whole batch is answered at once, and a kill
+// at its answers would find nothing in flight. Returns { ok: Map(id -> answered MadeBooking), refused: Map(id ->
+// response), unanswered, sent }.
 async function confirmUntilKilled(srv, token, ids, killAfter) {
   const ok = new Map();
   const refused = new Map();
   let unanswered = 0;
   let sent = 0;
   let killed = false;
+  let armed = false;
   const kill = () => {
     if (killed) return;
     killed = true;
@@ -82,7 +87,8 @@ async function confirmUntilKilled(srv, token, ids, killAfter) {
   await overConnections(srv.port, ids, CONNECTIONS, async (conn, id) => {
     if (killed) return false;
     sent++;
-    const res = await exchange(conn, 'POST', `${PC}/ConfirmMadeBooking`, token, JSON.stringify({ BookingID: id }));
+    const res = await exchange(conn, 'POST', `${PC}/ConfirmMadeBooking`, token, JSON.stringify({ BookingID: id }),
+      () => { if (armed) kill(); });
     if (!res) {
       unanswered++;
       return !killed;
@@ -92,7 +98,7 @@ async function confirmUntilKilled(srv, token, ids, killAfter) {
       assert.equal(body.BookingID, id, res.describe());
       assert.equal(body.Status, 'Confirmed', res.describe());
       ok.set(id, body);
-      if (ok.size >= killAfter) kill();
+      if (ok.size >= killAfter) armed = true;
     } else {
       refused.set(id, res);
     }
