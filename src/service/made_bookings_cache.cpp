@@ -215,10 +215,8 @@ MadeBookingsCache::Client& MadeBookingsCache::Load(StoreSession& store, UserId c
   everything.client_user_id = client_user_id;
   everything.order = BookingOrder::kDateDesc;
   auto client = std::make_unique<Client>();
-  // Booking IDs are 32-bit, so a client's history fits the page size; a commit between the two reads only makes
-  // the next request's version differ, which reloads.
-  const std::int64_t total = store.CountMadeBookings(client_user_id, std::nullopt, BookingSide::kMade);
-  client->bookings = store.MadeBookingsPage(everything, 0, static_cast<std::int32_t>(total));
+  // Booking IDs are 32-bit, so a client's history fits the largest page; one round trip where the backend has them.
+  client->bookings = store.CountAndPage(everything, 0, std::numeric_limits<std::int32_t>::max()).rows;
   const auto& bookings = client->bookings;
 
   std::vector<std::uint32_t> order(bookings.size());

@@ -2,13 +2,18 @@
 
 #include "storage/store.hpp"
 
+#include <algorithm>
+
 namespace phonechat {
 
 CountedPage StoreSession::CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) {
   CountedPage counted;
   counted.total = CountMadeBookings(query.client_user_id, query.created_from, query.side);
-  // Past the end there is nothing to read.
-  if (offset < counted.total) counted.rows = MadeBookingsPage(query, offset, limit);
+  // Past the end there is nothing to read; short of it, no more than what is left (a backend may size its answer
+  // by the limit).
+  if (offset < counted.total) {
+    counted.rows = MadeBookingsPage(query, offset, static_cast<std::int32_t>(std::min<std::int64_t>(limit, counted.total - offset)));
+  }
   return counted;
 }
 

@@ -306,6 +306,10 @@ class CountingSession final : public ForwardingStoreSession {
     ++list_loads[query.client_user_id];
     return Inner().MadeBookingsPage(query, offset, limit);
   }
+  CountedPage CountAndPage(const MadeBookingsQuery& query, std::int64_t offset, std::int32_t limit) override {
+    ++list_loads[query.client_user_id];
+    return Inner().CountAndPage(query, offset, limit);
+  }
   int token_lookups = 0;
   std::map<UserId, int> list_loads;
 };
