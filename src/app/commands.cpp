@@ -40,10 +40,6 @@
 namespace phonechat {
 namespace {
 
-// Group-commit writers on PostgreSQL: each runs its batch's statements one round trip after another, so one writer
-// is bound by round trips; four keep a primary on loopback busy (docs/benchmarks.md).
-constexpr std::size_t kPostgresGroupCommitWriters = 4;
-
 // A serving thread frees each answer's body (tens of KB) as soon as it is written. With glibc's adaptive defaults
 // those frees keep shrinking the thread's heap (madvise) and the next answers fault the pages back in, which cost
 // 12-26% of a cached list's throughput (docs/benchmarks.md). Fixed thresholds stop that. Malloc tunables the
@@ -204,11 +200,8 @@ int RunServe(const ServeCommand& command) {
     context.access_log->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z",%v})");
   }
 
-  // Before the server and gone after it: requests in flight wait for it. SQLite has one writer; PostgreSQL runs
-  // several transactions at once, so several batches may be in flight (each still one durable commit).
-  const bool postgres = ParseDatabaseUrl(command.database_url).kind == DatabaseLocation::Kind::kPostgres;
-  const std::unique_ptr<LifecycleRunner> group_committer =
-      command.group_commit ? NewGroupCommitter(*store, 256, postgres ? kPostgresGroupCommitWriters : 1) : nullptr;
+  // Before the server and gone after it: requests in flight wait for it.
+  const std::unique_ptr<LifecycleRunner> group_committer = command.group_commit ? NewGroupCommitter(*store) : nullptr;
   context.lifecycle_runner = group_committer.get();
   const LifecycleSweeper sweeper(*store, *clock, std::chrono::seconds(command.sweep_seconds));
   http::Serve(

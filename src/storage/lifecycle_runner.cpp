@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -47,18 +46,16 @@ struct Job {
 
 class GroupCommitter final : public LifecycleRunner {
  public:
-  GroupCommitter(Store& store, std::size_t max_batch, std::size_t writers)
-      : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch) {
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, writers); ++i) threads_.emplace_back([this] { Loop(); });
-  }
+  GroupCommitter(Store& store, std::size_t max_batch)
+      : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch), thread_([this] { Loop(); }) {}
 
   ~GroupCommitter() override {
     {
       const std::lock_guard lock(mutex_);
       stopping_ = true;
     }
-    wake_.notify_all();
-    for (std::thread& thread : threads_) thread.join();
+    wake_.notify_one();
+    thread_.join();
   }
 
   GroupCommitter(const GroupCommitter&) = delete;
@@ -152,15 +149,15 @@ class GroupCommitter final : public LifecycleRunner {
   std::condition_variable wake_;
   std::deque<Job*> queue_;
   bool stopping_ = false;
-  std::vector<std::thread> threads_;  // last: they start once everything above is ready
+  std::thread thread_;  // last: it starts once everything above is ready
 };
 
 }  // namespace
 
 std::unique_ptr<LifecycleRunner> NewDirectRunner(Store& store) { return std::make_unique<DirectRunner>(store); }
 
-std::unique_ptr<LifecycleRunner> NewGroupCommitter(Store& store, std::size_t max_batch, std::size_t writers) {
-  return std::make_unique<GroupCommitter>(store, max_batch, writers);
+std::unique_ptr<LifecycleRunner> NewGroupCommitter(Store& store, std::size_t max_batch) {
+  return std::make_unique<GroupCommitter>(store, max_batch);
 }
 
 }  // namespace phonechat

@@ -27,11 +27,10 @@ class LifecycleRunner {
 // Each piece of work on the calling thread, in a transaction of its own. `store` must outlive the runner.
 std::unique_ptr<LifecycleRunner> NewDirectRunner(Store& store);
 
-// Group commit: a writer thread takes every piece of work waiting (at most `max_batch`), runs each in a savepoint
-// of one transaction, commits once and then wakes every caller. `writers` threads do so at once, each with its own
-// transaction (more than one only where the store lets transactions run side by side). A caller waits through its
-// thread's IoWaiter (a request's coroutine suspends) or in poll(). Work still queued at destruction is run before
-// the threads end. `store` must outlive the runner.
-std::unique_ptr<LifecycleRunner> NewGroupCommitter(Store& store, std::size_t max_batch = 256, std::size_t writers = 1);
+// Group commit: one writer thread takes every piece of work waiting (at most `max_batch`), runs each in a savepoint
+// of one transaction, commits once and then wakes every caller. A caller waits through its thread's IoWaiter (a
+// request's coroutine suspends) or in poll(). Work still queued at destruction is run before the thread ends.
+// `store` must outlive the runner.
+std::unique_ptr<LifecycleRunner> NewGroupCommitter(Store& store, std::size_t max_batch = 256);
 
 }  // namespace phonechat

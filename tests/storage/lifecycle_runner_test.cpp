@@ -144,32 +144,6 @@ TEST_P(LifecycleRunnerTest, WorkThatArrivesDuringACommitSharesTheNextOneAndEvery
   EXPECT_LE(counting_->begun.load(), 3);
 }
 
-TEST_P(LifecycleRunnerTest, WithSeveralWritersABatchRunsWhileAnotherIsInFlightAndBothAreKept) {
-  if (GetParam().name == "Sqlite") GTEST_SKIP() << "SQLite has one writer: one batch at a time";
-  const std::unique_ptr<LifecycleRunner> runner = NewGroupCommitter(*counting_, 256, 2);
-  std::promise<void> first_running;
-  std::promise<void> second_ran;
-  std::future<void> second_done = second_ran.get_future();
-  bool second_ran_meanwhile = false;
-  std::thread first([&] {
-    runner->Run([&](LifecycleTransaction& transaction) {
-      transaction.InsertBooking(NewBooking("first"));
-      first_running.set_value();
-      // With one writer the second work would wait for this batch's commit: it runs meanwhile on the other.
-      second_ran_meanwhile = second_done.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
-    });
-  });
-  first_running.get_future().wait();
-  runner->Run([&](LifecycleTransaction& transaction) {
-    transaction.InsertBooking(NewBooking("second"));
-    second_ran.set_value();
-  });
-  first.join();
-  EXPECT_TRUE(second_ran_meanwhile);
-  EXPECT_EQ(StoredComments(), (std::vector<std::string>{"first", "second"}));
-  EXPECT_EQ(counting_->begun.load(), 2);
-}
-
 TEST_P(LifecycleRunnerTest, WorkThatThrowsLosesOnlyItsOwnWritesAndItsCallerGetsTheError) {
   const std::unique_ptr<LifecycleRunner> runner = NewGroupCommitter(*counting_);
   std::vector<std::exception_ptr> errors;
