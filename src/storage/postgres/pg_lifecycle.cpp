@@ -83,14 +83,19 @@ constexpr Sql kUpdateBooking{
     "accepted_date = $13, confirmed_date = $14, cancelled_date = $15, cancelled_reason = $16, cancelled_by = $17, "
     "rejected_reason = $18, rejection_kind = $19, last_updated = $20, comments = $21, "
     "deleted_by_client = deleted_by_client OR $22, deleted_by_candidate = deleted_by_candidate OR $23, settled = $24 WHERE client_user_id = $1 AND booking_id = $2"};
-// Moves the list stamp (StoreSession::ReadListStamp) of the clients in $1 and of every client with a booking of a
-// candidate in $2, in user order so that two transactions never wait on each other's rows in a cycle.
-constexpr Sql kBumpListVersions{
-    "life_bump_list_versions",
-    "INSERT INTO list_versions AS v (user_id, version) "
-    "SELECT user_id, 1 FROM (SELECT unnest($1::bigint[]) UNION "
-    "SELECT client_user_id FROM bookings WHERE candidate_user_id = ANY ($2::bigint[])) AS changed (user_id) "
+// Moves the list stamps (StoreSession::ReadListStamp) of the clients in $1 (each once), in user order so that two
+// transactions never wait on each other's rows in a cycle.
+constexpr Sql kBumpClientStamps{
+    "life_bump_client_stamps",
+    "INSERT INTO list_versions AS v (user_id, version) SELECT user_id, 1 FROM unnest($1::bigint[]) AS c (user_id) "
     "ORDER BY user_id ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1"};
+// The same for every client with a booking of candidate $1: a statement of its own, so that the common case above
+// never plans a scan of bookings for an array it cannot see.
+constexpr Sql kBumpCandidateClientStamps{
+    "life_bump_candidate_client_stamps",
+    "INSERT INTO list_versions AS v (user_id, version) "
+    "SELECT DISTINCT client_user_id, 1 FROM bookings WHERE candidate_user_id = $1 "
+    "ORDER BY 1 ON CONFLICT (user_id) DO UPDATE SET version = v.version + 1"};
 constexpr Sql kRegisterReschedule{"life_register_reschedule",
                                   "INSERT INTO booking_reschedules (source_booking_id, booking_id) VALUES ($1, $2)"};
 constexpr Sql kRescheduledInto{"life_rescheduled_into",
@@ -472,11 +477,11 @@ class PostgresLifecycle final : public LifecycleTransaction {
     if (PQtransactionStatus(connection_->Handle()) == PQTRANS_INERROR) {
       throw SqlError("the transaction failed earlier and was rolled back", "25P02");
     }
-    if (!changed_clients_.empty() || !changed_candidates_.empty()) {
-      // Last, so that the rows stay locked only for the commit.
-      const std::string clients = ArrayText(changed_clients_);
-      const std::string candidates = ArrayText(changed_candidates_);
-      Run(kBumpListVersions, {Param::Text(clients), Param::Text(candidates)});
+    // Last, so that the rows stay locked only for the commit.
+    if (!changed_clients_.empty()) Run(kBumpClientStamps, {Param::Text(ArrayText(changed_clients_))});
+    for (const UserId candidate : changed_candidates_) {
+      const IntText id(candidate);
+      Run(kBumpCandidateClientStamps, {id.AsParam()});
     }
     // Durable on return: synchronous_commit is left at its default (on).
     Guarded([&] { connection_->Exec("COMMIT"); });
