@@ -224,19 +224,21 @@ TEST(SuspendableServer, ReadinessThatCameBeforeTheWaitIsSeen) {
   EXPECT_EQ(answer->body, "ready same-waiter");
 }
 
-TEST(SuspendableServer, CutShortDrainEndsWaitsAtOnce) {
-  Doorbell doorbell;
-  ServerOptions options = OneThread(true);
-  options.drain_time = 200ms;
-  HandlerServer server(options, Doorbells(doorbell));
-  Client client(server.Port());
-  ASSERT_TRUE(client.Send(Get("/wait")));  // would wait 20 s
-  ASSERT_TRUE(doorbell.WaitForWaiters(1));
-  const auto stopping = Clock::now();
-  server.RequestStop();
-  EXPECT_TRUE(server.WaitReturned(5s));
-  EXPECT_LT(Clock::now() - stopping, 5s);
-  EXPECT_EQ(doorbell.waiting.load(), 0);
+TEST(SuspendableServer, CutShortDrainEndsWaitsAndParksAtOnce) {
+  for (const char* target : {"/wait", "/park"}) {  // a wait of 20 s; a park that nothing unparks
+    Doorbell doorbell;
+    ServerOptions options = OneThread(true);
+    options.drain_time = 200ms;
+    HandlerServer server(options, Doorbells(doorbell));
+    Client client(server.Port());
+    ASSERT_TRUE(client.Send(Get(target)));
+    ASSERT_TRUE(doorbell.WaitForWaiters(1));
+    const auto stopping = Clock::now();
+    server.RequestStop();
+    EXPECT_TRUE(server.WaitReturned(5s)) << target;
+    EXPECT_LT(Clock::now() - stopping, 5s) << target;
+    EXPECT_EQ(doorbell.waiting.load(), 0) << target;
+  }
 }
 
 TEST(SuspendableServer, AParkedRequestResumesWhenAnotherUnparksItAndLeavesTheThreadMeanwhile) {
@@ -265,21 +267,6 @@ TEST(SuspendableServer, AParkedRequestResumesWhenAnotherUnparksItAndLeavesTheThr
     ASSERT_TRUE(answer);
     EXPECT_EQ(answer->body, "unparked same-waiter");
   }
-}
-
-TEST(SuspendableServer, CutShortDrainEndsParksAtOnce) {
-  Doorbell doorbell;
-  ServerOptions options = OneThread(true);
-  options.drain_time = 200ms;
-  HandlerServer server(options, Doorbells(doorbell));
-  Client client(server.Port());
-  ASSERT_TRUE(client.Send(Get("/park")));
-  ASSERT_TRUE(doorbell.WaitForWaiters(1));
-  const auto stopping = Clock::now();
-  server.RequestStop();
-  EXPECT_TRUE(server.WaitReturned(5s));
-  EXPECT_LT(Clock::now() - stopping, 5s);
-  EXPECT_EQ(doorbell.waiting.load(), 0);
 }
 
 TEST(DirectServer, HandleRunsOnTheServingThreadWithoutAWaiter) {
