@@ -38,7 +38,7 @@ std::optional<TokenRecord> TokenLookupBatcher::Find(StoreSession& session, std::
   own->waiter = waiter;
   queue_.push_back(own);
   if (in_flight_ < max_in_flight_) {
-    ++in_flight_;  // the queue was empty: this lookup is its first
+    ++in_flight_;  // no lookup queued is waiting for a slot
   } else {
     while (!own->answered && !own->sends) {
       if (waiter->Park()) continue;
@@ -56,10 +56,19 @@ std::optional<TokenRecord> TokenLookupBatcher::Find(StoreSession& session, std::
 }
 
 void TokenLookupBatcher::Send(StoreSession& session, const std::shared_ptr<Lookup>& own) {
-  // The sender is the queue's first: the batch always carries it.
-  const std::size_t count = std::min(queue_.size(), max_batch_);
-  std::vector<std::shared_ptr<Lookup>> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
+  // The sender first (it is normally the queue's first, but need not be), then the queue's first others.
+  std::vector<std::shared_ptr<Lookup>> batch{own};
+  queue_.erase(std::find(queue_.begin(), queue_.end(), own));
+  const std::size_t count = std::min(queue_.size(), max_batch_ - 1);
+  batch.insert(batch.end(), queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(count));
+  // A lookup behind the sender may have been chosen to send too and not have resumed yet: this batch answers it,
+  // and the slot it held goes on.
+  for (const auto& lookup : batch) {
+    if (lookup == own || !lookup->sends) continue;
+    lookup->sends = false;
+    PassSlot();
+  }
   std::vector<std::string_view> hashes;
   hashes.reserve(batch.size());
   for (const auto& lookup : batch) hashes.push_back(lookup->token_hash);
@@ -87,12 +96,14 @@ void TokenLookupBatcher::Send(StoreSession& session, const std::shared_ptr<Looku
 }
 
 void TokenLookupBatcher::PassSlot() {
-  if (queue_.empty()) {
+  // The first lookup queued that is not chosen already: two batches may end before the first one chosen resumes.
+  const auto next = std::find_if(queue_.begin(), queue_.end(), [](const auto& lookup) { return !lookup->sends; });
+  if (next == queue_.end()) {
     --in_flight_;
     return;
   }
-  queue_.front()->sends = true;
-  queue_.front()->waiter->Unpark();
+  (*next)->sends = true;
+  (*next)->waiter->Unpark();
 }
 
 }  // namespace phonechat

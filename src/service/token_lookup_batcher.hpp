@@ -37,13 +37,14 @@ class TokenLookupBatcher {
   struct Lookup;
   // Sends the queue's first lookups (`own` first among them) on `session` and hands every answer out.
   void Send(StoreSession& session, const std::shared_ptr<Lookup>& own);
-  // A batch's slot is free: the first lookup queued takes it (and is resumed to send), or the slot goes.
+  // A batch's slot is free: the first lookup queued and not chosen already takes it (and is resumed to send), or the
+  // slot goes.
   void PassSlot();
 
   std::size_t max_in_flight_;
   std::size_t max_batch_;
-  // Batches in flight, and lookups chosen to send one that have yet to resume. While the queue holds lookups, this
-  // is max_in_flight_.
+  // Batches in flight, and lookups chosen to send one that have yet to resume (each holds a slot). While the queue
+  // holds a lookup not chosen, this is max_in_flight_.
   std::size_t in_flight_ = 0;
   std::deque<std::shared_ptr<Lookup>> queue_;
   std::size_t batches_ = 0;

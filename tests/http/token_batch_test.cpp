@@ -63,6 +63,17 @@ class GatedSession final : public StoreSession {
     return true;
   }
   [[nodiscard]] int MostInFlight() const { return most_in_flight_.load(); }
+  // Waits until `count` lookups have been sent, in any number of batches; the number of batches then.
+  std::size_t WaitForLookupsSent(std::size_t count) {
+    const auto deadline = Clock::now() + kWait;
+    for (;;) {
+      const auto batches = Batches();
+      std::size_t sent = 0;
+      for (const auto& batch : batches) sent += batch.size();
+      if (sent >= count || Clock::now() > deadline) return batches.size();
+      std::this_thread::sleep_for(5ms);
+    }
+  }
 
   std::vector<std::optional<TokenRecord>> FindTokens(const std::vector<std::string_view>& hashes) override {
     {
@@ -252,6 +263,31 @@ TEST_F(TokenBatches, AtMostMaxInFlightBatchesAreInFlightAndAnIdleThreadSendsAtOn
   EXPECT_EQ(Body(third), "200 user 3");
   EXPECT_EQ(session_.MostInFlight(), 2);
   EXPECT_EQ(session_.Batches().size(), 3U);
+}
+
+TEST_F(TokenBatches, BatchesThatEndTogetherHandOnTheirSlotsAndNoneIsLost) {
+  Start(2);
+  std::vector<Client*> clients;
+  for (const char* token : {"known-1", "known-2"}) clients.push_back(&Send(token));
+  ASSERT_TRUE(session_.WaitForInFlight(2));
+  for (const char* token : {"known-3", "known-4", "known-5"}) clients.push_back(&Send(token));
+  ASSERT_TRUE(WaitForEntered(5));
+  // Both batches end in one turn of the thread: the queue's first is chosen once, its slot is not taken twice.
+  session_.Release();
+  session_.Release();
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(Body(*clients[static_cast<std::size_t>(i)]), "200 user " + std::to_string(i + 1));
+  // The other three go in one batch or more: each is let through once.
+  const std::size_t batches = session_.WaitForLookupsSent(5);
+  for (std::size_t i = 2; i < batches; ++i) session_.Release();
+  for (int i = 2; i < 5; ++i) EXPECT_EQ(Body(*clients[static_cast<std::size_t>(i)]), "200 user " + std::to_string(i + 1));
+  // Both slots are free again: two lookups go at once.
+  Client& sixth = Send("known-6");
+  Client& seventh = Send("known-7");
+  EXPECT_TRUE(session_.WaitForInFlight(2)) << "a slot was lost";
+  session_.Release();
+  session_.Release();
+  EXPECT_EQ(Body(sixth), "200 user 6");
+  EXPECT_EQ(Body(seventh), "200 user 7");
 }
 
 TEST_F(TokenBatches, AParkedLookupOfAServerThatStopsIsAnsweredAndTheServerReturns) {
