@@ -20,7 +20,7 @@ namespace phonechat {
 // meanwhile), a lookup goes straight to its session. Not thread-safe: one per serving thread.
 class TokenLookupBatcher {
  public:
-  explicit TokenLookupBatcher(std::size_t max_in_flight = 4, std::size_t max_batch = 128);
+  explicit TokenLookupBatcher(std::size_t max_in_flight = 1, std::size_t max_batch = 128);
   ~TokenLookupBatcher();
   TokenLookupBatcher(const TokenLookupBatcher&) = delete;
   TokenLookupBatcher& operator=(const TokenLookupBatcher&) = delete;
