@@ -72,8 +72,6 @@ void TokenLookupBatcher::Send(StoreSession& session, const std::shared_ptr<Looku
   std::vector<std::string_view> hashes;
   hashes.reserve(batch.size());
   for (const auto& lookup : batch) hashes.push_back(lookup->token_hash);
-  ++batches_;
-  lookups_ += batch.size();
   std::exception_ptr failure;
   std::vector<std::optional<TokenRecord>> records;
   try {

@@ -29,10 +29,6 @@ class TokenLookupBatcher {
   // StoreUnavailable when the thread shuts down while the lookup waits.
   std::optional<TokenRecord> Find(StoreSession& session, std::string_view token_hash);
 
-  // Round trips sent so far, and the lookups they carried.
-  [[nodiscard]] std::size_t Batches() const { return batches_; }
-  [[nodiscard]] std::size_t Lookups() const { return lookups_; }
-
  private:
   struct Lookup;
   // Sends the queue's first lookups (`own` first among them) on `session` and hands every answer out.
@@ -47,8 +43,6 @@ class TokenLookupBatcher {
   // holds a lookup not chosen, this is max_in_flight_.
   std::size_t in_flight_ = 0;
   std::deque<std::shared_ptr<Lookup>> queue_;
-  std::size_t batches_ = 0;
-  std::size_t lookups_ = 0;
 };
 
 }  // namespace phonechat

@@ -12,7 +12,8 @@ CountedPage StoreSession::CountAndPage(const MadeBookingsQuery& query, std::int6
   // Past the end there is nothing to read; short of it, no more than what is left (a backend may size its answer
   // by the limit).
   if (offset < counted.total) {
-    counted.rows = MadeBookingsPage(query, offset, static_cast<std::int32_t>(std::min<std::int64_t>(limit, counted.total - offset)));
+    const auto left = static_cast<std::int32_t>(std::min<std::int64_t>(limit, counted.total - offset));
+    counted.rows = MadeBookingsPage(query, offset, left);
   }
   return counted;
 }
