@@ -47,12 +47,20 @@
 #include <system_error>
 #include <thread>
 
+// GCC defines __SANITIZE_ADDRESS__ under AddressSanitizer, clang answers __has_feature(address_sanitizer).
 #if defined(__SANITIZE_ADDRESS__)
+#define PHONECHAT_ADDRESS_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PHONECHAT_ADDRESS_SANITIZER 1
+#endif
+#endif
+#if defined(PHONECHAT_ADDRESS_SANITIZER)
 #include <sanitizer/asan_interface.h>
 #endif
 
 #include "core/io_wait.hpp"
-#include "http/request_head.hpp"
+#include "http/request_reader.hpp"
 
 namespace phonechat::http {
 namespace {
@@ -76,18 +84,7 @@ using Descriptor = asio::posix::basic_stream_descriptor<Executor>;
 using Yield = asio::basic_yield_context<Executor>;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable_t<Executor>{});
 
-// The header fields and body of a request live in a per-connection arena that is reset between requests, so
-// parsing a typical request allocates nothing.
-using Allocator = std::pmr::polymorphic_allocator<char>;
-using RequestBody = bhttp::basic_string_body<char, std::char_traits<char>, Allocator>;
-using Parser = bhttp::request_parser<RequestBody, Allocator>;
-using Message = Parser::value_type;
-
 constexpr Clock::time_point kNever = Clock::time_point::max();
-constexpr std::size_t kInitialBuffer = 4096;
-constexpr std::size_t kMinRead = 512;
-constexpr std::size_t kArenaBytes = 4096;
-constexpr std::size_t kCrlf = 2;
 // After a refusal the client may still be sending: reading and dropping its bytes for a while before the close
 // keeps the kernel from answering them with a reset that would destroy the response still in flight.
 constexpr std::chrono::seconds kLingerTime{2};
@@ -95,7 +92,7 @@ constexpr std::size_t kLingerBytes = std::size_t{1} << 20;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // The stack of a request's coroutine (ServerOptions::suspendable), guard page included; the sanitizers' instrumented
 // frames need several times more. Only the pages a request touches are ever backed by memory.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(PHONECHAT_ADDRESS_SANITIZER)
 constexpr std::size_t kStackBytes = std::size_t{2} << 20;
 #else
 constexpr std::size_t kStackBytes = std::size_t{256} << 10;
@@ -103,34 +100,20 @@ constexpr std::size_t kStackBytes = std::size_t{256} << 10;
 // Stacks a serving thread keeps for reuse; more in use at once are mapped and unmapped as they come and go.
 constexpr std::size_t kIdleStacks = 64;
 
-std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
-
-// The application's view of a parsed request: an absolute-form target is handed over in origin form.
+// The application's view of a parsed request: the reader's.
 class ParsedRequest final : public Request {
  public:
-  ParsedRequest(const Message& message, const std::optional<std::string>& rewritten_target)
-      : message_(message), rewritten_target_(rewritten_target) {}
-  [[nodiscard]] std::string_view Method() const override { return View(message_.method_string()); }
-  [[nodiscard]] std::string_view Target() const override {
-    return rewritten_target_ ? std::string_view(*rewritten_target_) : View(message_.target());
-  }
+  explicit ParsedRequest(const Request& parsed) : parsed_(parsed) {}
+  [[nodiscard]] std::string_view Method() const override { return parsed_.Method(); }
+  [[nodiscard]] std::string_view Target() const override { return parsed_.Target(); }
   [[nodiscard]] std::optional<std::string_view> Header(std::string_view name) const override {
-    const auto found = message_.find(beast::string_view(name.data(), name.size()));
-    if (found == message_.end()) return std::nullopt;
-    return View(found->value());
+    return parsed_.Header(name);
   }
-  [[nodiscard]] std::string_view Body() const override { return {message_.body().data(), message_.body().size()}; }
+  [[nodiscard]] std::string_view Body() const override { return parsed_.Body(); }
 
  private:
-  const Message& message_;
-  const std::optional<std::string>& rewritten_target_;
+  const Request& parsed_;
 };
-
-// A status line the handler got wrong is a fault of the server's own making.
-int EffectiveStatus(int status) { return status < 100 || status > 999 ? 500 : status; }
-
-// Statuses whose responses never carry a body (RFC 9110 §6.4.1).
-bool IsBodyless(int status) { return status < 200 || status == 204 || status == 304; }
 
 Response Refused(RequestHandler& handler, const Error& refusal, const Request* request) noexcept {
   try {
@@ -178,29 +161,6 @@ auto RunOnPool(asio::thread_pool& pool, const std::function<void()>& work, const
       token);
 }
 
-void AppendNumber(std::string& out, std::uint64_t value) {
-  std::array<char, 24> digits{};
-  const auto end = std::to_chars(digits.data(), digits.data() + digits.size(), value).ptr;
-  out.append(digits.data(), end);
-}
-
-// A CR, LF or NUL in a handler-supplied header would let request data forge response headers.
-void AppendHeaderText(std::string& out, std::string_view text) {
-  using std::literals::string_view_literals::operator""sv;
-  if (text.find_first_of("\r\n\0"sv) == std::string_view::npos) {
-    out.append(text);
-    return;
-  }
-  for (const char c : text) out.push_back(c == '\r' || c == '\n' || c == '\0' ? ' ' : c);
-}
-
-// Framing belongs to the server: the handler cannot override it.
-bool IsFramingHeader(std::string_view name) {
-  const beast::string_view n(name.data(), name.size());
-  return beast::iequals(n, "Content-Length") || beast::iequals(n, "Transfer-Encoding") ||
-         beast::iequals(n, "Connection");
-}
-
 class Server;
 class Connection;
 class CoroutineWaiter;
@@ -227,7 +187,7 @@ class StackPool {
     if (idle_.empty()) return allocator_.allocate();
     boost::context::stack_context stack = idle_.back();
     idle_.pop_back();
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(PHONECHAT_ADDRESS_SANITIZER)
     // What the last coroutine left poisoned on it is no concern of the next one.
     ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.sp) - stack.size, stack.size);
 #endif
@@ -334,11 +294,7 @@ class Connection : public ConnectionHook {
       : worker_(worker),
         options_(worker.server.Options()),
         socket_(std::move(socket)),
-        buffer_(options_.max_request_line + options_.max_header_bytes + 2 * kCrlf + kInitialBuffer),
-        header_limit_(static_cast<std::uint32_t>(
-            std::min<std::size_t>(std::max(options_.max_request_line, options_.max_header_bytes) + kCrlf,
-                                  std::numeric_limits<std::uint32_t>::max()))) {
-    buffer_.reserve(kInitialBuffer);
+        reader_(options_) {
     head_.reserve(512);
     worker_.connections.push_back(*this);
   }
@@ -375,38 +331,27 @@ class Connection : public ConnectionHook {
   Task<Response> DispatchInCoroutine(const Request& request);
   Task<std::optional<Response>> Defer(const Request& request, const DeferredWork& work);
   void FormatHead(const Response& response, bool keep_alive);
-  Outcome Refuse(ErrorCode code) { return Refuse(Error{code, {}, {}, {}, false}); }
-  Outcome Refuse(Error refusal) {
-    refusal_ = std::move(refusal);
+  // The outcome of a reader's step that needs no more bytes.
+  Outcome Settle(RequestReader::Step step) {
+    if (step != RequestReader::Step::kRefused) return Outcome::kComplete;
+    refusal_ = reader_.Refusal();
     return Outcome::kRefused;
   }
-  Outcome CheckHead();
-  void DropTrailers();
+  Outcome CheckHead() { return Settle(reader_.CheckHead()); }
   [[nodiscard]] bool HasUnreadInput() const {
     error_code ec;
     return socket_.available(ec) > 0 && !ec;
-  }
-  [[nodiscard]] bool ExpectsContinue() const {
-    const Message& message = parser_->get();
-    const auto expect = message.find(bhttp::field::expect);
-    return message.version() >= 11 && expect != message.end() && beast::iequals(expect->value(), "100-continue");
   }
 
   Worker& worker_;
   const ServerOptions& options_;
   Socket socket_;
-  beast::flat_buffer buffer_;
-  std::uint32_t header_limit_;
-  std::array<std::byte, kArenaBytes> arena_bytes_{};
-  std::pmr::monotonic_buffer_resource arena_{arena_bytes_.data(), arena_bytes_.size(), std::pmr::new_delete_resource()};
-  std::optional<Parser> parser_;
+  RequestReader reader_;
   std::string head_;
   Clock::time_point deadline_ = kNever;
   bool idle_ = false;
   bool aborted_ = false;
   Error refusal_;
-  std::optional<std::string> rewritten_target_;  // the current request's absolute-form target in origin form
-  std::size_t header_fields_ = 0;                // fields of the current request's header section
 };
 
 // The IoWaiter of one request's coroutine: a wait suspends the coroutine, and the serving thread goes on with its
@@ -520,7 +465,7 @@ Task<void> Connection::Run() {
     // The header deadline runs from when the request's first byte is awaited (the connection's opening for the
     // first request); the wait between keep-alive requests is governed by the idle timeout instead.
     Clock::time_point header_due = Clock::now() + options_.header_deadline;
-    if (buffer_.size() == 0) {
+    if (reader_.Buffered() == 0) {
       if (worker_.draining && !HasUnreadInput()) co_return;
       deadline_ = first ? opened + options_.header_deadline : Clock::now() + options_.idle_timeout;
       idle_ = true;
@@ -535,27 +480,20 @@ Task<void> Connection::Run() {
     deadline_ = header_due;
     const bool unavailable = worker_.draining;
 
-    parser_.reset();
-    arena_.release();
-    parser_.emplace(std::piecewise_construct, std::make_tuple(Allocator(&arena_)), std::make_tuple(Allocator(&arena_)));
-    parser_->header_limit(header_limit_);
-    parser_->body_limit(boost::none);  // checked against Content-Length once the whole header is known
-
-    rewritten_target_.reset();
+    reader_.StartRequest();
     Outcome outcome = co_await ReadHeader();
     if (outcome == Outcome::kComplete) outcome = CheckHead();
     if (outcome == Outcome::kComplete && !unavailable) outcome = co_await ReadBody();
     if (outcome == Outcome::kGone || aborted_) co_return;
 
-    const Message& message = parser_->get();
-    const bool have_request = parser_->is_header_done();
-    const bool head_only = have_request && message.method() == bhttp::verb::head;
-    const ParsedRequest request(message, rewritten_target_);
+    const bool have_request = reader_.HeaderDone();
+    const bool head_only = have_request && reader_.IsHead();
+    const ParsedRequest request(reader_.Parsed());
     if (outcome == Outcome::kRefused || unavailable) {
       if (outcome != Outcome::kRefused) refusal_ = Error{ErrorCode::kUnavailable, {}, {}, {}, false};
       const Response response = Refused(*worker_.handler, refusal_, have_request ? &request : nullptr);
       // Linger only when part of the request may still be on its way.
-      if (co_await Write(response, false, head_only)) co_await Close(!parser_->is_done());
+      if (co_await Write(response, false, head_only)) co_await Close(!reader_.Done());
       co_return;
     }
 
@@ -573,7 +511,7 @@ Task<void> Connection::Run() {
       if (!finished) co_return;
       response = std::move(*finished);
     }
-    const bool keep_alive = message.keep_alive() && !response.close_connection && !worker_.draining;
+    const bool keep_alive = reader_.KeepAlive() && !response.close_connection && !worker_.draining;
     if (!co_await Write(response, keep_alive, head_only)) co_return;
     if (!keep_alive) {
       co_await Close(false);
@@ -583,126 +521,35 @@ Task<void> Connection::Run() {
 }
 
 Task<error_code> Connection::ReadSome() {
-  const std::size_t room = buffer_.max_size() - buffer_.size();
-  if (room == 0) co_return bhttp::error::buffer_overflow;
-  const std::size_t want = std::min(room, std::max(kMinRead, buffer_.capacity() - buffer_.size()));
-  auto [ec, received] = co_await socket_.async_read_some(buffer_.prepare(want), kAwait);
-  buffer_.commit(received);
+  const std::span<char> room = reader_.Prepare();
+  if (room.empty()) co_return bhttp::error::buffer_overflow;
+  auto [ec, received] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()), kAwait);
+  reader_.Commit(received);
   if (aborted_ && !ec) ec = asio::error::timed_out;
   co_return ec;
 }
 
 Task<Connection::Outcome> Connection::ReadHeader() {
-  // Beast enforces one limit on the request line and the header fields alike; the request line's own (smaller)
-  // limit is told apart here, by where the first line ends.
-  std::size_t line_length = 0;  // with its CRLF; 0 until the line's end has arrived
-  std::size_t consumed = 0;
   for (;;) {
-    if (consumed == 0) {
-      // Empty lines before a request line are ignored (RFC 9112 §2.2), e.g. a CRLF sent after a previous body.
-      const auto* data = static_cast<const char*>(buffer_.data().data());
-      std::size_t blank = 0;
-      while (blank < buffer_.size() && (data[blank] == '\r' || data[blank] == '\n')) ++blank;
-      buffer_.consume(blank);
-    }
-    if (buffer_.size() > 0) {
-      if (line_length == 0) {
-        const auto* data = static_cast<const char*>(buffer_.data().data());
-        const std::size_t window = std::min(buffer_.size(), options_.max_request_line + kCrlf);
-        if (const void* end = std::memchr(data, '\n', window)) {
-          line_length = static_cast<std::size_t>(static_cast<const char*>(end) - data) + 1;
-        } else if (buffer_.size() >= options_.max_request_line + kCrlf) {
-          co_return Refuse(ErrorCode::kUriTooLong);
-        }
-      }
-      error_code ec;
-      const std::size_t used = parser_->put(buffer_.data(), ec);
-      buffer_.consume(used);
-      consumed += used;
-      if (!ec && parser_->is_header_done()) break;
-      if (ec == bhttp::error::header_limit) {
-        co_return Refuse(line_length == 0 ? ErrorCode::kUriTooLong : ErrorCode::kHeadersTooLarge);
-      }
-      if (ec && ec != bhttp::error::need_more) co_return Refuse(ErrorCode::kMalformedHttp);
-      if (!ec && used > 0) continue;
-    }
+    const RequestReader::Step step = reader_.ReadHeader();
+    if (step != RequestReader::Step::kNeedMore) co_return Settle(step);
     const error_code ec = co_await ReadSome();
-    if (ec == bhttp::error::buffer_overflow) co_return Refuse(ErrorCode::kHeadersTooLarge);
     if (ec) co_return Outcome::kGone;
   }
-  // Beast bounds the fields parsed in one go; fields that trickled in are summed here.
-  if (line_length > options_.max_request_line + kCrlf) co_return Refuse(ErrorCode::kUriTooLong);
-  if (consumed > line_length + options_.max_header_bytes + kCrlf) co_return Refuse(ErrorCode::kHeadersTooLarge);
-  co_return Outcome::kComplete;
-}
-
-// The one framing decision (docs/security.md, "Message framing"), made on the complete header section. Beast's
-// parser has framed the body by rules of its own, which depend on the order of the fields; the request is served
-// only when both agree, so that no body can be read one way here and another way by a proxy in front.
-Connection::Outcome Connection::CheckHead() {
-  const Message& message = parser_->get();
-  std::pmr::vector<FieldLine> fields(&arena_);
-  for (const auto& field : message) fields.push_back(FieldLine{View(field.name_string()), View(field.value())});
-  header_fields_ = fields.size();
-  const RequestHead head{View(message.method_string()), View(message.target()), message.version(), fields};
-  Result<AcceptedHead> accepted = CheckRequestHead(head, options_.unique_fields);
-  if (!accepted) return Refuse(std::move(accepted.error()));
-  bool agrees = false;
-  switch (accepted->framing) {
-    case BodyFraming::kNone:
-      agrees = !parser_->chunked() && parser_->is_done();
-      break;
-    case BodyFraming::kContentLength:
-      agrees = !parser_->chunked() && parser_->content_length() == accepted->content_length;
-      break;
-    case BodyFraming::kChunked:
-      agrees = parser_->chunked();
-      break;
-  }
-  if (!agrees) {
-    return Refuse(Error{ErrorCode::kMalformedHttp, "The request's message framing is ambiguous.", {}, {}, false});
-  }
-  rewritten_target_ = std::move(accepted->rewritten_target);
-  return Outcome::kComplete;
-}
-
-// Beast adds a chunked body's trailer fields to the header fields. RFC 9110 §6.5.1: a recipient "MUST NOT merge a
-// trailer field into a header section unless ... its definition explicitly permits"; none that this server reads
-// does, so they are dropped, and a trailer can never supply a credential the header section did not.
-void Connection::DropTrailers() {
-  Message& message = parser_->get();
-  auto field = message.begin();
-  for (std::size_t index = 0; index < header_fields_ && field != message.end(); ++index) ++field;
-  while (field != message.end()) field = message.erase(field);
 }
 
 Task<Connection::Outcome> Connection::ReadBody() {
-  if (parser_->is_done()) co_return Outcome::kComplete;
-  // Refused on the declared length, before a byte of the body is read; chunked bodies are counted as they come.
-  if (const auto length = parser_->content_length(); length && *length > options_.max_body_bytes) {
-    co_return Refuse(ErrorCode::kBodyTooLarge);
-  }
-  parser_->body_limit(options_.max_body_bytes);
+  RequestReader::Step step = reader_.StartBody();
+  if (step != RequestReader::Step::kNeedMore) co_return Settle(step);
   deadline_ = Clock::now() + options_.body_deadline;
-  if (buffer_.size() == 0 && ExpectsContinue()) {
+  if (reader_.Buffered() == 0 && reader_.ExpectsContinue()) {
     const auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(kContinue), kAwait);
     if (ec || aborted_) co_return Outcome::kGone;
   }
   for (;;) {
-    if (buffer_.size() > 0) {
-      error_code ec;
-      const std::size_t used = parser_->put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec == bhttp::error::body_limit) co_return Refuse(ErrorCode::kBodyTooLarge);
-      if (ec && ec != bhttp::error::need_more) co_return Refuse(ErrorCode::kMalformedHttp);
-      if (parser_->is_done()) {
-        if (parser_->chunked()) DropTrailers();
-        co_return Outcome::kComplete;
-      }
-      if (!ec && used > 0 && buffer_.size() > 0) continue;
-    }
+    step = reader_.ReadBody();
+    if (step != RequestReader::Step::kNeedMore) co_return Settle(step);
     const error_code ec = co_await ReadSome();
-    if (ec == bhttp::error::buffer_overflow) co_return Refuse(ErrorCode::kMalformedHttp);  // an endless chunk line
     if (ec) co_return Outcome::kGone;
   }
 }
@@ -770,38 +617,7 @@ Task<std::optional<Response>> Connection::Defer(const Request& request, const De
 }
 
 void Connection::FormatHead(const Response& response, bool keep_alive) {
-  const int status = EffectiveStatus(response.status);
-  head_.clear();
-  head_.append("HTTP/1.1 ");
-  AppendNumber(head_, static_cast<std::uint64_t>(status));
-  head_.push_back(' ');
-  if (bhttp::int_to_status(static_cast<unsigned>(status)) != bhttp::status::unknown) {
-    head_.append(View(bhttp::obsolete_reason(static_cast<bhttp::status>(status))));
-  }
-  head_.append("\r\n");
-  if (!response.content_type.empty()) {
-    head_.append("Content-Type: ");
-    AppendHeaderText(head_, response.content_type);
-    head_.append("\r\n");
-  }
-  for (const auto& [name, value] : response.headers) {
-    if (name.empty() || IsFramingHeader(name)) continue;
-    AppendHeaderText(head_, name);
-    head_.append(": ");
-    AppendHeaderText(head_, value);
-    head_.append("\r\n");
-  }
-  if (!IsBodyless(status)) {
-    head_.append("Content-Length: ");
-    AppendNumber(head_, response.body.size());
-    head_.append("\r\n");
-  }
-  if (!keep_alive) {
-    head_.append("Connection: close\r\n");
-  } else if (parser_ && parser_->get().version() < 11) {
-    head_.append("Connection: keep-alive\r\n");
-  }
-  head_.append("\r\n");
+  reader_.FormatHead(response, keep_alive, head_);
 }
 
 Task<bool> Connection::Write(const Response& response, bool keep_alive, bool head_only) {
@@ -816,14 +632,13 @@ Task<bool> Connection::Write(const Response& response, bool keep_alive, bool hea
 
 Task<void> Connection::Close(bool linger) {
   error_code ignored;
-  if (linger || buffer_.size() > 0 || HasUnreadInput()) {
+  if (linger || reader_.Buffered() > 0 || HasUnreadInput()) {
     socket_.shutdown(Socket::shutdown_send, ignored);
     deadline_ = Clock::now() + kLingerTime;
     std::size_t dropped = 0;
     while (!aborted_ && dropped < kLingerBytes) {
-      buffer_.clear();
-      const auto [ec, received] =
-          co_await socket_.async_read_some(buffer_.prepare(std::min(buffer_.max_size(), kInitialBuffer)), kAwait);
+      const std::span<char> room = reader_.PrepareDiscard();
+      const auto [ec, received] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()), kAwait);
       if (ec) break;
       dropped += received;
     }
