@@ -1,4 +1,5 @@
-// The route table and ApiHandler: matches a request to its route, authenticates, checks the scope, and dispatches.
+// ApiHandler: matches a request to its route in the route table (route_table.hpp), authenticates, checks the scope,
+// and dispatches.
 
 #include "api/router.hpp"
 
@@ -18,6 +19,7 @@
 #include "api/made_bookings_request.hpp"
 #include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
+#include "api/route_table.hpp"
 #include "service/authentication.hpp"
 #include "service/made_bookings_service.hpp"
 #include "service/oauth_service.hpp"
@@ -25,90 +27,7 @@
 namespace phonechat {
 namespace {
 
-enum class RouteAction {
-  kMadeBookings,
-  kGroupMadeBookings,
-  kVerifyCredentials,
-  kGetPermissions,
-  kAuthorizeGet,
-  kAuthorizePost,
-  kToken,
-  kRevoke,
-  kMetadata,
-  kGrantsGet,
-  kGrantsPost,
-  kLogout,
-  kDemoPage,
-  kDemoScript,
-  kLifecycle,  // a route of the booking life cycle: `operation` says which
-};
-
-// How a route establishes who is asking.
-enum class RouteAuth {
-  kNone,    // the handler deals with it (login session, client credentials) or the route is public
-  kBearer,  // the generic step: bearer token (and API key) -> Principal, then the route's scope
-};
-
-// The route table: method, path (matched ignoring ASCII case and one trailing `/`), authentication, the scope
-// a bearer route needs (empty: any valid token), action. 404 and 405 with Allow are derived from it.
-struct Route {
-  std::string_view method;
-  std::string_view path;
-  RouteAuth auth;
-  std::string_view scope;
-  RouteAction action;
-  LifecycleOperation operation = LifecycleOperation::kRequirements;  // kLifecycle only
-  bool group = false;                                                // kLifecycle: the /v1/Groups/... variant
-};
-
-// A life-cycle route: bearer-authenticated with `scope`.
-constexpr Route Lifecycle(std::string_view method, std::string_view path, LifecycleOperation operation,
-                          bool group = false, std::string_view scope = kPhoneChatBookingsScope) {
-  return Route{method, path, RouteAuth::kBearer, scope, RouteAction::kLifecycle, operation, group};
-}
 using Op = LifecycleOperation;
-
-constexpr std::array kRoutes{
-    Route{"GET", "/v1/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope, RouteAction::kMadeBookings},
-    Route{"GET", "/v1/Groups/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope,
-          RouteAction::kGroupMadeBookings},
-    Lifecycle("GET", "/v1/PhoneChat/GetUserBookingRequirements", Op::kRequirements),
-    Lifecycle("POST", "/v1/PhoneChat/CreateBooking", Op::kCreateBooking),
-    Lifecycle("GET", "/v1/PhoneChat/MadeBookingDetails", Op::kMadeBookingDetails),
-    Lifecycle("GET", "/v1/Groups/PhoneChat/MadeBookingDetails", Op::kMadeBookingDetails, true),
-    Lifecycle("POST", "/v1/PhoneChat/ConfirmMadeBooking", Op::kConfirmMadeBooking),
-    Lifecycle("POST", "/v1/PhoneChat/CancelMadeBooking", Op::kCancelMadeBooking),
-    Lifecycle("POST", "/v1/PhoneChat/RescheduleMadeBooking", Op::kRescheduleMadeBooking),
-    Lifecycle("POST", "/v1/PhoneChat/DeleteMadeBookings", Op::kDeleteMadeBookings),
-    Lifecycle("GET", "/v1/PhoneChat/ReceivedBookings", Op::kReceivedBookings),
-    Lifecycle("GET", "/v1/Groups/PhoneChat/ReceivedBookings", Op::kReceivedBookings, true),
-    Lifecycle("GET", "/v1/PhoneChat/ReceivedBookingDetails", Op::kReceivedBookingDetails),
-    Lifecycle("GET", "/v1/Groups/PhoneChat/ReceivedBookingDetails", Op::kReceivedBookingDetails, true),
-    Lifecycle("POST", "/v1/PhoneChat/AcceptReceivedBooking", Op::kAcceptReceivedBooking),
-    Lifecycle("POST", "/v1/PhoneChat/RejectReceivedBooking", Op::kRejectReceivedBooking),
-    Lifecycle("POST", "/v1/PhoneChat/CancelReceivedBooking", Op::kCancelReceivedBooking),
-    Lifecycle("POST", "/v1/PhoneChat/ReInvite", Op::kReInvite),
-    Lifecycle("POST", "/v1/PhoneChat/DeleteReceivedBooking", Op::kDeleteReceivedBookings),
-    Lifecycle("POST", "/v1/PhoneChat/DeleteReceivedBookings", Op::kDeleteReceivedBookings),
-    Lifecycle("GET", "/v1/PhoneChat/GetSettings", Op::kGetSettings),
-    Lifecycle("GET", "/v1/Groups/PhoneChat/GetSettings", Op::kGetSettings, true),
-    Lifecycle("POST", "/v1/PhoneChat/SaveSettings", Op::kSaveSettings),
-    Lifecycle("POST", "/v1/Groups/PhoneChat/SaveSettings", Op::kSaveSettings, true),
-    Lifecycle("GET", "/v1/CreditHistory/GetCurrentCreditBalance", Op::kCreditBalance, false, kCreditsHistoryScope),
-    Route{"GET", "/v1/Account/VerifyCredentials", RouteAuth::kBearer, {}, RouteAction::kVerifyCredentials},
-    Route{"GET", "/v1/Account/GetPermissions", RouteAuth::kBearer, {}, RouteAction::kGetPermissions},
-    Route{"GET", "/OAuth/Authorize", RouteAuth::kNone, {}, RouteAction::kAuthorizeGet},
-    Route{"POST", "/OAuth/Authorize", RouteAuth::kNone, {}, RouteAction::kAuthorizePost},
-    Route{"POST", "/OAuth/token", RouteAuth::kNone, {}, RouteAction::kToken},
-    Route{"POST", "/OAuth/revoke", RouteAuth::kNone, {}, RouteAction::kRevoke},
-    Route{"GET", "/.well-known/oauth-authorization-server", RouteAuth::kNone, {}, RouteAction::kMetadata},
-    Route{"GET", "/OAuth/Grants", RouteAuth::kNone, {}, RouteAction::kGrantsGet},
-    Route{"POST", "/OAuth/Grants", RouteAuth::kNone, {}, RouteAction::kGrantsPost},
-    Route{"POST", "/OAuth/Logout", RouteAuth::kNone, {}, RouteAction::kLogout},
-    Route{"GET", "/demo", RouteAuth::kNone, {}, RouteAction::kDemoPage},
-    Route{"GET", "/demo/callback", RouteAuth::kNone, {}, RouteAction::kDemoPage},
-    Route{"GET", "/demo/app.js", RouteAuth::kNone, {}, RouteAction::kDemoScript},
-};
 
 // Token and API-key lookups each serving thread remembers (a few MB at most).
 constexpr std::size_t kLookupCacheEntries = 50'000;

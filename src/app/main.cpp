@@ -13,6 +13,7 @@
 #include "app/commands.hpp"
 #include "app/ledger_commands.hpp"
 #include "app/project_commands.hpp"
+#include "app/route_commands.hpp"
 #include "core/error.hpp"
 
 namespace {
@@ -226,6 +227,9 @@ int main(int argc, char** argv) {
   AddDatabaseOption(*project_disable_command, project_database_url);
   project_disable_command->add_option("CLIENT_ID", project_client_id, "The project's client id")->required();
 
+  CLI::App* routes_command = app.add_subcommand(
+      "routes", "Print the route table as JSON Lines: method, path, authentication, scope, group, writes");
+
   if (argc > 1 && argv[1][0] != '-') {
     const std::string name = argv[1];
     const auto subcommands = app.get_subcommands([&](CLI::App* command) { return command->check_name(name); });
@@ -233,7 +237,7 @@ int main(int argc, char** argv) {
       std::fprintf(
           stderr,
           "%s: unknown command '%s' (commands: serve, import, token, revoke, project, credits, ledger, migrate, "
-          "generate; see --help)\n",
+          "generate, routes; see --help)\n",
           kProgram, name.c_str());
       return 2;
     }
@@ -264,6 +268,7 @@ int main(int argc, char** argv) {
     }
     if (*project_list_command) return phonechat::RunProjectList(project_database_url);
     if (*project_disable_command) return phonechat::RunProjectDisable(project_database_url, project_client_id);
+    if (*routes_command) return phonechat::RunRoutes();
   } catch (const phonechat::UsageError& error) {
     std::fprintf(stderr, "%s: %s\n", kProgram, error.what());
     return 2;
