@@ -307,6 +307,14 @@ describe('the route table', () => {
     assert.equal(ROWS.filter((row) => row.group).length, 6, 'six group variants');
     assert.equal(ROWS.filter((row) => row.authentication === 'bearer').length, 27);
   });
+  test('every route is named in docs/api.md, "Routes" (the inventory a client reads)', () => {
+    const doc = fs.readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('\n## Routes'), doc.indexOf('\n## Order of checks'));
+    assert.ok(section.length > 1000, 'the Routes section of docs/api.md');
+    const named = (row) => section.includes(`${row.path}\``) || section.includes(`${row.path}?`) ||
+      section.includes(`…/${row.path.split('/').pop()}\``);
+    assert.deepStrictEqual(ROWS.filter((row) => !named(row)).map(rowName), []);
+  });
   test('every row can be classified by the matrix', () => {
     const problems = ROWS.map((row) => [rowName(row), unclassifiable(row) ??
       (row.authentication === 'bearer' && shapeOf(row).missing ? `no request in ROUTE_REQUESTS for ${plainPath(row)}` : null)])
