@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is needed, starts a throwaway PostgreSQL 15 cluster, then builds and runs every test tier:
-#   release build: unit, storage contract (SQLite and PostgreSQL), HTTP layer; black-box (the real binary over a
-#   socket) and Unified Login (protocol over HTTP, an OAuth client library, Chromium), each once on SQLite and
-#   once on PostgreSQL;
-#   sanitizer build (ASan + UBSan): the same tiers again;
+#   release build: unit, storage contract (SQLite and PostgreSQL), HTTP layer, replay of the fuzzers' committed
+#   corpora; black-box (the real binary over a socket) and Unified Login (protocol over HTTP, an OAuth client
+#   library, Chromium), each once on SQLite and once on PostgreSQL;
+#   sanitizer build (ASan + UBSan): the tiers that find memory bugs: unit, storage, HTTP layer, corpus replay,
+#   and the black-box files that send raw and hostile bytes (framing, HTTP, hostile clients);
 #   release build: the scale-out tests (two nodes behind nginx, a streaming replica, the primary stopped and
 #   restarted), on a primary and replica of their own.
 # The cluster lives in a temp directory and is stopped and removed on exit, whether the tests pass, fail or are
@@ -21,21 +22,27 @@ PHONECHAT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pg_dir")
 export PHONECHAT_TEST_PG_URL
 echo "   $PHONECHAT_TEST_PG_URL" >&2
 
-for kind in release sanitize; do
-  echo "== $kind build" >&2
-  dir=$(scripts/build.sh "$kind")
-  bin="$PWD/$dir/src/app/phonechat-api"
-  echo "== $kind: unit, storage (SQLite and PostgreSQL) and HTTP tests" >&2
-  ctest --test-dir "$dir" --output-on-failure -j "$(nproc)"
-  echo "== $kind: black-box tests on SQLite" >&2
-  env -u PHONECHAT_TEST_PG_URL PHONECHAT_BIN="$bin" tests/blackbox/run.sh
-  echo "== $kind: black-box tests on PostgreSQL" >&2
-  PHONECHAT_BIN="$bin" tests/blackbox/run.sh
-  echo "== $kind: Unified Login tests on SQLite" >&2
-  env -u PHONECHAT_TEST_PG_URL PHONECHAT_BIN="$bin" tests/oauth/run.sh
-  echo "== $kind: Unified Login tests on PostgreSQL" >&2
-  PHONECHAT_BIN="$bin" tests/oauth/run.sh
-done
+echo "== release build" >&2
+dir=$(scripts/build.sh release)
+bin="$PWD/$dir/src/app/phonechat-api"
+echo "== release: unit, storage (SQLite and PostgreSQL), HTTP and corpus replay tests" >&2
+ctest --test-dir "$dir" --output-on-failure -j "$(nproc)"
+echo "== release: black-box tests on SQLite" >&2
+env -u PHONECHAT_TEST_PG_URL PHONECHAT_BIN="$bin" tests/blackbox/run.sh
+echo "== release: black-box tests on PostgreSQL" >&2
+PHONECHAT_BIN="$bin" tests/blackbox/run.sh
+echo "== release: Unified Login tests on SQLite" >&2
+env -u PHONECHAT_TEST_PG_URL PHONECHAT_BIN="$bin" tests/oauth/run.sh
+echo "== release: Unified Login tests on PostgreSQL" >&2
+PHONECHAT_BIN="$bin" tests/oauth/run.sh
+
+echo "== sanitize build" >&2
+dir=$(scripts/build.sh sanitize)
+bin="$PWD/$dir/src/app/phonechat-api"
+echo "== sanitize: unit, storage (SQLite and PostgreSQL), HTTP and corpus replay tests" >&2
+ctest --test-dir "$dir" --output-on-failure -j "$(nproc)"
+echo "== sanitize: black-box tests of raw and hostile bytes on SQLite" >&2
+env -u PHONECHAT_TEST_PG_URL PHONECHAT_BIN="$bin" PHONECHAT_BLACKBOX_FILES="framing http hostile-clients" tests/blackbox/run.sh
 echo "== release: scale-out tests (PostgreSQL primary and replica, nginx, wrk)" >&2
 PHONECHAT_BIN="$PWD/build/src/app/phonechat-api" tests/cluster/run.sh
 echo "== all tests passed" >&2

@@ -49,6 +49,8 @@ ErrorWire WireOf(ErrorCode code) {
       return {401, {}};
     case ErrorCode::kLoginThrottled:
       return {429, {}};
+    case ErrorCode::kRateLimited:
+      return {429, "slow_down"};
     case ErrorCode::kUriTooLong:
       return {414, {}};
     case ErrorCode::kHeadersTooLarge:
@@ -100,6 +102,9 @@ http::Response RenderError(const Error& error, const NegotiatedFormat& format) {
     case ErrorCode::kInsufficientScope:
       response.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="api", error="insufficient_scope", scope=")" +
                                                             error.required_scope + '"');
+      break;
+    case ErrorCode::kRateLimited:
+      response.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds));
       break;
     case ErrorCode::kUriTooLong:
     case ErrorCode::kHeadersTooLarge:

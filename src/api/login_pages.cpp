@@ -61,7 +61,8 @@ struct CsrfCookie {
   bool secure = false;  // set with `Secure`
 };
 
-bool CookiesSecure(const http::Request& request) { return ForwardedOverHttps(request.Header("X-Forwarded-Proto")); }
+// The server itself speaks plain HTTP: only a trusted proxy in front can say the browser used HTTPS.
+bool CookiesSecure(const http::Request& request) { return request.Origin().https; }
 
 CsrfCookie CsrfFor(const http::Request& request) {
   const std::optional<std::string_view> existing = FindCookie(request.Header("Cookie"), kCsrfCookie);
@@ -144,11 +145,7 @@ http::Response DeferLogin(OAuthService& service, const http::Request& request, c
     view.error = kLoginMissing;
     return LoginPage(view, ErrorCode::kLoginFailed);
   }
-  // The peer address is not part of http::Request, so the back-off keys on the first X-Forwarded-For entry.
-  // Operators who run the server behind a load balancer or reverse proxy must make it set (overwrite) that
-  // header; without one, the back-off per address is off (an empty address) and only the per-name back-off
-  // applies. Exposed directly, a client could send any value: it could only dodge its own address's back-off.
-  std::string address = ForwardedClientAddress(request.Header("X-Forwarded-For"));
+  std::string address = request.Origin().address;
   return Defer<LoginOutcome>(
       [&service, login, password = std::move(password), address = std::move(address)] {
         return service.Login(login, password, address);

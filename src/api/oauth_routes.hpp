@@ -8,6 +8,7 @@
 #include "domain/principal.hpp"
 #include "http/server.hpp"
 #include "service/oauth_service.hpp"
+#include "service/rate_limiter.hpp"
 
 namespace phonechat {
 
@@ -41,11 +42,12 @@ http::Response LogoutPost(OAuthService& service, const http::Request& request);
 // ------------------------------------------------------------------------------------------- token_endpoint.cpp
 
 // `POST /OAuth/token`: form body and client credentials (form or HTTP Basic) to the service; JSON answer with
-// Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5).
-http::Response TokenPost(OAuthService& service, const http::Request& request);
+// Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5). `client_failures`, when set, counts failed client
+// authentications per client_id and per client address, and answers 429 `slow_down` while either is used up.
+http::Response TokenPost(OAuthService& service, const http::Request& request, RateLimiter* client_failures = nullptr);
 
 // `POST /OAuth/revoke` (RFC 7009): as the token endpoint; success is 200 with an empty body.
-http::Response RevokePost(OAuthService& service, const http::Request& request);
+http::Response RevokePost(OAuthService& service, const http::Request& request, RateLimiter* client_failures = nullptr);
 
 // `GET /.well-known/oauth-authorization-server` (RFC 8414) of the configured `issuer`, never of the request's Host.
 http::Response AuthorizationServerMetadata(std::string_view issuer);

@@ -46,9 +46,9 @@ http::Response DispatchOpenRoute(const Route& route, const http::Request& reques
     case RouteAction::kAuthorizePost:
       return AuthorizePost(oauth, request);
     case RouteAction::kToken:
-      return TokenPost(oauth, request);
+      return TokenPost(oauth, request, context.client_failure_limiter);
     case RouteAction::kRevoke:
-      return RevokePost(oauth, request);
+      return RevokePost(oauth, request, context.client_failure_limiter);
     case RouteAction::kMetadata:
       return AuthorizationServerMetadata(context.issuer);
     case RouteAction::kGrantsGet:
@@ -98,6 +98,13 @@ http::Response ServerOptions() {
 Error NotFound(std::string_view raw_path) {
   Error error{ErrorCode::kNotFound, "No HTTP resource was found that matches the request URI '", {}, {}, false};
   error.message.append(raw_path).append("'.");
+  return error;
+}
+
+Error ProjectRateLimited(std::int64_t retry_after_seconds) {
+  Error error{ErrorCode::kRateLimited, "Too many requests for this project; retry after ", {}, {}, false};
+  error.message.append(std::to_string(retry_after_seconds)).append(retry_after_seconds == 1 ? " second." : " seconds.");
+  error.retry_after_seconds = retry_after_seconds;
   return error;
 }
 
@@ -290,6 +297,11 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   Result<Principal> principal = Authenticate(lookups, credentials, ServiceClock::UnixSecondsNow());
   if (!principal) return RenderError(principal.error(), exchange.format);
   exchange.user = principal->user_id;
+  if (context_.api_rate_limiter != nullptr) {
+    if (const std::optional<std::int64_t> wait = context_.api_rate_limiter->Take(std::to_string(principal->project_id))) {
+      return RenderError(ProjectRateLimited(*wait), exchange.format);
+    }
+  }
   if (!route->scope.empty()) {
     if (Result<void> allowed = RequireScope(*principal, route->scope); !allowed) {
       return RenderError(allowed.error(), exchange.format);

@@ -12,6 +12,7 @@
 #include "http/server.hpp"
 #include "service/lookup_cache.hpp"
 #include "service/made_bookings_reader.hpp"
+#include "service/rate_limiter.hpp"
 #include "service/service_clock.hpp"
 #include "service/token_lookup_batcher.hpp"
 #include "storage/lifecycle_runner.hpp"
@@ -43,6 +44,12 @@ struct ApiContext {
   // The primary's life-cycle writes, e.g. a group committer, whose requests then run in coroutines that suspend
   // until their commit; null: each write in a transaction of its own on the serving thread.
   LifecycleRunner* lifecycle_runner = nullptr;
+  // Requests per project (the token's project) on the bearer routes, counted after authentication and refused
+  // with 429 before any validation; null: no limit.
+  RateLimiter* api_rate_limiter = nullptr;
+  // Failed client authentications at the token and revoke endpoints, per client_id and per client address;
+  // null: no limit.
+  RateLimiter* client_failure_limiter = nullptr;
 };
 
 // The API's request handler for one serving thread: routes, authenticates, validates and answers.

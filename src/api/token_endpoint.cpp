@@ -1,11 +1,13 @@
 // The Unified Login's token endpoint (`POST /OAuth/token`, `POST /OAuth/revoke`) and the authorization server's
 // metadata, all answered in JSON (docs/api.md, Unified Login).
 
+#include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <cassert>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -44,6 +46,9 @@ http::Response TokenError(const Error& error, bool client_used_basic) {
   if (error.code == ErrorCode::kInvalidClient && client_used_basic) {
     response.headers.emplace_back("WWW-Authenticate", R"(Basic realm="oauth")");
   }
+  if (error.code == ErrorCode::kRateLimited) {
+    response.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds));
+  }
   return response;
 }
 
@@ -71,7 +76,31 @@ http::Response TokenAnswer(const TokenResponse& answer, bool revoke, bool client
   return JsonAnswer(200, body);
 }
 
-http::Response TokenEndpoint(OAuthService& service, const http::Request& request, bool revoke) {
+// The keys a failed client authentication is counted under: the client it named and the address it came from.
+struct FailureKeys {
+  std::string client;
+  std::string address;
+};
+
+// 429 `slow_down` while either key has used up its failures (docs/security.md, "Rate limits"); nullopt otherwise.
+std::optional<http::Response> SlowDown(RateLimiter& failures, const FailureKeys& keys) {
+  const std::optional<std::int64_t> client_wait = failures.Wait(keys.client);
+  const std::optional<std::int64_t> address_wait = failures.Wait(keys.address);
+  if (!client_wait && !address_wait) return std::nullopt;
+  Error error{ErrorCode::kRateLimited,
+              "Too many failed client authentications from this client or address; retry later.", {}, {}, false};
+  error.retry_after_seconds = std::max(client_wait.value_or(0), address_wait.value_or(0));
+  return TokenError(error, false);
+}
+
+void CountFailure(RateLimiter* failures, const FailureKeys& keys) {
+  if (failures == nullptr) return;
+  failures->Charge(keys.client);
+  failures->Charge(keys.address);
+}
+
+http::Response TokenEndpoint(OAuthService& service, const http::Request& request, bool revoke,
+                             RateLimiter* client_failures) {
   return Guarded(
       [&]() -> http::Response {
         if (!IsFormContentType(request.Header("Content-Type"))) {
@@ -97,8 +126,15 @@ http::Response TokenEndpoint(OAuthService& service, const http::Request& request
         token_request.token_type_hint = FieldValue(form, "token_type_hint");
 
         const BasicAuthorization basic = ParseBasicAuthorization(request.Header("Authorization"));
+        FailureKeys keys{"client\n" + (basic.present && !basic.malformed ? basic.credentials.client_id
+                                                                          : token_request.client_id),
+                         "address\n" + request.Origin().address};
+        if (client_failures != nullptr) {
+          if (std::optional<http::Response> refused = SlowDown(*client_failures, keys)) return std::move(*refused);
+        }
         if (basic.present) {
           if (basic.malformed) {
+            CountFailure(client_failures, keys);
             return TokenRequestError(
                 ErrorCode::kInvalidClient,
                 "The Basic credentials are not base64 of the form-encoded client_id:client_secret.",
@@ -122,7 +158,10 @@ http::Response TokenEndpoint(OAuthService& service, const http::Request& request
             [&service, token_request = std::move(token_request), revoke] {
               return revoke ? service.Revoke(token_request) : service.Token(token_request);
             },
-            [revoke, used_basic](TokenResponse& answer) { return TokenAnswer(answer, revoke, used_basic); },
+            [revoke, used_basic, client_failures, keys = std::move(keys)](TokenResponse& answer) {
+              if (answer.error && answer.error->code == ErrorCode::kInvalidClient) CountFailure(client_failures, keys);
+              return TokenAnswer(answer, revoke, used_basic);
+            },
             TokenFailure);
       },
       TokenFailure);
@@ -130,12 +169,12 @@ http::Response TokenEndpoint(OAuthService& service, const http::Request& request
 
 }  // namespace
 
-http::Response TokenPost(OAuthService& service, const http::Request& request) {
-  return TokenEndpoint(service, request, /*revoke=*/false);
+http::Response TokenPost(OAuthService& service, const http::Request& request, RateLimiter* client_failures) {
+  return TokenEndpoint(service, request, /*revoke=*/false, client_failures);
 }
 
-http::Response RevokePost(OAuthService& service, const http::Request& request) {
-  return TokenEndpoint(service, request, /*revoke=*/true);
+http::Response RevokePost(OAuthService& service, const http::Request& request, RateLimiter* client_failures) {
+  return TokenEndpoint(service, request, /*revoke=*/true, client_failures);
 }
 
 http::Response AuthorizationServerMetadata(std::string_view issuer) {

@@ -1,4 +1,4 @@
-// Cookie, CSRF, form-field, X-Forwarded-* and HTTP Basic parsing for the Unified Login's routes.
+// Cookie, CSRF, form-field and HTTP Basic parsing for the Unified Login's routes.
 
 #include "api/web_forms.hpp"
 
@@ -45,18 +45,6 @@ std::optional<std::string_view> FindCookie(std::optional<std::string_view> cooki
     return value;
   }
   return std::nullopt;
-}
-
-bool ForwardedOverHttps(std::optional<std::string_view> forwarded_proto_header) {
-  if (!forwarded_proto_header) return false;
-  // A chain of proxies lists one protocol per hop; the first is the browser's.
-  const std::string_view first = TrimWhitespace(forwarded_proto_header->substr(0, forwarded_proto_header->find(',')));
-  constexpr std::string_view kHttps = "https";
-  if (first.size() != kHttps.size()) return false;
-  for (std::size_t i = 0; i < kHttps.size(); ++i) {
-    if ((first[i] | 0x20) != kHttps[i]) return false;
-  }
-  return true;
 }
 
 std::string SetCookieValue(std::string_view name, std::string_view value, bool secure) {
@@ -116,12 +104,6 @@ BasicAuthorization ParseBasicAuthorization(std::optional<std::string_view> autho
   result.malformed = false;
   result.credentials = BasicCredentials{std::move(*id), std::move(*secret)};
   return result;
-}
-
-std::string ForwardedClientAddress(std::optional<std::string_view> forwarded_for) {
-  if (!forwarded_for) return {};
-  const std::string_view header = *forwarded_for;
-  return std::string(TrimWhitespace(header.substr(0, header.find(','))));
 }
 
 std::string FieldValue(const QueryParameters& fields, std::string_view lower_name) {

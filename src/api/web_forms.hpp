@@ -18,9 +18,6 @@ inline constexpr std::string_view kCsrfCookie = "pc_csrf";
 // with surrounding white space and one pair of double quotes removed; nullopt when absent.
 std::optional<std::string_view> FindCookie(std::optional<std::string_view> cookie_header, std::string_view name);
 
-// True when a TLS-terminating proxy in front says the browser used HTTPS (`X-Forwarded-Proto: https`).
-bool ForwardedOverHttps(std::optional<std::string_view> forwarded_proto_header);
-
 // A Set-Cookie value for a cookie only this server reads: `<name>=<value>; Path=/; HttpOnly; SameSite=Lax`,
 // plus `; Secure` when `secure` (the browser reached the server over HTTPS through a proxy).
 std::string SetCookieValue(std::string_view name, std::string_view value, bool secure);
@@ -57,9 +54,6 @@ struct BasicAuthorization {
 // Reads Basic client credentials: `Basic base64(urlencode(id) ":" urlencode(secret))`. Another scheme or no
 // header gives `present == false`.
 BasicAuthorization ParseBasicAuthorization(std::optional<std::string_view> authorization);
-
-// The first entry of an X-Forwarded-For header, trimmed; empty when the header is absent or blank.
-std::string ForwardedClientAddress(std::optional<std::string_view> forwarded_for);
 
 // The first value of `lower_name`, or empty when absent.
 std::string FieldValue(const QueryParameters& fields, std::string_view lower_name);

@@ -136,8 +136,19 @@ int RunServe(const ServeCommand& command) {
   http::ServerOptions options;
   ParseListenAddress(command.listen, options);
   CheckIssuer(command, options);
+  Result<http::TrustedProxies> proxies = http::TrustedProxies::Parse(command.trusted_proxies);
+  if (!proxies) throw UsageError(proxies.error().message);
+  options.trusted_proxies = std::move(*proxies);
   options.threads = command.threads;
   options.drain_time = std::chrono::milliseconds(static_cast<std::int64_t>(command.drain_seconds * 1000));
+  const auto milliseconds = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  };
+  options.max_connections = command.max_connections;
+  options.header_deadline = milliseconds(command.header_timeout_seconds);
+  options.idle_timeout = milliseconds(command.idle_timeout_seconds);
+  options.write_timeout = milliseconds(command.write_timeout_seconds);
+  options.socket_send_buffer = command.socket_send_buffer_kb * 1024;
   options.blocking_threads = command.blocking_threads;
 
   std::optional<ServiceClock> clock;
@@ -182,6 +193,15 @@ int RunServe(const ServeCommand& command) {
   context.clock = &*clock;
   context.oauth = oauth.get();
   context.issuer = command.issuer;
+  // In memory, per process (docs/security.md, "Rate limits"); the burst equals the rate.
+  std::optional<RateLimiter> api_rate_limiter;
+  if (command.api_rate_limit > 0) api_rate_limiter.emplace(command.api_rate_limit, command.api_rate_limit);
+  context.api_rate_limiter = api_rate_limiter ? &*api_rate_limiter : nullptr;
+  std::optional<RateLimiter> client_failure_limiter;
+  if (command.login_rate_limit > 0) {
+    client_failure_limiter.emplace(command.login_rate_limit / 60.0, command.login_rate_limit);
+  }
+  context.client_failure_limiter = client_failure_limiter ? &*client_failure_limiter : nullptr;
   // The two credentials, the body's type and the Idempotency-Key must not be a choice between two headers
   // (docs/security.md).
   options.unique_fields = {"Authorization", "X-ApiKey", "Content-Type", "Idempotency-Key"};
@@ -203,7 +223,10 @@ int RunServe(const ServeCommand& command) {
   // Before the server and gone after it: requests in flight wait for it.
   const std::unique_ptr<LifecycleRunner> group_committer = command.group_commit ? NewGroupCommitter(*store) : nullptr;
   context.lifecycle_runner = group_committer.get();
-  const LifecycleSweeper sweeper(*store, *clock, std::chrono::seconds(command.sweep_seconds));
+  // The sweeper's own connection to the Unified Login's tables: its purges never queue behind the service's calls.
+  const std::unique_ptr<OAuthStore> sweeper_oauth_store = OpenOAuthStore(command.database_url);
+  const LifecycleSweeper sweeper(*store, sweeper_oauth_store.get(), OAuthRetention{lifetimes.refresh_token, LoginBackoff{}.window},
+                                 *clock, std::chrono::seconds(command.sweep_seconds));
   http::Serve(
       options, [&context] { return std::make_unique<ApiHandler>(context); },
       [&](std::uint16_t port) {

@@ -21,6 +21,11 @@ struct ServeCommand {
   std::string zone = "Europe/London";
   std::optional<std::string> start_clock_at;  // local `yyyy-MM-ddTHH:mm:ss[.fff]`
   double drain_seconds = 20;
+  std::size_t max_connections = 10'000;    // beyond it a new connection is answered 503 (docs/security.md)
+  double header_timeout_seconds = 10;      // for a request's headers, from its first byte awaited
+  double idle_timeout_seconds = 75;        // between keep-alive requests
+  double write_timeout_seconds = 30;       // for one answer to be taken in
+  std::size_t socket_send_buffer_kb = 64;  // SO_SNDBUF of accepted sockets; 0: the kernel's automatic sizing
   std::int64_t sweep_seconds = 60;  // how often sessions that are over are settled and old Idempotency-Keys purged
   bool access_log = true;
   std::vector<std::string> read_replica_urls;  // --db-read: PostgreSQL replicas the lists are read from
@@ -33,6 +38,9 @@ struct ServeCommand {
   double db_pool_wait_seconds = 7;  // longest wait for a free session before 503
   std::size_t list_cache_mb = 512;  // memory for cached lists, shared out among the serving threads
   bool group_commit = true;         // life-cycle writes share durable commits (docs/lifecycle.md)
+  double api_rate_limit = 1000;     // requests per second per project, burst as many; 0: off (docs/security.md)
+  double login_rate_limit = 30;     // failed client authentications per minute per client_id and per address
+  std::vector<std::string> trusted_proxies;  // CIDR blocks whose X-Forwarded-* headers are believed
 };
 
 // `import`: the options after parsing.

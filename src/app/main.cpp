@@ -60,13 +60,46 @@ int main(int argc, char** argv) {
       "Start the service clock at this local time (yyyy-MM-ddTHH:mm:ss), for reproducible sandboxes");
   serve_command
       ->add_option("--sweep-interval", serve.sweep_seconds,
-                   "Seconds between settlements of sessions that are over (and purges of old Idempotency-Keys)")
+                   "Seconds between settlements of sessions that are over and purges of what can never be used again "
+                   "(docs/security.md): Idempotency-Keys after 24 h; access tokens once expired or revoked; unredeemed "
+                   "codes and login sessions once expired; refresh tokens one refresh-token lifetime after they "
+                   "expire (at once if revoked), then their families and codes; login failures after 15 minutes")
       ->envname("PHONECHAT_SWEEP_INTERVAL")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   serve_command->add_option("--drain-time", serve.drain_seconds, "Seconds to finish in-flight requests on SIGTERM")
       ->envname("PHONECHAT_DRAIN_TIME")
       ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--max-connections", serve.max_connections,
+                   "Open connections at most; beyond it a new one is answered 503 with Retry-After: 1 and closed")
+      ->envname("PHONECHAT_MAX_CONNECTIONS")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--header-timeout", serve.header_timeout_seconds,
+                   "Seconds a client has to send a request's headers, from its first byte awaited")
+      ->envname("PHONECHAT_HEADER_TIMEOUT")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--idle-timeout", serve.idle_timeout_seconds,
+                   "Seconds a keep-alive connection may wait for its next request")
+      ->envname("PHONECHAT_IDLE_TIMEOUT")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--write-timeout", serve.write_timeout_seconds,
+                   "Seconds the client has to take in one answer before the connection is closed")
+      ->envname("PHONECHAT_WRITE_TIMEOUT")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--socket-send-buffer", serve.socket_send_buffer_kb,
+                   "KiB of kernel send buffer per connection (SO_SNDBUF; 0: the kernel's automatic sizing)")
+      ->envname("PHONECHAT_SOCKET_SEND_BUFFER")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{65536}))
       ->capture_default_str();
   std::string access_log = "stdout";
   serve_command->add_option("--access-log", access_log, "Where the access log goes: stdout or off")
@@ -123,6 +156,26 @@ int main(int argc, char** argv) {
       ->envname("PHONECHAT_DB_POOL_WAIT")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
+
+  serve_command
+      ->add_option("--api-rate-limit", serve.api_rate_limit,
+                   "Requests per second per project on the API, burst as many (0: no limit; counted per process)")
+      ->envname("PHONECHAT_API_RATE_LIMIT")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--login-rate-limit", serve.login_rate_limit,
+                   "Failed client authentications per minute per client_id and per client address at the token "
+                   "and revoke endpoints, burst as many (0: no limit)")
+      ->envname("PHONECHAT_LOGIN_RATE_LIMIT")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  serve_command
+      ->add_option("--trusted-proxy", serve.trusted_proxies,
+                   "A proxy (address or CIDR block) whose X-Forwarded-For and X-Forwarded-Proto are believed "
+                   "(repeatable; default: none)")
+      ->envname("PHONECHAT_TRUSTED_PROXY")
+      ->delimiter(',');
 
   phonechat::ImportCommand import;
   CLI::App* import_command = app.add_subcommand("import", "Import JSON Lines records (one transaction)");

@@ -1,6 +1,7 @@
 // The one error type: a protocol-free ErrorCode, a message a client may see, and ModelState for validation.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -30,6 +31,7 @@ enum class ErrorCode {
   kCsrfMismatch,          // a form whose CSRF field does not match its cookie (not sent from this site's page)
   kLoginFailed,           // the login name or password is missing or wrong
   kLoginThrottled,        // too many recent failed logins: refused without checking
+  kRateLimited,           // the project's requests, or a client's failed authentications, over their rate
   kUriTooLong,
   kHeadersTooLarge,
   kBodyTooLarge,
@@ -52,6 +54,7 @@ struct Error {
   std::vector<FieldErrors> model_state;  // kInvalidRequest: every invalid parameter, in request-rule order
   std::string required_scope;            // kInsufficientScope: the scope the route needs
   bool token_presented = false;          // kUnauthenticated: a token was sent but is not valid
+  std::int64_t retry_after_seconds = 0;  // kRateLimited: when the client may try again (Retry-After)
 };
 
 // Collects validation failures so that all of them are reported at once.

@@ -227,7 +227,7 @@ RequestReader::Step RequestReader::CheckHead() {
   state.header_fields = fields.size();
   const RequestHead head{View(message.method_string()), View(message.target()), message.version(), fields};
   Result<AcceptedHead> accepted = CheckRequestHead(head, state.options.unique_fields);
-  if (!accepted) return state.Refuse(std::move(accepted.error()));
+  if (!accepted) return state.Refuse(accepted.error());
   bool agrees = false;
   switch (accepted->framing) {
     case BodyFraming::kNone:

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,19 +101,32 @@ constexpr std::size_t kStackBytes = std::size_t{256} << 10;
 // Stacks a serving thread keeps for reuse; more in use at once are mapped and unmapped as they come and go.
 constexpr std::size_t kIdleStacks = 64;
 
-// The application's view of a parsed request: the reader's.
+// The address of the socket's other end; empty when the socket can no longer say (the peer is gone).
+std::string PeerAddress(const Socket& socket) {
+  error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  return ec ? std::string() : remote.address().to_string();
+}
+
+// The application's view of a parsed request: the reader's, with who sent it.
 class ParsedRequest final : public Request {
  public:
-  explicit ParsedRequest(const Request& parsed) : parsed_(parsed) {}
+  ParsedRequest(const Request& parsed, std::string_view peer, const TrustedProxies& proxies)
+      : parsed_(parsed), peer_(peer), proxies_(proxies) {}
   [[nodiscard]] std::string_view Method() const override { return parsed_.Method(); }
   [[nodiscard]] std::string_view Target() const override { return parsed_.Target(); }
   [[nodiscard]] std::optional<std::string_view> Header(std::string_view name) const override {
     return parsed_.Header(name);
   }
   [[nodiscard]] std::string_view Body() const override { return parsed_.Body(); }
+  [[nodiscard]] ClientOrigin Origin() const override {
+    return ResolveClientOrigin(peer_, Header("X-Forwarded-For"), Header("X-Forwarded-Proto"), proxies_);
+  }
 
  private:
   const Request& parsed_;
+  std::string_view peer_;
+  const TrustedProxies& proxies_;
 };
 
 Response Refused(RequestHandler& handler, const Error& refusal, const Request* request) noexcept {
@@ -261,6 +275,8 @@ class Server {
   static std::vector<std::unique_ptr<Worker>> MakeWorkers(Server& server, unsigned threads);
   void Listen();
   Task<void> Accept();
+  void RefuseOverCap(Socket& socket);
+  void WarnOfRefusals();
   void WaitForSignal();
   void BeginDrain();
   void ForceClose();
@@ -284,6 +300,11 @@ class Server {
   Acceptor acceptor_;
   SignalSet signals_;
   Timer drain_timer_;
+  // Connections refused over max_connections and not yet reported; the warning comes at most once a second.
+  std::size_t refused_unreported_ = 0;
+  Clock::time_point last_refusal_warning_;
+  bool refusal_warning_due_ = false;
+  Timer refusal_warning_timer_{control_};
 };
 
 // One client connection: reads requests one after the other (pipelined ones straight from the buffer), hands each
@@ -352,6 +373,7 @@ class Connection : public ConnectionHook {
   bool idle_ = false;
   bool aborted_ = false;
   Error refusal_;
+  std::string peer_;                             // the socket's peer address; empty when it could not be read
 };
 
 // The IoWaiter of one request's coroutine: a wait suspends the coroutine, and the serving thread goes on with its
@@ -459,6 +481,7 @@ bool CoroutineWaiter::Park() {
 
 Task<void> Connection::Run() {
   const Clock::time_point opened = Clock::now();
+  peer_ = PeerAddress(socket_);
   bool first = true;
   for (;;) {
     if (worker_.forcing) co_return;
@@ -488,7 +511,7 @@ Task<void> Connection::Run() {
 
     const bool have_request = reader_.HeaderDone();
     const bool head_only = have_request && reader_.IsHead();
-    const ParsedRequest request(reader_.Parsed());
+    const ParsedRequest request(reader_.Parsed(), peer_, options_.trusted_proxies);
     if (outcome == Outcome::kRefused || unavailable) {
       if (outcome != Outcome::kRefused) refusal_ = Error{ErrorCode::kUnavailable, {}, {}, {}, false};
       const Response response = Refused(*worker_.handler, refusal_, have_request ? &request : nullptr);
@@ -627,6 +650,12 @@ Task<bool> Connection::Write(const Response& response, bool keep_alive, bool hea
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
                                                   send_body ? asio::buffer(response.body) : asio::const_buffer()};
   const auto [ec, written] = co_await asio::async_write(socket_, buffers, kAwait);
+  if (ec && aborted_) {
+    // The client took no answer in time: a reset drops what is still queued for it at once, where a plain close
+    // would leave it in the kernel until the client reads or the orphaned socket gives up, minutes later.
+    error_code ignored;
+    socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+  }
   co_return !ec && !aborted_;
 }
 
@@ -770,12 +799,54 @@ Task<void> Server::Accept() {
       }
       continue;
     }
-    if (connections_.load() >= options_.max_connections) continue;  // the socket closes as it goes out of scope
+    if (connections_.load() >= options_.max_connections) {
+      RefuseOverCap(socket);
+      continue;
+    }
     next_worker_ = (next_worker_ + 1) % workers_.size();
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    // A fixed send buffer instead of the kernel's automatic sizing, which grows it to megabytes for a client that
+    // pipelines requests and never reads their answers (docs/security.md, "Hostile clients").
+    if (options_.socket_send_buffer != 0) {
+      const auto bytes = std::min<std::size_t>(options_.socket_send_buffer, std::numeric_limits<int>::max());
+      socket.set_option(asio::socket_base::send_buffer_size(static_cast<int>(bytes)), ec);
+    }
     connections_.fetch_add(1);
     asio::co_spawn(worker.ioc, ServeConnection(worker, std::move(socket)), asio::detached);
   }
+}
+
+// Over the cap the answer is written unread and without waiting (MSG_DONTWAIT: a new socket's send buffer is empty,
+// and the accepting thread must never block on a client), then the socket is closed: the connection costs the
+// server nothing beyond the accept. MSG_NOSIGNAL: a client already gone raises no SIGPIPE.
+void Server::RefuseOverCap(Socket& socket) {
+  static constexpr std::string_view kAnswer =
+      "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+  // Best effort: a client that reset the connection at once only misses the answer.
+  static_cast<void>(::send(socket.native_handle(), kAnswer.data(), kAnswer.size(), MSG_DONTWAIT | MSG_NOSIGNAL));
+  error_code ignored;
+  socket.close(ignored);
+  ++refused_unreported_;
+  if (refusal_warning_due_) return;
+  const Clock::time_point next_warning = last_refusal_warning_ + std::chrono::seconds(1);
+  if (Clock::now() >= next_warning) {
+    WarnOfRefusals();
+    return;
+  }
+  // Refusals within a second of the last warning are counted into one more, at the end of that second.
+  refusal_warning_due_ = true;
+  refusal_warning_timer_.expires_at(next_warning);
+  refusal_warning_timer_.async_wait([this](const error_code& ec) {
+    refusal_warning_due_ = false;
+    if (!ec) WarnOfRefusals();
+  });
+}
+
+void Server::WarnOfRefusals() {
+  spdlog::warn("http: {} new connection(s) answered 503 and closed: {} open, the most allowed (--max-connections {})",
+               refused_unreported_, connections_.load(), options_.max_connections);
+  refused_unreported_ = 0;
+  last_refusal_warning_ = Clock::now();
 }
 
 void Server::WaitForSignal() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "http/trusted_proxies.hpp"
 
 namespace phonechat::http {
 
@@ -30,6 +31,8 @@ class Request {
   [[nodiscard]] virtual std::optional<std::string_view> Header(std::string_view name) const = 0;
   // The request body as received (chunked bodies already decoded); empty when there is none.
   [[nodiscard]] virtual std::string_view Body() const { return {}; }
+  // Who sent it: the socket's peer, or the client a trusted proxy names (ServerOptions::trusted_proxies).
+  [[nodiscard]] virtual ClientOrigin Origin() const { return {}; }
 };
 
 // Defined below: a Response may hand its answer over to one.
@@ -86,7 +89,11 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{75'000};  // between keep-alive requests
   std::chrono::milliseconds write_timeout{30'000};
   std::chrono::milliseconds drain_time{20'000};  // after SIGTERM/SIGINT, longest wait for in-flight work
+  // Beyond it a new connection is answered 503 with Retry-After: 1 unread, then closed (docs/security.md).
   std::size_t max_connections = 10'000;
+  // SO_SNDBUF of each accepted socket, bounding the kernel memory a client that does not read can pin; 0 leaves the
+  // kernel's automatic sizing (docs/security.md, "Hostile clients").
+  std::size_t socket_send_buffer = std::size_t{64} * 1024;
   unsigned blocking_threads = 2;         // pool for DeferredWork
   std::size_t max_blocking_queue = 256;  // deferred requests waiting beyond this get HandleRefused(kUnavailable)
   // Run each Handle in a coroutine that suspends on I/O through CurrentIoWaiter() (see RequestHandler); off, Handle
@@ -95,6 +102,8 @@ struct ServerOptions {
   // Header fields that may appear at most once besides Host and Content-Length, which always are (a second one is
   // a 400 naming it).
   std::vector<std::string> unique_fields;
+  // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (Request::Origin); none by default.
+  TrustedProxies trusted_proxies;
 };
 
 // Builds the handler for one serving thread (called once on each, before it serves).

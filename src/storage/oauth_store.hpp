@@ -126,6 +126,25 @@ struct LoginFailureSummary {
   std::int64_t last_at_unix_millis = 0;  // 0 when count is 0
 };
 
+// What PurgeUnusable deletes: each kind of record once no answer depends on it any more (docs/security.md, "What
+// is kept and for how long").
+struct OAuthPurgeCutoffs {
+  std::int64_t now_unix = 0;                     // access tokens, unredeemed codes and sessions expired by then
+  std::int64_t refresh_expired_before_unix = 0;  // refresh tokens expired before then
+  std::int64_t families_opened_before_unix = 0;  // token families opened before then, once they hold no token
+  std::int64_t failures_before_unix_millis = 0;  // login failures recorded before then
+};
+
+// The rows PurgeUnusable deleted, per table.
+struct OAuthPurgeCounts {
+  std::int64_t access_tokens = 0;
+  std::int64_t refresh_tokens = 0;
+  std::int64_t token_families = 0;
+  std::int64_t authorization_codes = 0;
+  std::int64_t login_sessions = 0;
+  std::int64_t login_failures = 0;
+};
+
 // The Unified Login's persistent state: projects, consents, codes, token families, refresh tokens, login
 // sessions and login failures. Thread-safe: every method may be called from any thread. Nothing is stored in
 // clear that could be replayed: tokens, codes, cookie values and back-off keys as SHA-256, secrets as Argon2id.
@@ -209,6 +228,13 @@ class OAuthStore {
                                   std::int64_t prune_before_unix_millis) = 0;
   // Deletes every failure recorded under `key_hash`.
   virtual void ClearLoginFailures(std::string_view key_hash) = 0;
+
+  // Deletes, in short transactions, what can never be used again: access tokens revoked or expired by
+  // `now_unix`; refresh tokens revoked or expired before `refresh_expired_before_unix` (rotated ones included);
+  // token families opened before `families_opened_before_unix` that hold no token, with the codes redeemed into
+  // them; codes never redeemed that expired by `now_unix`; sessions expired by `now_unix`; login failures
+  // before `failures_before_unix_millis`. Returns the rows deleted.
+  virtual OAuthPurgeCounts PurgeUnusable(const OAuthPurgeCutoffs& cutoffs) = 0;
 };
 
 // Opens the Unified Login's store on the database at `url` (the forms OpenStore accepts), creating or migrating

@@ -244,3 +244,78 @@ export function assertJsonPage(res, expected, creditsTexts, context = '') {
   }
 }
 
+
+// ---------------------------------------------------------------- crash tests (kill -9)
+
+// Everything the database holds, as one text for an exact before/after comparison: SQLite's `sqlite3 FILE .dump`
+// (schema and rows); on PostgreSQL every table's rows in COPY text, each table's ordered and under its name, identity
+// columns left out (a rolled-back transaction advances them too: a later insert gets other IDs than on a copy).
+export function dbSnapshot(db) {
+  const big = { encoding: 'utf8', maxBuffer: 1 << 30 };
+  if (!db.pg) {
+    const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db.file, '.dump'], big);
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`sqlite3 .dump failed: ${r.stderr}`);
+    return r.stdout;
+  }
+  const columns = new Map(dbRows(db, `SELECT table_name AS name, string_agg(quote_ident(column_name), ', '
+    ORDER BY ordinal_position) AS list FROM information_schema.columns WHERE table_schema = current_schema()
+    AND is_identity = 'NO' GROUP BY table_name`).map(({ name, list }) => [name, list]));
+  const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', db.url];
+  for (const name of dbTables(db)) {
+    const select = `SELECT ${columns.get(name)} FROM "${name}"`;
+    args.push('-c', `SELECT '-- table ${name}'`, '-c', `COPY (SELECT * FROM (${select}) AS t ORDER BY t::text COLLATE "C") TO STDOUT`);
+  }
+  const r = spawnSync('psql', args, { ...big, env: { ...process.env, PGCONNECT_TIMEOUT: '10' } });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+// Where two snapshots first differ, for an assertion message: '' when they are equal.
+export function snapshotDiff(expected, actual) {
+  if (expected === actual) return '';
+  const a = expected.split('\n');
+  const b = actual.split('\n');
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const cut = (line) => JSON.stringify((line ?? '(end)').slice(0, 300));
+  return `${a.length} lines expected, ${b.length} found; first difference at line ${i + 1}: expected ${cut(a[i])}, found ${cut(b[i])}`;
+}
+
+// SQLite's `PRAGMA integrity_check` of the file: 'ok', or the problems it lists.
+export function sqliteIntegrity(db) {
+  return sqlite(db.file, 'PRAGMA integrity_check').map((row) => row.integrity_check).join('\n');
+}
+
+// PostgreSQL: waits until no other session is connected to db's database, so that no transaction of a killed
+// client (or server) is still running or committing. SQLite: nothing to wait for.
+export async function quiesceDb(db, timeoutMs = 15000) {
+  if (!db.pg) return;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const others = +psql(db.url, ['SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()']).trim();
+    if (others === 0) return;
+    assert.ok(Date.now() < deadline, `${others} sessions of the killed process are still open after ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+// Spawns the binary with `args` (a command that is to be killed); { proc, exited (promise of { code, signal }),
+// stderr() }. Killed when the test process exits, so that a failing test leaves nothing running.
+const crashChildren = new Set();
+process.on('exit', () => {
+  for (const proc of crashChildren) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+});
+export function spawnCli(args) {
+  const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  crashChildren.add(proc);
+  let stderr = '';
+  proc.stdout.resume();
+  proc.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  return { proc, exited, stderr: () => stderr };
+}
+
+import { spawn, spawnSync } from 'node:child_process';
+import { BIN, dbRows, dbTables, psql, sleep, sqlite } from './harness.mjs';

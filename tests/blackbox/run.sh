@@ -1,8 +1,9 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Runs the black-box suite against the real binary over real sockets.
 #   PHONECHAT_BIN      the binary (default build/src/app/phonechat-api of this checkout)
 #   PHONECHAT_TARGET   "peer" to run against another implementation of the CLI at PHONECHAT_BIN (no revoke, no --now)
 #   PHONECHAT_KEEP_TMP keep the temporary databases for inspection
+#   PHONECHAT_BLACKBOX_FILES  run only these files (names without .test.mjs, space-separated), e.g. "framing http"
 # Extra arguments go to `node --test` (e.g. --test-name-pattern=seed).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,4 +19,13 @@ fi
 for tool in node xmllint sqlite3; do
   command -v "$tool" >/dev/null 2>&1 || { echo "run.sh: $tool is required" >&2; exit 2; }
 done
-exec node --test --test-reporter=spec --test-concurrency="${PHONECHAT_TEST_CONCURRENCY:-2}" "$@" "$here"/*.test.mjs
+files=()
+if [ -n "${PHONECHAT_BLACKBOX_FILES:-}" ]; then
+  for name in $PHONECHAT_BLACKBOX_FILES; do
+    [ -f "$here/$name.test.mjs" ] || { echo "run.sh: no test file $here/$name.test.mjs" >&2; exit 2; }
+    files+=("$here/$name.test.mjs")
+  done
+else
+  files=("$here"/*.test.mjs)
+fi
+exec node --test --test-reporter=spec --test-concurrency="${PHONECHAT_TEST_CONCURRENCY:-2}" "$@" "${files[@]}"

@@ -272,10 +272,15 @@ test('login page: the form, a pc_csrf cookie equal to the hidden csrf field, no 
   flow.loginPage = r;
 });
 
-test('cookies: behind a TLS-terminating proxy (X-Forwarded-Proto: https) they are Secure', T, async () => {
-  const r = await new Agent(base).get(flow.url, { headers: { 'X-Forwarded-Proto': 'https' } });
+test('cookies: behind a trusted TLS-terminating proxy (X-Forwarded-Proto: https) they are Secure', T, async () => {
+  const untrusted = await new Agent(base).get(flow.url, { headers: { 'X-Forwarded-Proto': 'https' } });
+  const plain = untrusted.setCookies.find((c) => c.startsWith('pc_csrf='));
+  assert.doesNotMatch(plain ?? '', /;\s*Secure/i, `a peer that is not a --trusted-proxy is not believed: ${plain}`);
+  const proxied = await startOAuthServer(db, { extraArgs: ['--trusted-proxy', '127.0.0.1'] });
+  const r = await new Agent(proxied.base).get(authorizeUrl(proxied.base, flow.params), { headers: { 'X-Forwarded-Proto': 'https' } });
   const raw = r.setCookies.find((c) => c.startsWith('pc_csrf='));
   assert.match(raw ?? '', /;\s*Secure/i, `pc_csrf is Secure: ${raw}`);
+  await proxied.stop();
 });
 
 test('login: a wrong password shows the login page again with 401 and #login-error, and no session', T, async () => {

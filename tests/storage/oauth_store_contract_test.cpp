@@ -1,7 +1,8 @@
 // The Unified Login store's contract, on every backend, beside a Store open on the same database (as the
 // server runs them): atomic code redemption, token families, refresh rotation and replay (the rotation rule of
-// service/refresh_rotation over each store's atomic steps), grants, sessions and login failures. Hashes are
-// stand-ins (32 bytes of one character): the store never sees a token in clear.
+// service/refresh_rotation over each store's atomic steps), grants, sessions, login failures, and the purge of what
+// can never be used again (with the sweeper's retention). Hashes are stand-ins (32 bytes of one character): the
+// store never sees a token in clear.
 
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "service/lifecycle_sweeper.hpp"
 #include "service/refresh_rotation.hpp"
 #include "storage/oauth_store.hpp"
 #include "storage/store.hpp"
@@ -434,6 +436,155 @@ TEST_P(OAuthStoreContract, LoginFailuresAreCountedPerKeyWithinTheWindowPrunedAnd
   oauth_->ClearLoginFailures(Hash('k'));
   EXPECT_EQ(oauth_->CountLoginFailures(Hash('k'), 0).count, 0);
   EXPECT_EQ(oauth_->CountLoginFailures(Hash('l'), 0).count, 1);
+}
+
+TEST_P(OAuthStoreContract, PurgeDeletesExpiredAndRevokedAccessTokensOnly) {
+  const TokenFamilyId family = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a', kNow + 10), Token('r')));
+  ASSERT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow, Token('b', kNow + 11), Token('s')).status,
+            RefreshRotateStatus::kRotated);
+  ASSERT_EQ(RotateRefreshToken(*oauth_, Hash('s'), main_, kNow, Token('d', kNow + 100), Token('t')).status,
+            RefreshRotateStatus::kRotated);
+  store_->InsertToken(NewToken{Hash('k'), kAlice, "main-client", "s1", kNow + 10});  // the `token` command's
+  store_->InsertToken(NewToken{Hash('l'), kAlice, "main-client", "s1", kNow + kHour});
+  EXPECT_EQ(oauth_->RevokeToken(Hash('l'), main_), TokenRevokeStatus::kAccessTokenRevoked);
+
+  const OAuthPurgeCounts counts = oauth_->PurgeUnusable(OAuthPurgeCutoffs{kNow + 11, 0, 0, 0});
+  EXPECT_EQ(counts.access_tokens, 4) << "expired at or before now ('a', 'b', 'k') or revoked ('l')";
+  for (char gone : {'a', 'b', 'k', 'l'}) EXPECT_FALSE(session_->FindToken(Hash(gone)).has_value()) << gone;
+  EXPECT_FALSE(AccessRevoked('d')) << "a live access token stays";
+  EXPECT_EQ(counts.refresh_tokens + counts.token_families + counts.authorization_codes, 0);
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow + 11, Token('e'), Token('u')).status,
+            RefreshRotateStatus::kReplayed)
+      << "a rotated refresh token still revokes its family";
+  EXPECT_TRUE(AccessRevoked('d'));
+}
+
+TEST_P(OAuthStoreContract, PurgeKeepsRefreshTokensUntilTheCutoffAndEmptyFamiliesWithTheirCodesOnlyOnceOld) {
+  const TokenFamilyId family = RedeemedFamily('c');  // opened at kNow
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a', kNow + 10), Token('r', kNow + 100)));
+  ASSERT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow, Token('b', kNow + 10), Token('s', kNow + 200)).status,
+            RefreshRotateStatus::kRotated);
+  oauth_->InsertAuthorizationCode(  // never redeemed
+      AuthorizationCodeRecord{Hash('x'), main_, kBob, "https://app.example.test/cb", "s1", "", kNow + 60});
+  oauth_->InsertAuthorizationCode(
+      AuthorizationCodeRecord{Hash('y'), main_, kBob, "https://app.example.test/cb", "s1", "", kNow + 61});
+
+  OAuthPurgeCounts counts = oauth_->PurgeUnusable(OAuthPurgeCutoffs{kNow + 60, kNow + 100, kNow + 1000, 0});
+  EXPECT_EQ(counts.access_tokens, 2);
+  EXPECT_EQ(counts.refresh_tokens, 0) << "'r' expired at the cutoff, not before it";
+  EXPECT_EQ(counts.token_families, 0) << "the family still holds refresh tokens";
+  EXPECT_EQ(counts.authorization_codes, 1) << "the unredeemed code that expired by now";
+  EXPECT_EQ(oauth_->RedeemAuthorizationCode(Hash('x'), kNow).status, CodeRedeemStatus::kNotFound);
+  EXPECT_EQ(oauth_->RedeemAuthorizationCode(Hash('y'), kNow).status, CodeRedeemStatus::kRedeemed);
+
+  counts = oauth_->PurgeUnusable(OAuthPurgeCutoffs{kNow + 60, kNow + 101, kNow, 0});
+  EXPECT_EQ(counts.refresh_tokens, 1) << "the rotated 'r', expired before the cutoff";
+  EXPECT_FALSE(oauth_->FindRefreshToken(Hash('r')).has_value());
+  EXPECT_TRUE(oauth_->FindRefreshToken(Hash('s')).has_value());
+
+  counts = oauth_->PurgeUnusable(OAuthPurgeCutoffs{kNow + 60, kNow + 201, kNow, 0});
+  EXPECT_EQ(counts.refresh_tokens, 1);
+  EXPECT_EQ(counts.token_families, 0) << "an empty family opened at the cutoff stays";
+  EXPECT_EQ(oauth_->RedeemAuthorizationCode(Hash('c'), kNow).status, CodeRedeemStatus::kAlreadyUsed);
+
+  counts = oauth_->PurgeUnusable(OAuthPurgeCutoffs{kNow + 60, kNow + 201, kNow + 1, 0});
+  EXPECT_EQ(counts.token_families, 2) << "'c''s family and the one 'y' opened, both empty";
+  EXPECT_EQ(counts.authorization_codes, 2) << "with the codes redeemed into them";
+  EXPECT_EQ(oauth_->RedeemAuthorizationCode(Hash('c'), kNow).status, CodeRedeemStatus::kNotFound);
+  EXPECT_FALSE(oauth_->IssueTokens(family, "s1", Token('e'), std::nullopt)) << "a purged family takes no tokens";
+  EXPECT_FALSE(session_->FindToken(Hash('e')).has_value());
+}
+
+TEST_P(OAuthStoreContract, PurgeDeletesARevokedFamilysTokensAtOnceAndKeepsLiveFamilies) {
+  const TokenFamilyId revoked = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(revoked, "s1", Token('a'), Token('r')));
+  const TokenFamilyId live = oauth_->CreateTokenFamily(kBob, main_, kNow);
+  ASSERT_TRUE(oauth_->IssueTokens(live, "s1", Token('b'), Token('s')));
+  const TokenFamilyId implicit = oauth_->CreateTokenFamily(kBob, main_, kNow);
+  ASSERT_TRUE(oauth_->IssueTokens(implicit, "s1", Token('i'), std::nullopt));
+  oauth_->RevokeTokenFamily(revoked);
+
+  const OAuthPurgeCounts counts = oauth_->PurgeUnusable(OAuthPurgeCutoffs{kNow, kNow, kNow + 1, 0});
+  EXPECT_EQ(counts.access_tokens, 1);
+  EXPECT_EQ(counts.refresh_tokens, 1);
+  EXPECT_EQ(counts.token_families, 1);
+  EXPECT_EQ(counts.authorization_codes, 1);
+  EXPECT_FALSE(session_->FindToken(Hash('a')).has_value());
+  EXPECT_FALSE(oauth_->FindRefreshToken(Hash('r')).has_value());
+  EXPECT_FALSE(AccessRevoked('b'));
+  EXPECT_FALSE(AccessRevoked('i'));
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('s'), main_, kNow, Token('d'), Token('t')).status,
+            RefreshRotateStatus::kRotated);
+}
+
+TEST_P(OAuthStoreContract, PurgeDeletesExpiredSessionsAndOldLoginFailures) {
+  oauth_->CreateSession(Hash('s'), kAlice, LocalDateTime{5}, kNow + 10, kNow);
+  oauth_->CreateSession(Hash('t'), kBob, LocalDateTime{5}, kNow + 11, kNow);
+  oauth_->RecordLoginFailure(Hash('k'), 1000, 0);
+  oauth_->RecordLoginFailure(Hash('k'), 2000, 0);
+  oauth_->RecordLoginFailure(Hash('l'), 1500, 0);
+
+  const OAuthPurgeCounts counts = oauth_->PurgeUnusable(OAuthPurgeCutoffs{kNow + 10, 0, 0, 2000});
+  EXPECT_EQ(counts.login_sessions, 1);
+  EXPECT_EQ(counts.login_failures, 2);
+  EXPECT_FALSE(oauth_->FindSession(Hash('s'), kNow).has_value()) << "gone, even for an earlier clock";
+  EXPECT_TRUE(oauth_->FindSession(Hash('t'), kNow).has_value());
+  EXPECT_EQ(oauth_->CountLoginFailures(Hash('k'), 0).count, 1);
+  EXPECT_EQ(oauth_->CountLoginFailures(Hash('l'), 0).count, 0);
+}
+
+TEST_P(OAuthStoreContract, PurgeWorksThroughBatchesOnASecondConnection) {
+  // More rows than one batch of either backend, purged by another connection, as the server's sweeper does.
+  constexpr int kTokens = 1200;
+  for (int i = 0; i < kTokens; ++i) {
+    std::string hash = std::to_string(i);
+    hash.resize(32, 'z');
+    store_->InsertToken(NewToken{hash, kAlice, "main-client", "s1", kNow + (i % 2)});
+  }
+  const auto sweeper = OpenOAuthStore(url_);
+  EXPECT_EQ(sweeper->PurgeUnusable(OAuthPurgeCutoffs{kNow, 0, 0, 0}).access_tokens, kTokens / 2);
+  EXPECT_EQ(sweeper->PurgeUnusable(OAuthPurgeCutoffs{kNow + 1, 0, 0, 0}).access_tokens, kTokens / 2);
+  EXPECT_EQ(sweeper->PurgeUnusable(OAuthPurgeCutoffs{kNow + 1, 0, 0, 0}).access_tokens, 0);
+}
+
+TEST_P(OAuthStoreContract, TheSweeperKeepsARotatedRefreshTokenOneLifetimePastItsExpiryAndFailuresForTheWindow) {
+  const OAuthRetention retention{std::chrono::seconds(100), std::chrono::milliseconds(60'000)};
+  const TokenFamilyId family = RedeemedFamily('c');
+  ASSERT_TRUE(oauth_->IssueTokens(family, "s1", Token('a', kNow + 10), Token('r', kNow + 100)));
+  ASSERT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow, Token('b', kNow + 10), Token('s', kNow + 300)).status,
+            RefreshRotateStatus::kRotated);
+  oauth_->RecordLoginFailure(Hash('k'), (kNow + 139) * 1000, 0);
+  oauth_->RecordLoginFailure(Hash('k'), (kNow + 142) * 1000, 0);
+
+  OAuthPurgeCounts counts = LifecycleSweeper::PurgeOAuthOnce(*oauth_, retention, (kNow + 200) * 1000);
+  EXPECT_EQ(counts.access_tokens, 2);
+  EXPECT_EQ(counts.refresh_tokens, 0) << "'r' expired 100 s ago: kept one lifetime";
+  EXPECT_EQ(counts.login_failures, 1) << "the one more than the back-off window (60 s) old";
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('r'), main_, kNow + 200, Token('d'), Token('t')).status,
+            RefreshRotateStatus::kReplayed)
+      << "so that a replay still revokes its family";
+  EXPECT_EQ(RotateRefreshToken(*oauth_, Hash('s'), main_, kNow + 200, Token('d'), Token('t')).status,
+            RefreshRotateStatus::kRevoked);
+
+  counts = LifecycleSweeper::PurgeOAuthOnce(*oauth_, retention, (kNow + 201) * 1000);
+  EXPECT_EQ(counts.refresh_tokens, 2) << "'r' past its lifetime's grace and 's' revoked with its family";
+  EXPECT_EQ(counts.token_families, 1);
+  EXPECT_EQ(counts.authorization_codes, 1);
+  EXPECT_EQ(counts.login_failures, 0);
+  EXPECT_EQ(oauth_->CountLoginFailures(Hash('k'), 0).count, 1);
+}
+
+TEST(OAuthPurgeCutoffs, FollowTheRetentionAndKeepAnEmptyFamilyAtLeastHalfAMinute) {
+  const OAuthPurgeCutoffs cutoffs =
+      OAuthPurgeCutoffsAt(kNow * 1000 + 999, OAuthRetention{std::chrono::seconds(100), std::chrono::milliseconds(5)});
+  EXPECT_EQ(cutoffs.now_unix, kNow);
+  EXPECT_EQ(cutoffs.refresh_expired_before_unix, kNow - 100);
+  EXPECT_EQ(cutoffs.families_opened_before_unix, kNow - 100);
+  EXPECT_EQ(cutoffs.failures_before_unix_millis, kNow * 1000 + 994);
+  EXPECT_EQ(OAuthPurgeCutoffsAt(kNow * 1000, OAuthRetention{std::chrono::seconds(1), std::chrono::milliseconds(5)})
+                .families_opened_before_unix,
+            kNow - 30);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OAuthStoreContract, ::testing::ValuesIn(AllBackends()),

@@ -167,6 +167,36 @@ constexpr Sql kPruneFailures{
 constexpr Sql kInsertFailure{"oauth_insert_failure", "INSERT INTO login_failures (key_hash, at) VALUES ($1, $2)"};
 constexpr Sql kClearFailures{"oauth_clear_failures", "DELETE FROM login_failures WHERE key_hash = $1"};
 
+// PurgeUnusable's statements: $1 the cutoff, $2 the batch size; each deletes one batch and returns its count.
+constexpr Sql kPurgeAccess{"oauth_purge_access",
+                           "DELETE FROM tokens WHERE token_hash IN (SELECT token_hash FROM tokens "
+                           "WHERE revoked OR expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"};
+constexpr Sql kPurgeRefresh{"oauth_purge_refresh",
+                            "DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens "
+                            "WHERE revoked OR expires_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"};
+// The family's row is the family's lock (see the locking protocol above): a family being given tokens is skipped.
+// The codes and the family go in one statement; the foreign key is checked at its end. Returns the codes deleted.
+constexpr Sql kPurgeFamilies{
+    "oauth_purge_families",
+    "WITH empty AS (SELECT family_id FROM token_families AS f WHERE created_at < $1 "
+    "AND NOT EXISTS (SELECT 1 FROM tokens AS t WHERE t.family_id = f.family_id) "
+    "AND NOT EXISTS (SELECT 1 FROM refresh_tokens AS r WHERE r.family_id = f.family_id) "
+    "LIMIT $2 FOR UPDATE SKIP LOCKED), "
+    "codes AS (DELETE FROM authorization_codes WHERE family_id IN (SELECT family_id FROM empty) RETURNING 1), "
+    "families AS (DELETE FROM token_families WHERE family_id IN (SELECT family_id FROM empty) RETURNING 1) "
+    "SELECT (SELECT count(*) FROM families), (SELECT count(*) FROM codes)"};
+constexpr Sql kPurgeCodes{"oauth_purge_codes",
+                          "DELETE FROM authorization_codes WHERE code_hash IN (SELECT code_hash FROM authorization_codes "
+                          "WHERE family_id IS NULL AND expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"};
+constexpr Sql kPurgeSessions{"oauth_purge_sessions",
+                             "DELETE FROM login_sessions WHERE session_hash IN (SELECT session_hash FROM login_sessions "
+                             "WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"};
+constexpr Sql kPurgeFailures{"oauth_purge_failures",
+                             "DELETE FROM login_failures WHERE failure_id IN (SELECT failure_id FROM login_failures "
+                             "WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"};
+// Rows PurgeUnusable deletes per statement (each its own transaction).
+constexpr std::int64_t kPurgeBatch = 500;
+
 pg::Rows Run(pg::Connection& connection, const Sql& sql, std::initializer_list<pg::Param> params) {
   return connection.ExecPrepared(sql.name, sql.text, params);
 }
@@ -488,6 +518,7 @@ class PostgresOAuthStore final : public OAuthStore {
       }
       // FOR UPDATE: a concurrent redemption waits here for this one's commit and then reads the code as used.
       const auto row = Run(connection, kLockCode, {pg::Param::Bytes(code_hash)});
+      if (row.Count() == 0) return redemption;  // purged meanwhile (PurgeUnusable): kNotFound
       AuthorizationCodeRecord code;
       code.code_hash = std::string(code_hash);
       code.project_id = row.Int(0, 0);
@@ -556,7 +587,9 @@ class PostgresOAuthStore final : public OAuthStore {
       const TokenFamilyId family = owner.Int(0, 0);
       const pg::IntText family_text(family);
       // The family row serialises every rotation and revocation in the family (see the locking protocol above).
-      if (Run(connection, kLockFamily, {family_text.AsParam()}).Bool(0, 0)) return false;
+      // No row: the family was purged meanwhile (PurgeUnusable), with the token.
+      const auto family_row = Run(connection, kLockFamily, {family_text.AsParam()});
+      if (family_row.Count() == 0 || family_row.Bool(0, 0)) return false;
       const auto row = Run(connection, kRotateIfLive, {pg::Param::Bytes(token_hash)});
       if (row.Count() == 0) return false;
       const ProjectId project_id = row.Int(0, 0);
@@ -650,12 +683,46 @@ class PostgresOAuthStore final : public OAuthStore {
     WithConnection([&](pg::Connection& connection) { Run(connection, kClearFailures, {pg::Param::Bytes(key_hash)}); });
   }
 
+  OAuthPurgeCounts PurgeUnusable(const OAuthPurgeCutoffs& cutoffs) override {
+    OAuthPurgeCounts counts;
+    counts.access_tokens = PurgeInBatches(kPurgeAccess, cutoffs.now_unix);
+    counts.refresh_tokens = PurgeInBatches(kPurgeRefresh, cutoffs.refresh_expired_before_unix);
+    const pg::IntText opened_before(cutoffs.families_opened_before_unix);
+    const pg::IntText batch(kPurgeBatch);
+    for (;;) {
+      const auto rows = WithConnection([&](pg::Connection& connection) {
+        return Run(connection, kPurgeFamilies, {opened_before.AsParam(), batch.AsParam()});
+      });
+      counts.token_families += rows.Int(0, 0);
+      counts.authorization_codes += rows.Int(0, 1);
+      if (rows.Int(0, 0) < kPurgeBatch) break;
+    }
+    counts.authorization_codes += PurgeInBatches(kPurgeCodes, cutoffs.now_unix);
+    counts.login_sessions = PurgeInBatches(kPurgeSessions, cutoffs.now_unix);
+    counts.login_failures = PurgeInBatches(kPurgeFailures, cutoffs.failures_before_unix_millis);
+    return counts;
+  }
+
  private:
   // Runs `body` on a pooled connection.
   template <typename Body>
   std::invoke_result_t<Body&, pg::Connection&> WithConnection(Body&& body) {
     const auto lease = pool_.Acquire();
     return body(*lease);
+  }
+
+  // Runs one of the kPurge statements until a batch comes back short; returns the rows deleted.
+  std::int64_t PurgeInBatches(const Sql& purge, std::int64_t cutoff) {
+    const pg::IntText cutoff_text(cutoff);
+    const pg::IntText batch(kPurgeBatch);
+    std::int64_t deleted = 0;
+    for (;;) {
+      const std::int64_t affected = WithConnection([&](pg::Connection& connection) {
+        return Run(connection, purge, {cutoff_text.AsParam(), batch.AsParam()}).Affected();
+      });
+      deleted += affected;
+      if (affected < kPurgeBatch) return deleted;
+    }
   }
 
   static UsageError OwnerUnknown(UserId owner) {

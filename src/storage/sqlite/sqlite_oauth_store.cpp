@@ -3,12 +3,15 @@
 #include "storage/sqlite/sqlite_oauth_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "core/error.hpp"
 #include "domain/made_bookings_query.hpp"
@@ -43,6 +46,9 @@ class Transaction {
   Connection& connection_;
   bool done_ = false;
 };
+
+// Rows PurgeUnusable deletes per write transaction.
+constexpr std::int64_t kPurgeBatch = 500;
 
 constexpr std::string_view kProjectColumns =
     "project_id, name, owner_user_id, api_key, client_id, client_secret_hash, redirect_uris, implicit_grant, "
@@ -539,6 +545,47 @@ class SqliteOAuthStore final : public OAuthStore {
     remove.Run();
   }
 
+  OAuthPurgeCounts PurgeUnusable(const OAuthPurgeCutoffs& cutoffs) override {
+    auto lock = Lock();
+    OAuthPurgeCounts counts;
+    counts.access_tokens =
+        PurgeInBatches<1>("SELECT token_hash FROM tokens WHERE revoked = 1 OR expires_at <= ?2 LIMIT ?3",
+                          {"DELETE FROM tokens WHERE token_hash = ?1 AND (revoked = 1 OR expires_at <= ?2)"},
+                          cutoffs.now_unix)[0];
+    counts.refresh_tokens =
+        PurgeInBatches<1>("SELECT token_hash FROM refresh_tokens WHERE revoked = 1 OR expires_at < ?2 LIMIT ?3",
+                          {"DELETE FROM refresh_tokens WHERE token_hash = ?1 AND (revoked = 1 OR expires_at < ?2)"},
+                          cutoffs.refresh_expired_before_unix)[0];
+    // The codes first: they refer to their family. Both re-check that the family is still empty.
+    const auto families = PurgeInBatches<2>(
+        "SELECT family_id FROM token_families AS f WHERE created_at < ?2 "
+        "AND NOT EXISTS (SELECT 1 FROM tokens AS t WHERE t.family_id = f.family_id) "
+        "AND NOT EXISTS (SELECT 1 FROM refresh_tokens AS r WHERE r.family_id = f.family_id) LIMIT ?3",
+        {"DELETE FROM authorization_codes WHERE family_id = ?1 AND EXISTS (SELECT 1 FROM token_families AS f "
+         "WHERE f.family_id = ?1 AND f.created_at < ?2 "
+         "AND NOT EXISTS (SELECT 1 FROM tokens AS t WHERE t.family_id = ?1) "
+         "AND NOT EXISTS (SELECT 1 FROM refresh_tokens AS r WHERE r.family_id = ?1))",
+         "DELETE FROM token_families WHERE family_id = ?1 AND created_at < ?2 "
+         "AND NOT EXISTS (SELECT 1 FROM tokens AS t WHERE t.family_id = ?1) "
+         "AND NOT EXISTS (SELECT 1 FROM refresh_tokens AS r WHERE r.family_id = ?1)"},
+        cutoffs.families_opened_before_unix);
+    counts.authorization_codes = families[0];
+    counts.token_families = families[1];
+    counts.authorization_codes += PurgeInBatches<1>(
+        "SELECT code_hash FROM authorization_codes WHERE family_id IS NULL AND expires_at <= ?2 LIMIT ?3",
+        {"DELETE FROM authorization_codes WHERE code_hash = ?1 AND family_id IS NULL AND expires_at <= ?2"},
+        cutoffs.now_unix)[0];
+    counts.login_sessions =
+        PurgeInBatches<1>("SELECT session_hash FROM login_sessions WHERE expires_at <= ?2 LIMIT ?3",
+                          {"DELETE FROM login_sessions WHERE session_hash = ?1 AND expires_at <= ?2"},
+                          cutoffs.now_unix)[0];
+    counts.login_failures =
+        PurgeInBatches<1>("SELECT failure_id FROM login_failures WHERE at < ?2 LIMIT ?3",
+                          {"DELETE FROM login_failures WHERE failure_id = ?1 AND at < ?2"},
+                          cutoffs.failures_before_unix_millis)[0];
+    return counts;
+  }
+
  private:
   // Waits for the connection as long as SQLite would wait for a lock, then reports the store unavailable.
   std::unique_lock<std::timed_mutex> Lock() {
@@ -552,6 +599,55 @@ class SqliteOAuthStore final : public OAuthStore {
     auto& slot = statements_[sql];
     if (!slot) slot = std::make_unique<Statement>(connection_.Handle(), sql);
     return *slot;
+  }
+
+  // Deletes the rows `select` names (?2 `cutoff`, ?3 the batch size; one key column, a BLOB or an integer) with
+  // each of `deletes` (?1 the key, ?2 `cutoff`; each re-checks the condition), a batch per write transaction.
+  // The keys are read outside the write lock: a scan of a large table never makes the file's other writers wait,
+  // only the deletes by key do. Returns the rows each of `deletes` deleted.
+  template <std::size_t kStatements>
+  std::array<std::int64_t, kStatements> PurgeInBatches(std::string_view select,
+                                                        const std::array<std::string_view, kStatements>& deletes,
+                                                        std::int64_t cutoff) {
+    std::array<std::int64_t, kStatements> deleted{};
+    for (;;) {
+      std::vector<std::variant<std::int64_t, std::string>> keys;
+      {
+        auto& statement = Prepared(select);
+        ScopedReset reset(statement);
+        statement.BindInt(2, cutoff);
+        statement.BindInt(3, kPurgeBatch);
+        while (statement.Step()) {
+          if (sqlite3_column_type(statement.Handle(), 0) == SQLITE_BLOB) {
+            keys.emplace_back(std::string(statement.Text(0)));
+          } else {
+            keys.emplace_back(statement.Int(0));
+          }
+        }
+      }
+      if (keys.empty()) break;
+      std::int64_t batch_deleted = 0;
+      Transaction transaction(connection_);
+      for (const auto& key : keys) {
+        for (std::size_t i = 0; i < kStatements; ++i) {
+          auto& remove = Prepared(deletes[i]);
+          ScopedReset reset(remove);
+          if (const auto* blob = std::get_if<std::string>(&key)) {
+            remove.BindBlob(1, *blob);
+          } else {
+            remove.BindInt(1, std::get<std::int64_t>(key));
+          }
+          remove.BindInt(2, cutoff);
+          remove.Run();
+          deleted[i] += connection_.Changes();
+          batch_deleted += connection_.Changes();
+        }
+      }
+      transaction.Commit();
+      // A batch that deleted nothing was taken by someone else between the read and the write: not ours to loop on.
+      if (static_cast<std::int64_t>(keys.size()) < kPurgeBatch || batch_deleted == 0) break;
+    }
+    return deleted;
   }
 
   bool UserExistsLocked(UserId user_id) {

@@ -23,8 +23,15 @@ class FakeRequest final : public http::Request {
   [[nodiscard]] std::string_view Target() const override { return target_; }
   [[nodiscard]] std::optional<std::string_view> Header(std::string_view name) const override;
   [[nodiscard]] std::string_view Body() const override { return body_; }
+  [[nodiscard]] http::ClientOrigin Origin() const override { return origin_; }
+  // The same request as if it came from `origin`.
+  FakeRequest& From(http::ClientOrigin origin) {
+    origin_ = std::move(origin);
+    return *this;
+  }
 
  private:
+  http::ClientOrigin origin_;
   std::string method_;
   std::string target_;
   std::vector<std::pair<std::string, std::string>> headers_;

@@ -199,9 +199,9 @@ TEST_F(OAuthRoutesTest, AuthorizePostLoginRunsTheSlowCheckDeferredAnd303sToTheSa
   const http::Response deferred =
       AuthorizePost(service_, FakeRequest("POST", std::string(kAuthorizeTarget),
                                           {{"Content-Type", "application/x-www-form-urlencoded"},
-                                           {"Cookie", Cookies(false)},
-                                           {"X-Forwarded-For", "203.0.113.9, 10.0.0.1"}},
-                                          Form("action=login&login=DemoClient&password=demo-password")));
+                                           {"Cookie", Cookies(false)}},
+                                          Form("action=login&login=DemoClient&password=demo-password"))
+                                  .From(http::ClientOrigin{"203.0.113.9", false}));
   ASSERT_TRUE(deferred.deferred) << "the Argon2id check must not run on the serving thread";
   EXPECT_EQ(Count(service_.calls, "Login"), 0);
   const http::Response answer = Complete(deferred);
@@ -219,7 +219,17 @@ TEST_F(OAuthRoutesTest, AuthorizePostLoginRunsTheSlowCheckDeferredAnd303sToTheSa
   EXPECT_FALSE(Contains(cookies.front(), "Secure"));
 }
 
-TEST_F(OAuthRoutesTest, AuthorizePostLoginWithoutForwardedForPassesAnEmptyAddress) {
+TEST_F(OAuthRoutesTest, ALoginFromAnHttpsOriginSetsASecureSessionCookie) {
+  service_.login_outcome.session = NewLoginSession{"v", LoginSession{2001, "DemoClient"}};
+  const http::Response answer = Complete(
+      AuthorizePost(service_, Post(kAuthorizeTarget, Form("action=login&login=a&password=b"), false)
+                                  .From(http::ClientOrigin{"203.0.113.9", true})));
+  const std::vector<std::string> cookies = HeaderValues(answer, "Set-Cookie");
+  ASSERT_EQ(cookies.size(), 1u);
+  EXPECT_TRUE(Contains(cookies.front(), "; Secure"));
+}
+
+TEST_F(OAuthRoutesTest, AuthorizePostLoginFromAnUnknownOriginPassesAnEmptyAddress) {
   service_.login_outcome.session = NewLoginSession{"v", LoginSession{2001, "DemoClient"}};
   Complete(AuthorizePost(service_, Post(kAuthorizeTarget, Form("action=login&login=a&password=b"), false)));
   EXPECT_EQ(service_.last_client_address, "");

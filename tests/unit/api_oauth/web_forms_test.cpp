@@ -38,17 +38,6 @@ TEST(SetCookieValue, IsHttpOnlySameSiteLaxForTheWholeSiteAndSecureOnlyWhenAsked)
   EXPECT_EQ(SetCookieValue("pc_session", "value", true), "pc_session=value; Path=/; HttpOnly; SameSite=Lax; Secure");
 }
 
-TEST(ForwardedOverHttps, TrustsTheFirstHopOfXForwardedProto) {
-  EXPECT_FALSE(ForwardedOverHttps(std::nullopt));
-  EXPECT_FALSE(ForwardedOverHttps(std::string_view("http")));
-  EXPECT_FALSE(ForwardedOverHttps(std::string_view("")));
-  EXPECT_FALSE(ForwardedOverHttps(std::string_view("httpsx")));
-  EXPECT_FALSE(ForwardedOverHttps(std::string_view("http, https")));
-  EXPECT_TRUE(ForwardedOverHttps(std::string_view("https")));
-  EXPECT_TRUE(ForwardedOverHttps(std::string_view(" HTTPS ")));
-  EXPECT_TRUE(ForwardedOverHttps(std::string_view("https, http")));
-}
-
 TEST(ClearCookieValue, ExpiresTheCookieAtOnce) {
   EXPECT_NE(ClearCookieValue("pc_session", true).find("; Secure"), std::string::npos);
   const std::string header = ClearCookieValue("pc_session", false);
@@ -150,13 +139,6 @@ TEST(ParseBasicAuthorization, BrokenCredentialsArePresentButMalformed) {
     EXPECT_TRUE(basic.present) << header;
     EXPECT_TRUE(basic.malformed) << header;
   }
-}
-
-TEST(ForwardedClientAddress, IsTheFirstEntryTrimmed) {
-  EXPECT_EQ(ForwardedClientAddress(std::string_view("203.0.113.7, 10.0.0.1")), "203.0.113.7");
-  EXPECT_EQ(ForwardedClientAddress(std::string_view("  2001:db8::1  ")), "2001:db8::1");
-  EXPECT_EQ(ForwardedClientAddress(std::nullopt), "");
-  EXPECT_EQ(ForwardedClientAddress(std::string_view(" , 10.0.0.1")), "");
 }
 
 TEST(FieldValue, DecodesFormEncodingAndGivesEmptyForAbsentFields) {
