@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_command
       ->add_option("--write-timeout", serve.write_timeout_seconds,
-                   "Seconds the client has to take in one answer before the connection is closed")
+                   "Seconds a client has to take in one answer before the connection is reset")
       ->envname("PHONECHAT_WRITE_TIMEOUT")
       ->check(CLI::Range(0.1, 3600.0))
       ->capture_default_str();

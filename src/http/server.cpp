@@ -652,9 +652,11 @@ Task<bool> Connection::Write(const Response& response, bool keep_alive, bool hea
   const auto [ec, written] = co_await asio::async_write(socket_, buffers, kAwait);
   if (ec && aborted_) {
     // The client took no answer in time: a reset drops what is still queued for it at once, where a plain close
-    // would leave it in the kernel until the client reads or the orphaned socket gives up, minutes later.
+    // would leave it in the kernel until the client reads or the orphaned socket gives up, minutes later. Closed
+    // here: the socket's destructor would clear the linger option first.
     error_code ignored;
     socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+    socket_.close(ignored);
   }
   co_return !ec && !aborted_;
 }

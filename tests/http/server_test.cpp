@@ -472,7 +472,7 @@ TEST(HttpServer, HandlerThatThrowsGets500AndServingContinues) {
   EXPECT_EQ(other_connection->status, 200);
 }
 
-TEST(HttpServer, ConnectionsBeyondMaxConnectionsAreClosedUnanswered) {
+TEST(HttpServer, ConnectionsBeyondMaxConnectionsAreAnswered503UnreadAndClosed) {
   ServerOptions options = TestOptions();
   options.max_connections = 1;
   RunningServer server(options);
@@ -480,10 +480,15 @@ TEST(HttpServer, ConnectionsBeyondMaxConnectionsAreClosedUnanswered) {
   ASSERT_TRUE(first->Send(Get("/one")));
   ASSERT_TRUE(first->Read());
 
-  Client second(server.Port());
-  second.Send(Get("/two"));
+  Client second(server.Port());  // sends nothing: the answer does not wait for a request
+  const auto refused = second.Read(5s);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->Header("Retry-After"), "1");
+  EXPECT_EQ(refused->Header("Connection"), "close");
+  EXPECT_EQ(refused->body, "");
   EXPECT_TRUE(second.WaitClosed(5s));
-  EXPECT_TRUE(second.Pending().empty());
+  EXPECT_TRUE(server.Seen().Refusals().empty()) << "the answer is the server's own, not the handler's";
 
   first.reset();
   bool served = false;
