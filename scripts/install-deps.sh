@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the sandbox need, and with `--tests` also what the tests
 # need (Node.js, xmllint, Chromium, the PostgreSQL 15 server for throwaway test clusters, nginx and wrk for the
-# scale-out tests). Safe to run again:
+# scale-out tests, gnuplot for the soak's plot). Safe to run again:
 # it installs only what is missing.
 set -euo pipefail
 
@@ -13,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev curl
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(nodejs npm libxml2-utils chromium postgresql-15 nginx-light wrk time)
+  packages+=(nodejs npm libxml2-utils chromium postgresql-15 nginx-light wrk time gnuplot-nox)
 fi
 
 missing=()

@@ -2,7 +2,7 @@
 # Installs what is needed, starts a throwaway PostgreSQL 15 cluster, then builds and runs every test tier:
 #   release build: unit, storage contract (SQLite and PostgreSQL), HTTP layer, replay of the fuzzers' committed
 #   corpora; black-box (the real binary over a socket) and Unified Login (protocol over HTTP, an OAuth client
-#   library, Chromium), each once on SQLite and once on PostgreSQL;
+#   library, Chromium), each once on SQLite and once on PostgreSQL; a 60-second soak (bench/soak.sh);
 #   sanitizer build (ASan + UBSan): the tiers that find memory bugs: unit, storage, HTTP layer, corpus replay,
 #   and the black-box files that send raw and hostile bytes (framing, HTTP, hostile clients);
 #   release build: the scale-out tests (two nodes behind nginx, a streaming replica, the primary stopped and
@@ -35,6 +35,8 @@ echo "== release: Unified Login tests on SQLite" >&2
 env -u PHONECHAT_TEST_PG_URL PHONECHAT_BIN="$bin" tests/oauth/run.sh
 echo "== release: Unified Login tests on PostgreSQL" >&2
 PHONECHAT_BIN="$bin" tests/oauth/run.sh
+echo "== release: the soak, 60 seconds of mixed traffic on SQLite" >&2
+PHONECHAT_BIN="$bin" bench/soak.sh 60
 
 echo "== sanitize build" >&2
 dir=$(scripts/build.sh sanitize)
