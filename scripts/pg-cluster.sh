@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster for the tests.
-#   scripts/pg-cluster.sh start DIR [PORT]   creates and starts a cluster in DIR (which must be absent, empty or
+#   scripts/pg-cluster.sh start DIR [PORT] [--durable]
+#                                            creates and starts a cluster in DIR (which must be absent, empty or
 #                                            a cluster of this script) on 127.0.0.1:PORT (default: a free port),
 #                                            waits until it accepts connections and prints its superuser URL,
 #                                            postgresql://postgres@127.0.0.1:PORT/postgres, alone on stdout.
 #                                            Starting a cluster that already runs prints its URL again.
 #   scripts/pg-cluster.sh stop DIR           stops it (fast shutdown) and removes DIR; nothing to do is not an error.
-# The cluster trades durability for speed (fsync off and the like): tests only. Its unix socket is in DIR; the
+# The cluster trades durability for speed (fsync off and the like): tests only. With --durable it keeps PostgreSQL's
+# default durability (fsync, synchronous_commit, full_page_writes on), for tests that kill PostgreSQL itself and
+# expect every acknowledged commit back after its crash recovery. Its unix socket is in DIR; the
 # superuser `postgres` needs no password from 127.0.0.1 or the socket, every other role needs its password.
 # Run as root, the server runs as the `postgres` user (DIR is handed to it); otherwise as the calling user.
 # PG_BIN overrides the server binaries' directory (default /usr/lib/postgresql/15/bin).
@@ -16,7 +19,7 @@ pg_bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 marker=.phonechat-pg-cluster
 
 usage() {
-  echo "usage: scripts/pg-cluster.sh start DIR [PORT] | stop DIR" >&2
+  echo "usage: scripts/pg-cluster.sh start DIR [PORT] [--durable] | stop DIR" >&2
   exit 2
 }
 die() {
@@ -105,8 +108,10 @@ start_cluster() {
     as_owner test -w "$dir" || die "user postgres cannot write $dir (is a parent directory closed to it?)"
   fi
 
+  local no_sync=--no-sync
+  [ "$durable" = no ] || no_sync=
   as_owner "$pg_bin/initdb" -D "$dir/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
-    --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    $no_sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   # Trust for the superuser only; any other role proves its password (the tests of wrong passwords need it).
   cat >"$dir/data/pg_hba.conf" <<'EOF'
 local all postgres               trust
@@ -114,10 +119,9 @@ host  all postgres 127.0.0.1/32  trust
 local all all                    scram-sha-256
 host  all all      127.0.0.1/32  scram-sha-256
 EOF
-  cat >>"$dir/data/postgresql.conf" <<EOF
+  if [ "$durable" = no ]; then
+    cat >>"$dir/data/postgresql.conf" <<EOF
 # Test cluster: speed over durability.
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$dir'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
@@ -125,6 +129,13 @@ wal_level = minimal
 max_wal_senders = 0
 max_wal_size = 1GB
 checkpoint_timeout = 30min
+EOF
+  else
+    echo "# Test cluster: PostgreSQL's default durability (--durable)." >>"$dir/data/postgresql.conf"
+  fi
+  cat >>"$dir/data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$dir'
 max_connections = 300
 jit = off
 password_encryption = scram-sha-256
@@ -166,9 +177,14 @@ dir=$2
 [ -n "$dir" ] || usage
 case "$command" in
   start)
-    [ $# -le 3 ] || usage
-    port_arg=${3:-}
-    [ -z "$port_arg" ] || [[ "$port_arg" =~ ^[0-9]+$ ]] || usage
+    durable=no
+    port_arg=
+    for arg in "${@:3}"; do
+      case "$arg" in
+        --durable) durable=yes ;;
+        *) [ -z "$port_arg" ] && [[ "$arg" =~ ^[0-9]+$ ]] || usage; port_arg=$arg ;;
+      esac
+    done
     start_cluster "$port_arg"
     ;;
   stop)
