@@ -131,8 +131,11 @@ describe('a client that pipelines and never reads (--threads 1, --write-timeout 
       // Eight answers of about 140 kB each, beyond every buffer on the way; the requests are one small segment, which
       // the server reads whole, so no unread input of the client's is what makes the close a reset.
       slow.write(Buffer.concat(Array.from({ length: 8 }, () => listRequest('application/xml'))));
-      await sleep(300);
-      const stuck = serverSide();
+      // The answers fill the buffers within moments; the write timeout runs from then.
+      let stuck = serverSide();
+      for (const until = Date.now() + 900; !(stuck[0]?.sendQueue > 0) && Date.now() < until; stuck = serverSide()) {
+        await sleep(20);
+      }
       assert.equal(stuck.length, 1, 'the server holds the connection');
       assert.ok(stuck[0].sendQueue > 0, 'with answers queued');
       assert.ok(stuck[0].sendQueue < 300_000, `bounded by the send buffer: ${stuck[0].sendQueue} bytes queued`);
