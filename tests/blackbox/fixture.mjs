@@ -319,3 +319,52 @@ export function spawnCli(args) {
 
 import { spawn, spawnSync } from 'node:child_process';
 import { BIN, dbRows, dbTables, psql, sleep, sqlite } from './harness.mjs';
+
+// ---------------------------------------------------------------- token tables after a crash
+
+// SHA-256 of a token or code in hex, as the token tables key it.
+export const sha256Hex = (text) => crypto.createHash('sha256').update(text).digest('hex');
+// A boolean column's value as true or false (SQLite 0/1, PostgreSQL booleans).
+export const yes = (v) => v === true || v === 1;
+
+// The token tables as the database holds them, hashes in hex: { families: Map(id -> family), refresh: Map(hash ->
+// row), access: Map(hash -> row), codes: Map(hash -> row) }.
+export function tokenState(db) {
+  const hex = (column) => (db.pg ? `encode(${column}, 'hex')` : `lower(hex(${column}))`);
+  const families = new Map(dbRows(db, 'SELECT family_id, revoked FROM token_families').map((f) => [f.family_id, f]));
+  const refresh = new Map(dbRows(db, `SELECT ${hex('token_hash')} AS hash, family_id, rotated, revoked FROM refresh_tokens`)
+    .map((r) => [r.hash, r]));
+  const access = new Map(dbRows(db, `SELECT ${hex('token_hash')} AS hash, family_id, revoked FROM tokens WHERE family_id IS NOT NULL`)
+    .map((r) => [r.hash, r]));
+  const codes = new Map(dbRows(db, `SELECT ${hex('code_hash')} AS hash, used, family_id FROM authorization_codes`)
+    .map((r) => [r.hash, r]));
+  return { families, refresh, access, codes };
+}
+
+// No token family half written (tests/blackbox/crash-tokens.test.mjs states the rules from docs/api.md), over every
+// family in the database: issued in access/refresh pairs, one live refresh token per live family, a revoked family
+// revoked whole, every used code the opener of one family. Returns how many families there are.
+export function assertNoHalfFamilies(state, label) {
+  const byFamily = new Map([...state.families.keys()].map((id) => [id, { access: [], refresh: [] }]));
+  for (const a of state.access.values()) byFamily.get(a.family_id).access.push(a);
+  for (const r of state.refresh.values()) byFamily.get(r.family_id).refresh.push(r);
+  const codesOf = new Map();
+  for (const c of state.codes.values()) {
+    assert.equal(yes(c.used), c.family_id !== null, `${label}: a code is used exactly when it opened a family: ${JSON.stringify(c)}`);
+    if (c.family_id !== null) codesOf.set(c.family_id, (codesOf.get(c.family_id) ?? 0) + 1);
+  }
+  for (const [id, { access, refresh }] of byFamily) {
+    const what = `${label}: family ${id} (${access.length} access, ${refresh.length} refresh tokens)`;
+    assert.equal(codesOf.get(id), 1, `${what}: opened by one code`);
+    assert.equal(access.length, refresh.length, `${what}: access and refresh tokens are issued in pairs`);
+    if (yes(state.families.get(id).revoked)) {
+      assert.ok(access.every((a) => yes(a.revoked)) && refresh.every((r) => yes(r.revoked)), `${what}: revoked, and so is every token of it`);
+    } else {
+      assert.ok(refresh.every((r) => !yes(r.revoked)), `${what}: live, so none of its refresh tokens is revoked`);
+      if (refresh.length) assert.equal(refresh.filter((r) => !yes(r.rotated)).length, 1, `${what}: live, one refresh token not rotated`);
+    }
+  }
+  return byFamily.size;
+}
+
+import crypto from 'node:crypto';
