@@ -1,4 +1,4 @@
-// The referential and uniqueness rules of a write batch, with their reasons, over any backend's BatchWriter.
+// The referential, uniqueness and ledger rules of a write batch, with their reasons, over any backend's BatchWriter.
 
 #include "storage/write_batch_rules.hpp"
 
@@ -94,7 +94,21 @@ class RuledWriteBatch final : public WriteBatch {
     if (booking.rescheduled_from) {
       if (auto reason = RescheduleError(booking); !reason.empty()) return Refuse(std::move(reason));
     }
-    if (writer_->WriteBooking(record, replace, position_) == BookingWrite::kIdTaken) {
+    const BookingRecord* written = &record;
+    BookingRecord as_the_ledger_says;
+    if (replace) {
+      if (const auto moved = writer_->MovedBookingOf(booking.booking_id)) {
+        if (auto reason = MovedBookingReplaceError(*moved, booking); !reason.empty()) return Refuse(std::move(reason));
+        // Escrow holds a Confirmed booking's credits exactly until its Earning: the ledger, not the import's now,
+        // says whether it is settled. One still in escrow is paid out later, by the sweeper.
+        if (booking.status == BookingStatus::kConfirmed && booking.settled != moved->earned) {
+          as_the_ledger_says = record;
+          as_the_ledger_says.booking.settled = moved->earned;
+          written = &as_the_ledger_says;
+        }
+      }
+    }
+    if (writer_->WriteBooking(*written, replace, position_) == BookingWrite::kIdTaken) {
       return Refuse(Taken(booking.booking_id));
     }
     return {};
@@ -161,7 +175,38 @@ class RuledWriteBatch final : public WriteBatch {
   std::optional<std::pair<std::int64_t, std::string>> rejected_;  // the earliest refused record, for Commit()
 };
 
+std::string CreditsText(Credits credits) {
+  std::string text;
+  AppendCreditsJson(text, credits);
+  return text;
+}
+
 }  // namespace
+
+std::string MovedBookingReplaceError(const MovedBooking& moved, const StoredBooking& replacement) {
+  const BookingStatus kept_status = moved.refunded ? BookingStatus::kCancelled : BookingStatus::kConfirmed;
+  std::string change;
+  if (replacement.client_user_id != moved.client_user_id) {
+    change = "ClientUserID from " + std::to_string(moved.client_user_id) + " to " +
+             std::to_string(replacement.client_user_id);
+  } else if (replacement.candidate.user_id != moved.candidate_user_id) {
+    change = "CandidateUserID from " + std::to_string(moved.candidate_user_id) + " to " +
+             std::to_string(replacement.candidate.user_id);
+  } else if (replacement.credits != moved.credits) {
+    change = "Credits from " + CreditsText(moved.credits) + " to " + CreditsText(replacement.credits);
+  } else if (replacement.status != kept_status) {
+    change =
+        "Status from " + std::string(StatusName(kept_status)) + " to " + std::string(StatusName(replacement.status));
+  } else {
+    return {};
+  }
+  const char* where = moved.refunded ? "were refunded to the client"
+                      : moved.earned ? "were paid to the candidate"
+                                     : "are held in escrow";
+  return "Booking " + std::to_string(replacement.booking_id) + " cannot be replaced: its credits " + where +
+         " and the ledger keeps that movement, but the record changes " + change +
+         " (a booking whose credits have moved keeps its client, candidate, Credits and status)";
+}
 
 boost::system::result<Credits, std::string> ParseCreditAmount(std::string_view text) {
   const auto parsed = ParseCredits(text);
@@ -192,6 +237,10 @@ std::optional<BookingParties> BatchWriter::PartiesOf(BookingId /*booking_id*/) {
 
 std::optional<BookingId> BatchWriter::RescheduledInto(BookingId /*source*/, BookingId /*except*/) {
   throw std::logic_error("BatchWriter::RescheduledInto is not implemented by this backend");
+}
+
+std::optional<MovedBooking> BatchWriter::MovedBookingOf(BookingId /*booking_id*/) {
+  throw std::logic_error("BatchWriter::MovedBookingOf is not implemented by this backend");
 }
 
 void BatchWriter::WriteCredit(const CreditRecord& /*credit*/) {

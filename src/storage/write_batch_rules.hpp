@@ -2,7 +2,8 @@
 #pragma once
 
 // The rules a write batch enforces (docs/import-format.md: references to records that exist, IDs taken only with
-// --replace), written once above every backend with the reasons they give. Backends supply lookups and writes.
+// --replace, a booking whose credits have moved replaced only by one with the same ledger effect), written once above
+// every backend with the reasons they give. Backends supply lookups and writes.
 
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +34,21 @@ struct BookingParties {
   UserId candidate_user_id = 0;
   LocalDateTime create_date;
 };
+
+// A stored booking whose credits have moved: what the ledger committed for it before the batch began (a Payment,
+// then at most one of Refund and Earning) and the booking's fields those movements were made for.
+struct MovedBooking {
+  UserId client_user_id = 0;
+  UserId candidate_user_id = 0;
+  Credits credits;
+  bool refunded = false;  // a Refund returned the credits to the client
+  bool earned = false;    // an Earning paid them to the candidate
+};
+
+// Why `replacement` cannot replace `moved` (docs/import-format.md, "Replacing a booking whose credits have moved"),
+// or an empty string: it must keep the client, the candidate, the Credits and the status the ledger implies
+// (Confirmed while in escrow or once earned, Cancelled once refunded).
+std::string MovedBookingReplaceError(const MovedBooking& moved, const StoredBooking& replacement);
 
 // What BatchWriter::WriteBooking did.
 enum class BookingWrite {
@@ -71,8 +87,9 @@ class BatchWriter {
   // Stores the project, replacing the one with its client ID if any.
   virtual void WriteProject(const ProjectRecord& project) = 0;
   // Stores the booking, the `position`-th record of the batch (1-based), whose client and candidate exist. With
-  // `replace` it replaces the booking with its ID; without, a taken ID is kIdTaken now or, where the backend
-  // checks IDs in bulk, reported later by CheckBookingIds.
+  // `replace` it replaces the booking with its ID, and a Payment the batch itself wrote for it then follows the
+  // replacement; without, a taken ID is kIdTaken now or, where the backend checks IDs in bulk, reported later by
+  // CheckBookingIds.
   virtual BookingWrite WriteBooking(const BookingRecord& booking, bool replace, std::int64_t position) = 0;
   // The parties of the booking with `booking_id`, written earlier in the batch or stored before, if any. The
   // default throws std::logic_error: a backend that stores RescheduledFromBookingID implements it.
@@ -80,6 +97,10 @@ class BatchWriter {
   // A booking other than `except`, written earlier in the batch or stored before, rescheduled from `source`, if
   // any. The default throws std::logic_error, as PartiesOf.
   virtual std::optional<BookingId> RescheduledInto(BookingId source, BookingId except);
+  // The booking with `booking_id` when the ledger held a Payment, Refund or Earning for it before the batch began,
+  // its fields as the batch left them; nullopt otherwise. Where other writers run beside the batch, it also keeps
+  // them from moving the booking's credits until the batch ends. The default throws std::logic_error, as PartiesOf.
+  virtual std::optional<MovedBooking> MovedBookingOf(BookingId booking_id);
   // Records a Credit movement from the external account to `credit.user_id`, who exists, moving the running
   // balances with it. The default throws std::logic_error: a backend with a ledger implements it.
   virtual void WriteCredit(const CreditRecord& credit);

@@ -1553,6 +1553,84 @@ TEST_P(StoreContract, TheImportStoresTheUsersSettingsAndTheBookingsNewColumnsAnd
   EXPECT_EQ(Session().CountMadeBookings(2, std::nullopt, BookingSide::kReceived), 0);
 }
 
+TEST_P(StoreContract, AReplaceKeepsTheLedgerWholeAndRefusesToChangeABookingWhoseCreditsMoved) {
+  Put({User(1, "Client"), User(2, "Cand"), User(3, "Other")});
+  auto confirmed = Booking(1, 1, 2, kJan2020, kJan2020 + kDay);
+  confirmed.booking.status = BookingStatus::kConfirmed;
+  confirmed.booking.confirmed_date = LocalDateTime{kJan2020};
+  {
+    auto batch = store_->BeginWriteBatch();
+    ASSERT_EQ(batch->PutBooking(confirmed, false), "");
+    batch->Commit();
+  }
+  const auto expect_whole = [&](std::int64_t entries, Credits escrow) {
+    const LedgerAudit audit = store_->AuditLedger();
+    EXPECT_EQ(audit.entries, entries);
+    EXPECT_TRUE(audit.mismatched.empty());
+    EXPECT_EQ(audit.sum_of_all_ten_thousandths, 0);
+    EXPECT_EQ(audit.escrow, escrow);
+    EXPECT_EQ(audit.unsettled_confirmed, escrow);
+  };
+  expect_whole(1, Credits{80'000});
+
+  {
+    auto batch = store_->BeginWriteBatch();
+    auto pending = confirmed;
+    pending.booking.status = BookingStatus::kPending;
+    const std::string reason = batch->PutBooking(pending, true);
+    EXPECT_NE(reason.find("Booking 1 cannot be replaced: its credits are held in escrow"), std::string::npos) << reason;
+  }
+  EXPECT_EQ(Session().FindBooking(1)->status, BookingStatus::kConfirmed);
+  expect_whole(1, Credits{80'000});
+
+  // The same ledger effect is replaced, and stays in escrow although the record calls it settled. A booking the
+  // batch itself confirmed, then replaced as Pending, leaves no Payment behind.
+  {
+    auto batch = store_->BeginWriteBatch();
+    auto same = confirmed;
+    same.booking.settled = true;
+    same.booking.comments = "Later the same day";
+    ASSERT_EQ(batch->PutBooking(same, true), "");
+    auto fresh = Booking(2, 1, 2, kJan2020, kJan2020 + kDay);
+    fresh.booking.status = BookingStatus::kConfirmed;
+    ASSERT_EQ(batch->PutBooking(fresh, false), "");
+    fresh.booking.status = BookingStatus::kPending;
+    ASSERT_EQ(batch->PutBooking(fresh, true), "");
+    batch->Commit();
+  }
+  auto stored = Session().FindBooking(1).value();
+  EXPECT_EQ(stored.comments, "Later the same day");
+  EXPECT_FALSE(stored.settled);
+  EXPECT_EQ(Session().FindBooking(2)->status, BookingStatus::kPending);
+  expect_whole(1, Credits{80'000});
+
+  // Once earned, it stays settled, and its Credits are kept.
+  {
+    auto transaction = store_->BeginLifecycle();
+    auto locked = transaction->LockBooking(1).value();
+    ASSERT_TRUE(transaction->Post(Movement(LedgerKind::kEarning, 1, kEscrowAccount, 2, 80'000)));
+    locked.settled = true;
+    transaction->UpdateBooking(locked);
+    transaction->Commit();
+  }
+  {
+    auto batch = store_->BeginWriteBatch();
+    auto more = confirmed;
+    more.booking.credits = Credits{90'000};
+    const std::string reason = batch->PutBooking(more, true);
+    EXPECT_NE(reason.find("its credits were paid to the candidate"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("Credits from 8 to 9"), std::string::npos) << reason;
+  }
+  {
+    auto batch = store_->BeginWriteBatch();
+    ASSERT_EQ(batch->PutBooking(confirmed, true), "");
+    batch->Commit();
+  }
+  EXPECT_TRUE(Session().FindBooking(1)->settled);
+  EXPECT_EQ(BalanceOf(2), Credits{80'000});
+  expect_whole(2, Credits{0});
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(AllBackends()),
                          [](const ::testing::TestParamInfo<Backend>& info) { return info.param.name; });
 

@@ -62,6 +62,7 @@ class MemoryWriter final : public BatchWriter {
     state_.bookings.push_back(id);
     return BookingWrite::kWritten;
   }
+  std::optional<MovedBooking> MovedBookingOf(BookingId /*booking_id*/) override { return std::nullopt; }
   std::optional<TakenBookingId> CheckBookingIds() override {
     if (state_.unchecked.empty()) return std::nullopt;
     const auto [position, id] = state_.unchecked.front();

@@ -55,6 +55,16 @@ constexpr Sql kRescheduledInto{
     "batch_rescheduled_into",
     "(SELECT booking_id FROM import_bookings WHERE rescheduled_from = $1 AND booking_id <> $2 LIMIT 1) UNION ALL "
     "(SELECT booking_id FROM booking_reschedules WHERE source_booking_id = $1 AND booking_id <> $2) LIMIT 1"};
+// A stored booking's fields the ledger's movements were made for, its row locked until the batch ends: a life-cycle
+// transaction (which locks the booking first) cannot move its credits between this look and the commit.
+constexpr Sql kLockStoredBooking{
+    "batch_lock_stored_booking",
+    "SELECT client_user_id, candidate_user_id, credits FROM bookings WHERE booking_id = $1 FOR UPDATE"};
+// The kinds of the movements the ledger holds for a booking; run after kLockStoredBooking, so that (READ COMMITTED)
+// it sees every movement committed before the lock was granted.
+constexpr Sql kBookingMovements{"batch_booking_movements",
+                                "SELECT kind FROM ledger_entries WHERE booking_id = $1 "
+                                "AND kind IN ('Payment', 'Refund', 'Earning')"};
 constexpr Sql kGroupOf{"batch_group_of", "SELECT group_id FROM group_members WHERE user_id = $1"};
 constexpr Sql kDeleteGroupMembers{"batch_delete_group_members", "DELETE FROM group_members WHERE group_id = $1"};
 constexpr Sql kUpsertGroup{"batch_upsert_group",
@@ -326,6 +336,23 @@ class PostgresBatchWriter final : public BatchWriter {
     const Rows rows = Run(kRescheduledInto, {from.AsParam(), other.AsParam()});
     if (rows.Count() == 0) return std::nullopt;
     return static_cast<BookingId>(rows.Int(0, 0));
+  }
+
+  // Staged bookings move no credits before Commit(): only the stored booking and the committed ledger are looked at.
+  std::optional<MovedBooking> MovedBookingOf(BookingId booking_id) override {
+    const IntText id(booking_id);
+    const Rows stored = Run(kLockStoredBooking, {id.AsParam()});
+    if (stored.Count() == 0) return std::nullopt;
+    const Rows kinds = Run(kBookingMovements, {id.AsParam()});
+    if (kinds.Count() == 0) return std::nullopt;
+    MovedBooking moved{static_cast<UserId>(stored.Int(0, 0)), static_cast<UserId>(stored.Int(0, 1)),
+                       Credits{stored.Int(0, 2)}};
+    for (int row = 0; row < kinds.Count(); ++row) {
+      const std::string_view kind = kinds.Text(row, 0);
+      moved.refunded = moved.refunded || kind == "Refund";
+      moved.earned = moved.earned || kind == "Earning";
+    }
+    return moved;
   }
 
   std::optional<TakenBookingId> CheckBookingIds() override {

@@ -154,6 +154,8 @@ class SqliteBatchWriter final : public BatchWriter {
       saved_synchronous_ = connection.QueryInt("PRAGMA synchronous");
       connection.Execute("PRAGMA synchronous = FULL");
       connection.Execute("BEGIN IMMEDIATE");
+      // Entry IDs only grow (AUTOINCREMENT): every row this batch writes comes after this one.
+      ledger_before_batch_ = connection.QueryInt("SELECT coalesce(max(entry_id), 0) FROM ledger_entries");
       saved_cache_size_ = connection.QueryInt("PRAGMA cache_size");
       connection.Execute(("PRAGMA cache_size = " + std::to_string(-kBatchCacheKib)).c_str());
     } catch (...) {
@@ -315,8 +317,15 @@ class SqliteBatchWriter final : public BatchWriter {
         BindBooking(upsert, record, *nickname_key, client_nickname_key);
         upsert.Run();
       }
-      // A replaced booking keeps the Payment it had.
-      if (ImportPays(record.booking) && !PaymentExists(record.booking.booking_id)) WritePayment(record.booking);
+      // A Payment stored before the batch stays (the rules let only a booking with the same ledger effect replace
+      // it); one this batch wrote follows the replacement, as the last record of a booking decides it.
+      const BookingId booking_id = record.booking.booking_id;
+      auto payment = PaymentOf(booking_id);
+      if (payment && payment->entry_id > ledger_before_batch_) {
+        DropBatchPayment(*payment);
+        payment.reset();
+      }
+      if (ImportPays(record.booking) && !payment) WritePayment(record.booking);
       return BookingWrite::kWritten;
     }
     // The insert itself finds a taken ID (and then changes nothing): no lookup before it.
@@ -338,8 +347,9 @@ class SqliteBatchWriter final : public BatchWriter {
 
   // The batch writes straight into `bookings`, so earlier records of the batch are found like stored ones.
   std::optional<BookingParties> PartiesOf(BookingId booking_id) override {
-    auto& statement = Prepare(writer_->booking_parties,
-                              "SELECT client_user_id, candidate_user_id, create_date FROM bookings WHERE booking_id = ?1");
+    auto& statement =
+        Prepare(writer_->booking_parties,
+                "SELECT client_user_id, candidate_user_id, create_date FROM bookings WHERE booking_id = ?1");
     ScopedReset reset(statement);
     statement.BindInt(1, booking_id);
     if (!statement.Step()) return std::nullopt;
@@ -355,6 +365,35 @@ class SqliteBatchWriter final : public BatchWriter {
     statement.BindInt(2, except);
     if (!statement.Step()) return std::nullopt;
     return static_cast<BookingId>(statement.Int(0));
+  }
+
+  std::optional<MovedBooking> MovedBookingOf(BookingId booking_id) override {
+    MovedBooking moved;
+    bool moves = false;
+    {
+      auto& kinds = writer_->PreparedSql(
+          "SELECT kind FROM ledger_entries WHERE booking_id = ?1 AND kind IN ('Payment', 'Refund', 'Earning') "
+          "AND entry_id <= ?2");
+      ScopedReset reset(kinds);
+      kinds.BindInt(1, booking_id);
+      kinds.BindInt(2, ledger_before_batch_);
+      while (kinds.Step()) {
+        moves = true;
+        const std::string_view kind = kinds.Text(0);
+        moved.refunded = moved.refunded || kind == "Refund";
+        moved.earned = moved.earned || kind == "Earning";
+      }
+    }
+    if (!moves) return std::nullopt;
+    auto& row =
+        writer_->PreparedSql("SELECT client_user_id, candidate_user_id, credits FROM bookings WHERE booking_id = ?1");
+    ScopedReset reset(row);
+    row.BindInt(1, booking_id);
+    if (!row.Step()) throw std::logic_error("the ledger moved the credits of a booking that does not exist");
+    moved.client_user_id = static_cast<UserId>(row.Int(0));
+    moved.candidate_user_id = static_cast<UserId>(row.Int(1));
+    moved.credits = Credits{row.Int(2)};
+    return moved;
   }
 
   void WriteCredit(const CreditRecord& credit) override {
@@ -390,12 +429,29 @@ class SqliteBatchWriter final : public BatchWriter {
     return known_users_.Remember(user_id, FoldNickname(statement.Text(0)));
   }
 
-  bool PaymentExists(BookingId booking_id) {
+  struct StoredPayment {
+    std::int64_t entry_id = 0;
+    std::int64_t amount = 0;
+  };
+
+  // The booking's Payment, stored before the batch or written by it, if any.
+  std::optional<StoredPayment> PaymentOf(BookingId booking_id) {
     auto& statement = Prepare(writer_->import_payment_exists,
-                              "SELECT 1 FROM ledger_entries WHERE booking_id = ?1 AND kind = 'Payment'");
+                              "SELECT entry_id, amount FROM ledger_entries WHERE booking_id = ?1 AND kind = 'Payment'");
     ScopedReset reset(statement);
     statement.BindInt(1, booking_id);
-    return statement.Step();
+    if (!statement.Step()) return std::nullopt;
+    return StoredPayment{statement.Int(0), statement.Int(1)};
+  }
+
+  // Removes a Payment this batch wrote (never committed, so no history is lost) and its move of the balances.
+  void DropBatchPayment(const StoredPayment& payment) {
+    auto& remove = writer_->PreparedSql("DELETE FROM ledger_entries WHERE entry_id = ?1");
+    ScopedReset reset(remove);
+    remove.BindInt(1, payment.entry_id);
+    remove.Run();
+    balance_moves_[kExternalAccount] += payment.amount;
+    balance_moves_[kEscrowAccount] -= payment.amount;
   }
 
   // The booking's Payment from the external account to escrow, dated when it was confirmed.
@@ -513,6 +569,7 @@ class SqliteBatchWriter final : public BatchWriter {
   Indexes indexes_ = Indexes::kUndecided;
   std::int64_t bulk_bookings_ = 0;
   std::vector<std::string> deferred_indexes_;
+  std::int64_t ledger_before_batch_ = 0;             // the last ledger entry committed before the batch began
   std::map<AccountId, std::int64_t> balance_moves_;  // the batch's ledger rows summed per account (in minus out)
 };
 

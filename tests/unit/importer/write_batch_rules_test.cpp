@@ -1,5 +1,6 @@
 // The import's rules above every backend (storage/write_batch_rules.hpp) for the life cycle's records: a Credit's
-// user, amount and description, and a rescheduled booking's source, over a BatchWriter held in memory.
+// user, amount and description, a rescheduled booking's source, and the replacement of a booking whose credits have
+// moved, over a BatchWriter held in memory.
 #include "storage/write_batch_rules.hpp"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@ struct Written {
   std::set<UserId> users;
   std::map<BookingId, StoredBooking> bookings;
   std::vector<CreditRecord> credits;
+  std::map<BookingId, MovedBooking> moved;  // what the ledger held before the batch
+  int moved_lookups = 0;
   bool committed = false;
 };
 
@@ -50,6 +53,12 @@ class MemoryWriter final : public BatchWriter {
       if (id != except && booking.rescheduled_from == source) return id;
     }
     return std::nullopt;
+  }
+  std::optional<MovedBooking> MovedBookingOf(BookingId booking_id) override {
+    ++written_.moved_lookups;
+    const auto found = written_.moved.find(booking_id);
+    if (found == written_.moved.end()) return std::nullopt;
+    return found->second;
   }
   void WriteCredit(const CreditRecord& credit) override { written_.credits.push_back(credit); }
   std::optional<TakenBookingId> CheckBookingIds() override { return std::nullopt; }
@@ -132,6 +141,93 @@ TEST_F(WriteBatchRules, ABookingIsRescheduledAtMostOnce) {
   EXPECT_EQ(batch_->PutBooking(Booking(3, 1, 30), false),
             "Booking.RescheduledFromBookingID 1 was already rescheduled, as booking 2 (a booking is rescheduled at "
             "most once)");
+}
+
+// Booking 5 of client 1 with candidate 2 for 8 credits, whose Payment (and `refunded` or `earned`) the ledger holds.
+MovedBooking Moved(bool refunded = false, bool earned = false) {
+  return MovedBooking{1, 2, Credits{80'000}, refunded, earned};
+}
+
+// A replacement of booking 5 with the ledger effect of Moved(): Confirmed, client 1, candidate 2, 8 credits.
+BookingRecord SameEffect(BookingStatus status = BookingStatus::kConfirmed, bool settled = false) {
+  BookingRecord record;
+  record.booking.booking_id = 5;
+  record.booking.client_user_id = 1;
+  record.booking.candidate.user_id = 2;
+  record.booking.credits = Credits{80'000};
+  record.booking.status = status;
+  record.booking.settled = settled;
+  record.booking.comments = "moved to the evening";
+  return record;
+}
+
+TEST_F(WriteBatchRules, ABookingWhoseCreditsMovedIsReplacedWhenItsLedgerEffectStays) {
+  written_.moved[5] = Moved();
+  EXPECT_EQ(batch_->PutBooking(SameEffect(), true), "");
+  EXPECT_EQ(written_.bookings.at(5).comments, "moved to the evening") << "every other field is replaced";
+  written_.moved[5] = Moved(true);
+  EXPECT_EQ(batch_->PutBooking(SameEffect(BookingStatus::kCancelled), true), "");
+  EXPECT_EQ(written_.bookings.at(5).status, BookingStatus::kCancelled);
+}
+
+TEST_F(WriteBatchRules, ABookingWhoseCreditsMovedIsNotReplacedByOneThatChangesItsLedgerEffect) {
+  written_.moved[5] = Moved();
+  const std::string why = " (a booking whose credits have moved keeps its client, candidate, Credits and status)";
+  auto other_client = SameEffect();
+  other_client.booking.client_user_id = 3;
+  EXPECT_EQ(batch_->PutBooking(other_client, true),
+            "Booking 5 cannot be replaced: its credits are held in escrow and the ledger keeps that movement, but the "
+            "record changes ClientUserID from 1 to 3" +
+                why);
+  auto other_candidate = SameEffect();
+  other_candidate.booking.candidate.user_id = 3;
+  EXPECT_EQ(batch_->PutBooking(other_candidate, true),
+            "Booking 5 cannot be replaced: its credits are held in escrow and the ledger keeps that movement, but the "
+            "record changes CandidateUserID from 2 to 3" +
+                why);
+  auto other_credits = SameEffect();
+  other_credits.booking.credits = Credits{80'001};
+  EXPECT_EQ(batch_->PutBooking(other_credits, true),
+            "Booking 5 cannot be replaced: its credits are held in escrow and the ledger keeps that movement, but the "
+            "record changes Credits from 8 to 8.0001" +
+                why);
+  EXPECT_EQ(batch_->PutBooking(SameEffect(BookingStatus::kPending), true),
+            "Booking 5 cannot be replaced: its credits are held in escrow and the ledger keeps that movement, but the "
+            "record changes Status from Confirmed to Pending" +
+                why);
+  written_.moved[5] = Moved(false, true);
+  EXPECT_EQ(batch_->PutBooking(SameEffect(BookingStatus::kCancelled), true),
+            "Booking 5 cannot be replaced: its credits were paid to the candidate and the ledger keeps that movement, "
+            "but the record changes Status from Confirmed to Cancelled" +
+                why);
+  written_.moved[5] = Moved(true);
+  EXPECT_EQ(batch_->PutBooking(SameEffect(), true),
+            "Booking 5 cannot be replaced: its credits were refunded to the client and the ledger keeps that "
+            "movement, but the record changes Status from Cancelled to Confirmed" +
+                why);
+  EXPECT_TRUE(written_.bookings.empty()) << "a refused booking is not written";
+}
+
+TEST_F(WriteBatchRules, TheLedgerDecidesWhetherAReplacedConfirmedBookingIsSettled) {
+  // Its session is over at the import's now, but escrow still holds its credits: the sweeper pays it later.
+  written_.moved[5] = Moved();
+  EXPECT_EQ(batch_->PutBooking(SameEffect(BookingStatus::kConfirmed, true), true), "");
+  EXPECT_FALSE(written_.bookings.at(5).settled);
+  // Its session was moved into the future, but its Earning is paid: it stays settled.
+  written_.moved[5] = Moved(false, true);
+  EXPECT_EQ(batch_->PutBooking(SameEffect(BookingStatus::kConfirmed, false), true), "");
+  EXPECT_TRUE(written_.bookings.at(5).settled);
+}
+
+TEST_F(WriteBatchRules, ABookingWithoutMovementsIsReplacedFreelyAndOnlyReplaceLooksAtTheLedger) {
+  EXPECT_EQ(batch_->PutBooking(SameEffect(), false), "");
+  EXPECT_EQ(written_.moved_lookups, 0);
+  auto other = SameEffect(BookingStatus::kPending);
+  other.booking.client_user_id = 3;
+  other.booking.credits = Credits{1};
+  EXPECT_EQ(batch_->PutBooking(other, true), "");
+  EXPECT_EQ(written_.moved_lookups, 1);
+  EXPECT_EQ(written_.bookings.at(5).client_user_id, 3);
 }
 
 TEST(CreditRules, AnAmountIsPositiveExactAndBounded) {
