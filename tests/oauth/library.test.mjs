@@ -2,12 +2,16 @@
 // metadata, an authorization URL with PKCE S256, the login and consent done with form posts, then the library's
 // own code exchange, refreshes and revocation. The library must accept the server's responses unchanged.
 import assert from 'node:assert/strict';
+import { webcrypto } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import {
   Agent, PHONECHAT_SCOPE, api, assertServersLeakedNothing, authorizeAt, bookingsStatus, createProject, importUsers,
   newDb, secrets, startOAuthServer,
 } from './oauth-harness.mjs';
+
+// The library calls the global Web Crypto, which Node 18 (Debian 12's) exposes only under a flag.
+globalThis.crypto ??= webcrypto;
 
 const T = { timeout: 60000 };
 const INSECURE = { [oauth.allowInsecureRequests]: true }; // the test server speaks plain HTTP on 127.0.0.1

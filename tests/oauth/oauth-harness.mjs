@@ -147,6 +147,15 @@ export async function disableProject(db, clientId) {
 
 // ---------------------------------------------------------------- HTTP with cookies
 
+// The Set-Cookie fields of a fetch Headers, one string each. Node 18's fetch (Debian 12's undici 5.15) has no
+// getSetCookie and joins the fields with ", ": a new field starts where a comma is followed by `name=`, which a
+// comma inside a field (an Expires date) never is.
+function setCookieFields(headers) {
+  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+  const joined = headers.get('set-cookie');
+  return joined === null ? [] : joined.split(/,\s*(?=[^\s;,=]+=)/);
+}
+
 // The cookies one user agent holds for the server (one origin, Path=/ only matters here).
 export class CookieJar {
   constructor() {
@@ -155,7 +164,7 @@ export class CookieJar {
 
   // Applies the Set-Cookie headers of a fetch Response; returns the raw Set-Cookie strings.
   take(response) {
-    const list = response.headers.getSetCookie();
+    const list = setCookieFields(response.headers);
     for (const raw of list) {
       const [pair, ...attrs] = raw.split(';');
       const eq = pair.indexOf('=');

@@ -4,7 +4,8 @@
 #   PHONECHAT_BIN      the binary (default build/src/app/phonechat-api of this checkout)
 #   PHONECHAT_KEEP_TMP keep the temporary databases for inspection
 # Extra arguments go to `node --test` (e.g. --test-name-pattern=PKCE).
-# Needs node and npm (the dependencies come from package-lock.json) and Debian's /usr/bin/chromium.
+# Needs node 18 or newer (scripts/test-node18.sh runs it with Debian 12's) and npm (the dependencies come from
+# package-lock.json) and Debian's /usr/bin/chromium.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
