@@ -399,7 +399,15 @@ export async function request(port, target, { token, accept, apiKey, headers = {
   const conn = await Conn.open(port);
   try {
     await conn.write(requestBytes(method, target, h, body));
-    return await conn.readResponse({ head: method === 'HEAD' });
+    const response = await conn.readResponse({ head: method === 'HEAD' });
+    // PHONECHAT_RECORD_RESPONSES names a file that gets one JSON line per answered request, for
+    // tests/openapi/recorded.test.mjs. One appendFileSync (O_APPEND) per line: concurrent test processes never
+    // interleave inside a line.
+    if (process.env.PHONECHAT_RECORD_RESPONSES) {
+      const line = JSON.stringify({ method, target, status: response.status, contentType: response.headers['content-type'] ?? '', body: response.text });
+      fs.appendFileSync(process.env.PHONECHAT_RECORD_RESPONSES, line + '\n', { flag: 'a' });
+    }
+    return response;
   } finally {
     conn.destroy();
   }
