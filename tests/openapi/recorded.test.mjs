@@ -1,10 +1,11 @@
 // Validates the answers a test run recorded (PHONECHAT_RECORD_RESPONSES, one JSON line per answered request:
 // method, target, status, contentType, body) against the document: each answer's route and status must be
-// described, and each JSON body must match its schema. Without the variable there is nothing to check.
+// described, each JSON body must match its schema and each XML body its schema's names, namespaces and order.
+// Without the variable there is nothing to check.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { at, deref, findOperation, loadDocument, mediaType, validatorFor } from './lib.mjs';
+import { at, findOperation, loadDocument, mediaType, validatorFor, xmlProblems } from './lib.mjs';
 
 const file = process.env.PHONECHAT_RECORD_RESPONSES;
 
@@ -48,6 +49,12 @@ test('recorded answers match the document', { skip: !file && 'PHONECHAT_RECORD_R
       note(r, entry?.path ?? p, `the document describes no ${type || 'body'} (it has ${Object.keys(response.node.content ?? {}).join(', ') || 'none'})`);
       continue;
     }
+    if (type.endsWith('xml')) {
+      const xml = await xmlProblems(doc, response.node.content[type].schema, r.body);
+      checked++;
+      if (xml.length) note(r, entry?.path ?? p, `the XML body does not match its schema: ${xml.slice(0, 3).join('; ')}`);
+      continue;
+    }
     if (!type.endsWith('json')) continue;
     let body;
     try {
@@ -61,7 +68,6 @@ test('recorded answers match the document', { skip: !file && 'PHONECHAT_RECORD_R
     checked++;
     if (errors.length) note(r, entry?.path ?? p, `the body does not match ${schemaPointer}: ${errors.slice(0, 3).join('; ')} (e.g. ${r.body.slice(0, 200)})`);
   }
-  void deref;
   const list = [...problems].map(([k, n]) => `${k}${n > 1 ? ` (${n} answers)` : ''}`);
-  assert.deepEqual(list, [], `${list.length} kinds of answers the document does not describe (of ${records.length} recorded, ${checked} JSON bodies validated):\n${list.join('\n')}`);
+  assert.deepEqual(list, [], `${list.length} kinds of answers the document does not describe (of ${records.length} recorded, ${checked} JSON and XML bodies checked):\n${list.join('\n')}`);
 });
