@@ -15,6 +15,7 @@
 #include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
 #include "api/web_forms.hpp"
+#include "core/process_counters.hpp"
 
 namespace phonechat {
 namespace {
@@ -158,6 +159,7 @@ http::Response DeferLogin(OAuthService& service, const http::Request& request, c
                                         SetCookieValue(kSessionCookie, outcome.session->cookie_value, secure));
           return response;
         }
+        if (!outcome.throttled) ProcessCounters::Count(Counters().login_failures);
         LoginPageView view = LoginView(place, csrf);
         view.login = login;
         view.error = outcome.throttled ? kLoginThrottled : kLoginFailed;

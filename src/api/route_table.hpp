@@ -26,6 +26,8 @@ enum class RouteAction {
   kLogout,
   kDemoPage,
   kDemoScript,
+  kOpenApiJson,
+  kOpenApiYaml,
   kLifecycle,  // a route of the booking life cycle: `operation` says which
 };
 
@@ -45,56 +47,94 @@ struct Route {
   RouteAction action;
   LifecycleOperation operation = LifecycleOperation::kRequirements;  // kLifecycle only
   bool group = false;  // the /v1/Groups/... variant, which acts for a member of a group the caller manages
+  std::string_view query;  // the query parameters the route reads, space-separated (docs/openapi.yaml describes each)
+  std::string_view body;   // the members of its JSON body or the fields of its form, space-separated
 };
 
+// The query parameters of a list, and of its group variant.
+inline constexpr std::string_view kListQuery = "StartDate OrderBy BookingsPerPage PageNumber";
+inline constexpr std::string_view kGroupListQuery = "StartDate OrderBy BookingsPerPage PageNumber UserID";
+inline constexpr std::string_view kAuthorizeQuery =
+    "response_type client_id redirect_uri scope state code_challenge code_challenge_method";
+inline constexpr std::string_view kLoginForm = "csrf action login password";
+
 // A life-cycle route: bearer-authenticated with `scope`.
-constexpr Route Lifecycle(std::string_view method, std::string_view path, LifecycleOperation operation,
-                          bool group = false, std::string_view scope = kPhoneChatBookingsScope) {
-  return Route{method, path, RouteAuth::kBearer, scope, RouteAction::kLifecycle, operation, group};
+constexpr Route Lifecycle(std::string_view method, std::string_view path, LifecycleOperation operation, bool group,
+                          std::string_view query, std::string_view body = {},
+                          std::string_view scope = kPhoneChatBookingsScope) {
+  return Route{method, path, RouteAuth::kBearer, scope, RouteAction::kLifecycle, operation, group, query, body};
+}
+
+// An open route (RouteAuth::kNone) with the parameters it reads.
+constexpr Route Open(std::string_view method, std::string_view path, RouteAction action, std::string_view query = {},
+                     std::string_view body = {}) {
+  return Route{method, path, RouteAuth::kNone, {}, action, LifecycleOperation::kRequirements, false, query, body};
 }
 
 // Every route, in the order the router tries them (docs/api.md, "Routes").
 inline constexpr std::array kRoutes{
-    Route{"GET", "/v1/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope, RouteAction::kMadeBookings},
+    Route{"GET", "/v1/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope, RouteAction::kMadeBookings,
+          LifecycleOperation::kRequirements, false, kListQuery, {}},
     Route{"GET", "/v1/Groups/PhoneChat/MadeBookings", RouteAuth::kBearer, kPhoneChatBookingsScope,
-          RouteAction::kGroupMadeBookings, LifecycleOperation::kRequirements, true},
-    Lifecycle("GET", "/v1/PhoneChat/GetUserBookingRequirements", LifecycleOperation::kRequirements),
-    Lifecycle("POST", "/v1/PhoneChat/CreateBooking", LifecycleOperation::kCreateBooking),
-    Lifecycle("GET", "/v1/PhoneChat/MadeBookingDetails", LifecycleOperation::kMadeBookingDetails),
-    Lifecycle("GET", "/v1/Groups/PhoneChat/MadeBookingDetails", LifecycleOperation::kMadeBookingDetails, true),
-    Lifecycle("POST", "/v1/PhoneChat/ConfirmMadeBooking", LifecycleOperation::kConfirmMadeBooking),
-    Lifecycle("POST", "/v1/PhoneChat/CancelMadeBooking", LifecycleOperation::kCancelMadeBooking),
-    Lifecycle("POST", "/v1/PhoneChat/RescheduleMadeBooking", LifecycleOperation::kRescheduleMadeBooking),
-    Lifecycle("POST", "/v1/PhoneChat/DeleteMadeBookings", LifecycleOperation::kDeleteMadeBookings),
-    Lifecycle("GET", "/v1/PhoneChat/ReceivedBookings", LifecycleOperation::kReceivedBookings),
-    Lifecycle("GET", "/v1/Groups/PhoneChat/ReceivedBookings", LifecycleOperation::kReceivedBookings, true),
-    Lifecycle("GET", "/v1/PhoneChat/ReceivedBookingDetails", LifecycleOperation::kReceivedBookingDetails),
-    Lifecycle("GET", "/v1/Groups/PhoneChat/ReceivedBookingDetails", LifecycleOperation::kReceivedBookingDetails, true),
-    Lifecycle("POST", "/v1/PhoneChat/AcceptReceivedBooking", LifecycleOperation::kAcceptReceivedBooking),
-    Lifecycle("POST", "/v1/PhoneChat/RejectReceivedBooking", LifecycleOperation::kRejectReceivedBooking),
-    Lifecycle("POST", "/v1/PhoneChat/CancelReceivedBooking", LifecycleOperation::kCancelReceivedBooking),
-    Lifecycle("POST", "/v1/PhoneChat/ReInvite", LifecycleOperation::kReInvite),
-    Lifecycle("POST", "/v1/PhoneChat/DeleteReceivedBooking", LifecycleOperation::kDeleteReceivedBookings),
-    Lifecycle("POST", "/v1/PhoneChat/DeleteReceivedBookings", LifecycleOperation::kDeleteReceivedBookings),
-    Lifecycle("GET", "/v1/PhoneChat/GetSettings", LifecycleOperation::kGetSettings),
-    Lifecycle("GET", "/v1/Groups/PhoneChat/GetSettings", LifecycleOperation::kGetSettings, true),
-    Lifecycle("POST", "/v1/PhoneChat/SaveSettings", LifecycleOperation::kSaveSettings),
-    Lifecycle("POST", "/v1/Groups/PhoneChat/SaveSettings", LifecycleOperation::kSaveSettings, true),
-    Lifecycle("GET", "/v1/CreditHistory/GetCurrentCreditBalance", LifecycleOperation::kCreditBalance, false,
+          RouteAction::kGroupMadeBookings, LifecycleOperation::kRequirements, true, kGroupListQuery, {}},
+    Lifecycle("GET", "/v1/PhoneChat/GetUserBookingRequirements", LifecycleOperation::kRequirements, false, "BookUserID"),
+    Lifecycle("POST", "/v1/PhoneChat/CreateBooking", LifecycleOperation::kCreateBooking, false, {},
+              "BookUserID SessionDate Duration Method PhoneNumber SkypeName Credits AcceptBy Comments"),
+    Lifecycle("GET", "/v1/PhoneChat/MadeBookingDetails", LifecycleOperation::kMadeBookingDetails, false, "BookingID"),
+    Lifecycle("GET", "/v1/Groups/PhoneChat/MadeBookingDetails", LifecycleOperation::kMadeBookingDetails, true,
+              "BookingID UserID"),
+    Lifecycle("POST", "/v1/PhoneChat/ConfirmMadeBooking", LifecycleOperation::kConfirmMadeBooking, false, {},
+              "BookingID"),
+    Lifecycle("POST", "/v1/PhoneChat/CancelMadeBooking", LifecycleOperation::kCancelMadeBooking, false, {},
+              "BookingID Reason"),
+    Lifecycle("POST", "/v1/PhoneChat/RescheduleMadeBooking", LifecycleOperation::kRescheduleMadeBooking, false, {},
+              "BookingID"),
+    Lifecycle("POST", "/v1/PhoneChat/DeleteMadeBookings", LifecycleOperation::kDeleteMadeBookings, false, {},
+              "BookingIDs"),
+    Lifecycle("GET", "/v1/PhoneChat/ReceivedBookings", LifecycleOperation::kReceivedBookings, false, kListQuery),
+    Lifecycle("GET", "/v1/Groups/PhoneChat/ReceivedBookings", LifecycleOperation::kReceivedBookings, true,
+              kGroupListQuery),
+    Lifecycle("GET", "/v1/PhoneChat/ReceivedBookingDetails", LifecycleOperation::kReceivedBookingDetails, false,
+              "BookingID"),
+    Lifecycle("GET", "/v1/Groups/PhoneChat/ReceivedBookingDetails", LifecycleOperation::kReceivedBookingDetails, true,
+              "BookingID UserID"),
+    Lifecycle("POST", "/v1/PhoneChat/AcceptReceivedBooking", LifecycleOperation::kAcceptReceivedBooking, false, {},
+              "BookingID Credits"),
+    Lifecycle("POST", "/v1/PhoneChat/RejectReceivedBooking", LifecycleOperation::kRejectReceivedBooking, false, {},
+              "BookingID Reason"),
+    Lifecycle("POST", "/v1/PhoneChat/CancelReceivedBooking", LifecycleOperation::kCancelReceivedBooking, false, {},
+              "BookingID Reason"),
+    Lifecycle("POST", "/v1/PhoneChat/ReInvite", LifecycleOperation::kReInvite, false, {}, "BookingID Reason"),
+    Lifecycle("POST", "/v1/PhoneChat/DeleteReceivedBooking", LifecycleOperation::kDeleteReceivedBookings, false, {},
+              "BookingIDs"),
+    Lifecycle("POST", "/v1/PhoneChat/DeleteReceivedBookings", LifecycleOperation::kDeleteReceivedBookings, false, {},
+              "BookingIDs"),
+    Lifecycle("GET", "/v1/PhoneChat/GetSettings", LifecycleOperation::kGetSettings, false, {}),
+    Lifecycle("GET", "/v1/Groups/PhoneChat/GetSettings", LifecycleOperation::kGetSettings, true, "UserID"),
+    Lifecycle("POST", "/v1/PhoneChat/SaveSettings", LifecycleOperation::kSaveSettings, false, {},
+              "OfferDirectChat DirectChat PhoneChatNumber PhoneChatPPM"),
+    Lifecycle("POST", "/v1/Groups/PhoneChat/SaveSettings", LifecycleOperation::kSaveSettings, true, {},
+              "UserID OfferDirectChat DirectChat PhoneChatNumber PhoneChatPPM"),
+    Lifecycle("GET", "/v1/CreditHistory/GetCurrentCreditBalance", LifecycleOperation::kCreditBalance, false, {}, {},
               kCreditsHistoryScope),
-    Route{"GET", "/v1/Account/VerifyCredentials", RouteAuth::kBearer, {}, RouteAction::kVerifyCredentials},
-    Route{"GET", "/v1/Account/GetPermissions", RouteAuth::kBearer, {}, RouteAction::kGetPermissions},
-    Route{"GET", "/OAuth/Authorize", RouteAuth::kNone, {}, RouteAction::kAuthorizeGet},
-    Route{"POST", "/OAuth/Authorize", RouteAuth::kNone, {}, RouteAction::kAuthorizePost},
-    Route{"POST", "/OAuth/token", RouteAuth::kNone, {}, RouteAction::kToken},
-    Route{"POST", "/OAuth/revoke", RouteAuth::kNone, {}, RouteAction::kRevoke},
-    Route{"GET", "/.well-known/oauth-authorization-server", RouteAuth::kNone, {}, RouteAction::kMetadata},
-    Route{"GET", "/OAuth/Grants", RouteAuth::kNone, {}, RouteAction::kGrantsGet},
-    Route{"POST", "/OAuth/Grants", RouteAuth::kNone, {}, RouteAction::kGrantsPost},
-    Route{"POST", "/OAuth/Logout", RouteAuth::kNone, {}, RouteAction::kLogout},
-    Route{"GET", "/demo", RouteAuth::kNone, {}, RouteAction::kDemoPage},
-    Route{"GET", "/demo/callback", RouteAuth::kNone, {}, RouteAction::kDemoPage},
-    Route{"GET", "/demo/app.js", RouteAuth::kNone, {}, RouteAction::kDemoScript},
+    Route{"GET", "/v1/Account/VerifyCredentials", RouteAuth::kBearer, {}, RouteAction::kVerifyCredentials,
+          LifecycleOperation::kRequirements, false, {}, {}},
+    Route{"GET", "/v1/Account/GetPermissions", RouteAuth::kBearer, {}, RouteAction::kGetPermissions,
+          LifecycleOperation::kRequirements, false, {}, {}},
+    Open("GET", "/OAuth/Authorize", RouteAction::kAuthorizeGet, kAuthorizeQuery),
+    Open("POST", "/OAuth/Authorize", RouteAction::kAuthorizePost, kAuthorizeQuery, kLoginForm),
+    Open("POST", "/OAuth/token", RouteAction::kToken, {},
+         "grant_type code redirect_uri code_verifier refresh_token client_id client_secret"),
+    Open("POST", "/OAuth/revoke", RouteAction::kRevoke, {}, "token token_type_hint client_id client_secret"),
+    Open("GET", "/.well-known/oauth-authorization-server", RouteAction::kMetadata),
+    Open("GET", "/OAuth/Grants", RouteAction::kGrantsGet),
+    Open("POST", "/OAuth/Grants", RouteAction::kGrantsPost, {}, "csrf action login password project_id"),
+    Open("POST", "/OAuth/Logout", RouteAction::kLogout, {}, "csrf"),
+    Open("GET", "/demo", RouteAction::kDemoPage),
+    Open("GET", "/demo/callback", RouteAction::kDemoPage),
+    Open("GET", "/demo/app.js", RouteAction::kDemoScript),
+    Open("GET", "/openapi.json", RouteAction::kOpenApiJson),
+    Open("GET", "/openapi.yaml", RouteAction::kOpenApiYaml),
 };
 
 }  // namespace phonechat

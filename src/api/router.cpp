@@ -12,14 +12,18 @@
 #include <optional>
 #include <string>
 
+#include "api/api_document.hpp"
 #include "api/content_negotiation.hpp"
 #include "api/demo_page.hpp"
 #include "api/error_response.hpp"
 #include "api/lifecycle_routes.hpp"
 #include "api/made_bookings_request.hpp"
+#include "api/metrics.hpp"
 #include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
+#include "api/request_tracing.hpp"
 #include "api/route_table.hpp"
+#include "core/process_counters.hpp"
 #include "service/authentication.hpp"
 #include "service/made_bookings_service.hpp"
 #include "service/oauth_service.hpp"
@@ -33,11 +37,13 @@ using Op = LifecycleOperation;
 constexpr std::size_t kLookupCacheEntries = 50'000;
 
 // The routes a request reaches without a bearer token, dispatched to their handlers. The demo client is static
-// and loads without the Unified Login; every other one needs the OAuthService.
+// and loads without the Unified Login, like the API document; every other one needs the OAuthService.
 http::Response DispatchOpenRoute(const Route& route, const http::Request& request, const ApiContext& context,
                                  const NegotiatedFormat& format) {
   if (route.action == RouteAction::kDemoPage) return DemoPage();
   if (route.action == RouteAction::kDemoScript) return DemoScript();
+  if (route.action == RouteAction::kOpenApiJson) return OpenApiJson(request);
+  if (route.action == RouteAction::kOpenApiYaml) return OpenApiYaml(request);
   if (context.oauth == nullptr) return OAuthUnavailable(format);
   OAuthService& oauth = *context.oauth;
   switch (route.action) {
@@ -102,6 +108,7 @@ Error NotFound(std::string_view raw_path) {
 }
 
 Error ProjectRateLimited(std::int64_t retry_after_seconds) {
+  ProcessCounters::Count(Counters().api_rate_limited);
   Error error{ErrorCode::kRateLimited, "Too many requests for this project; retry after ", {}, {}, false};
   error.message.append(std::to_string(retry_after_seconds)).append(retry_after_seconds == 1 ? " second." : " seconds.");
   error.retry_after_seconds = retry_after_seconds;
@@ -139,12 +146,33 @@ struct ApiHandler::Exchange {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   NegotiatedFormat format;
   std::string_view route;
+  std::size_t route_index = kUnmatchedRoute;
   std::string_view raw_path;
   std::optional<UserId> user;
   std::optional<UserId> acting_as;
   Borrowed* borrowed = nullptr;  // the request's sessions (with pools); null once the request has returned
   std::optional<ListSource> list_source;  // where a list's bookings came from
+  std::size_t cache_bytes = 0;            // the thread's list cache after the list
+  std::string request_id;                 // X-Request-ID, the client's when usable, else minted
+  std::optional<TraceContext> trace;      // from a valid traceparent
 };
+
+namespace {
+
+// The request's ID and trace context (a refused request may have no parsed head).
+void TraceRequest(const http::Request* request, std::string& request_id, std::optional<TraceContext>& trace) {
+  request_id = RequestIdFor(request != nullptr ? request->Header("X-Request-ID") : std::nullopt);
+  if (request == nullptr) return;
+  if (const std::optional<std::string_view> traceparent = request->Header("traceparent")) {
+    trace = ParseTraceparent(*traceparent);
+  }
+}
+
+void AddRequestId(http::Response& response, const std::string& request_id) {
+  response.headers.emplace_back("X-Request-ID", request_id);
+}
+
+}  // namespace
 
 ApiHandler::ApiHandler(const ApiContext& context)
     : context_(context),
@@ -154,6 +182,7 @@ ApiHandler::ApiHandler(const ApiContext& context)
                 : std::make_unique<SessionPool>(*context.store, context.session_pool_size, context.session_wait)),
       direct_runner_(context.lifecycle_runner == nullptr ? NewDirectRunner(*context.store) : nullptr),
       runner_(context.lifecycle_runner != nullptr ? context.lifecycle_runner : direct_runner_.get()),
+      metrics_(context.metrics != nullptr ? &context.metrics->AddThread() : nullptr),
       lookups_(kLookupCacheEntries),
       lists_(context.read_replicas, context.session_pool_size, context.session_wait, context.list_cache_bytes) {}
 
@@ -188,6 +217,7 @@ http::Response ApiHandler::Handle(const http::Request& request) {
   Exchange exchange;
   exchange.borrowed = &borrowed;
   exchange.format = NegotiateFormat(request.Header("Accept"));
+  TraceRequest(&request, exchange.request_id, exchange.trace);
   http::Response response;
   try {
     response = Dispatch(request, exchange);
@@ -205,7 +235,7 @@ http::Response ApiHandler::Handle(const http::Request& request) {
     Exchange logged = exchange;
     logged.raw_path = {};
     logged.borrowed = nullptr;
-    response.deferred->finish = [&context = context_, finish = std::move(response.deferred->finish),
+    response.deferred->finish = [&context = context_, metrics = metrics_, finish = std::move(response.deferred->finish),
                                  method = std::string(request.Method()), logged]() -> http::Response {
       http::Response finished;
       try {
@@ -213,22 +243,27 @@ http::Response ApiHandler::Handle(const http::Request& request) {
       } catch (const std::exception& failure) {
         finished = RenderError(ErrorFromException(failure), logged.format);
       }
-      LogAccess(context, method, logged, finished.status);
+      AddRequestId(finished, logged.request_id);
+      LogAccess(context, method, logged, finished.status, metrics);
       return finished;
     };
     return response;
   }
-  LogAccess(context_, request.Method(), exchange, response.status);
+  AddRequestId(response, exchange.request_id);
+  LogAccess(context_, request.Method(), exchange, response.status, metrics_);
   return response;
 }
 
 http::Response ApiHandler::HandleRefused(const Error& refusal, const http::Request* request) {
   Exchange exchange;
   if (request != nullptr) exchange.format = NegotiateFormat(request->Header("Accept"));
+  TraceRequest(request, exchange.request_id, exchange.trace);
   Error error{refusal.code, refusal.message.empty() ? RefusalMessage(refusal.code) : refusal.message, {}, {}, false};
   http::Response response = RenderError(error, exchange.format);
   response.close_connection = true;
-  LogAccess(context_, request != nullptr ? request->Method() : std::string_view("-"), exchange, response.status);
+  AddRequestId(response, exchange.request_id);
+  LogAccess(context_, request != nullptr ? request->Method() : std::string_view("-"), exchange, response.status,
+            metrics_);
   return response;
 }
 
@@ -261,6 +296,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
     return response;
   }
   exchange.route = route->path;
+  exchange.route_index = static_cast<std::size_t>(route - kRoutes.data());
   if (route->auth == RouteAuth::kNone) return DispatchOpenRoute(*route, request, context_, exchange.format);
 
   const QueryParameters parameters = QueryParameters::Parse(query);
@@ -330,6 +366,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
       if (!version) stamp = stamped.ReadListStamp(query_of.client_user_id);
       exchange.list_source =
           lists_.WritePage(Session(exchange), version, stamp, query_of, now, exchange.format.format, response.body);
+      exchange.cache_bytes = lists_.CacheBytes();
       return response;
     }
     case RouteAction::kLifecycle: {
@@ -360,11 +397,16 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   return RenderError(Error{ErrorCode::kInternal, "An error has occurred.", {}, {}, false}, exchange.format);
 }
 
-void ApiHandler::LogAccess(const ApiContext& context, std::string_view method, const Exchange& exchange, int status) {
+void ApiHandler::LogAccess(const ApiContext& context, std::string_view method, const Exchange& exchange, int status,
+                           RouteMetrics* metrics) {
+  const auto duration =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - exchange.started);
+  if (metrics != nullptr) {
+    metrics->Record(exchange.route_index, method, status, duration);
+    if (exchange.list_source) metrics->RecordList(*exchange.list_source == ListSource::kCache, exchange.cache_bytes);
+  }
   if (!context.access_log) return;
-  const auto micros =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - exchange.started)
-          .count();
+  const auto micros = duration.count();
   std::string line;
   line.reserve(200);
   line += "\"method\":";
@@ -380,6 +422,11 @@ void ApiHandler::LogAccess(const ApiContext& context, std::string_view method, c
   line += ",\"user\":" + (exchange.user ? std::to_string(*exchange.user) : std::string("null"));
   line += ",\"acting_as\":" + (exchange.acting_as ? std::to_string(*exchange.acting_as) : std::string("null"));
   if (exchange.list_source) line.append(",\"list\":\"").append(ListSourceName(*exchange.list_source)) += '"';
+  line += ",\"request_id\":";
+  AppendJsonString(line, exchange.request_id);
+  if (exchange.trace) {
+    line += ",\"trace_id\":\"" + exchange.trace->trace_id + "\",\"parent_id\":\"" + exchange.trace->parent_id + '"';
+  }
   context.access_log->info(line);
 }
 

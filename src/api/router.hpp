@@ -26,6 +26,8 @@ class logger;
 namespace phonechat {
 
 class OAuthService;
+class MetricsRegistry;
+class RouteMetrics;
 
 // What every serving thread's handler shares: the store, the clock, the access log and the Unified Login.
 // Thread-safe.
@@ -50,6 +52,8 @@ struct ApiContext {
   // Failed client authentications at the token and revoke endpoints, per client_id and per client address;
   // null: no limit.
   RateLimiter* client_failure_limiter = nullptr;
+  // Where each serving thread counts its requests for /metrics; null: not counted.
+  MetricsRegistry* metrics = nullptr;
 };
 
 // The API's request handler for one serving thread: routes, authenticates, validates and answers.
@@ -67,7 +71,9 @@ class ApiHandler final : public http::RequestHandler {
  private:
   struct Exchange;
   http::Response Dispatch(const http::Request& request, Exchange& exchange);
-  static void LogAccess(const ApiContext& context, std::string_view method, const Exchange& exchange, int status);
+  // Writes the access log line and counts the request in `metrics` (when not null).
+  static void LogAccess(const ApiContext& context, std::string_view method, const Exchange& exchange, int status,
+                        RouteMetrics* metrics);
 
   struct Borrowed;
   // The primary's session for this request: the thread's own, or one borrowed from the pool for the request.
@@ -78,6 +84,7 @@ class ApiHandler final : public http::RequestHandler {
   std::unique_ptr<SessionPool> pool_;      // with pools: the primary's sessions
   std::unique_ptr<LifecycleRunner> direct_runner_;  // without a shared runner: this thread's
   LifecycleRunner* runner_;                          // the shared runner or direct_runner_
+  RouteMetrics* metrics_;                            // this thread's, or null
   LookupCache lookups_;                    // used while the store reports versions
   TokenLookupBatcher token_lookups_;       // used while it does not: every request reads its token
   MadeBookingsReader lists_;               // the lists: from the cache, the replica or the primary

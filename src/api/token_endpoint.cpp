@@ -16,6 +16,7 @@
 #include "api/oauth_routes.hpp"
 #include "api/query_parameters.hpp"
 #include "api/web_forms.hpp"
+#include "core/process_counters.hpp"
 
 namespace phonechat {
 namespace {
@@ -87,6 +88,7 @@ std::optional<http::Response> SlowDown(RateLimiter& failures, const FailureKeys&
   const std::optional<std::int64_t> client_wait = failures.Wait(keys.client);
   const std::optional<std::int64_t> address_wait = failures.Wait(keys.address);
   if (!client_wait && !address_wait) return std::nullopt;
+  ProcessCounters::Count(Counters().login_rate_limited);
   Error error{ErrorCode::kRateLimited,
               "Too many failed client authentications from this client or address; retry later.", {}, {}, false};
   error.retry_after_seconds = std::max(client_wait.value_or(0), address_wait.value_or(0));
@@ -94,6 +96,7 @@ std::optional<http::Response> SlowDown(RateLimiter& failures, const FailureKeys&
 }
 
 void CountFailure(RateLimiter* failures, const FailureKeys& keys) {
+  ProcessCounters::Count(Counters().client_auth_failures);
   if (failures == nullptr) return;
   failures->Charge(keys.client);
   failures->Charge(keys.address);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -23,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "api/admin_routes.hpp"
+#include "api/metrics.hpp"
 #include "api/router.hpp"
 #include "auth/secrets.hpp"
 #include "core/error.hpp"
@@ -54,16 +57,17 @@ void KeepFreedMemoryForReuse() {
 }
 
 // HOST:PORT or [IPv6]:PORT.
-void ParseListenAddress(const std::string& listen, http::ServerOptions& options) {
+void ParseListenAddress(const std::string& listen, http::ServerOptions& options,
+                        const std::string& flag = "--listen") {
   const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) throw UsageError("--listen must be HOST:PORT, got '" + listen + "'");
+  if (colon == std::string::npos || colon == 0) throw UsageError(flag + " must be HOST:PORT, got '" + listen + "'");
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   const std::string port_text = listen.substr(colon + 1);
   unsigned port = 0;
   const auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || error != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
-    throw UsageError("--listen port must be a number from 0 to 65535, got '" + port_text + "'");
+    throw UsageError(flag + " port must be a number from 0 to 65535, got '" + port_text + "'");
   }
   options.host = host;
   options.port = static_cast<std::uint16_t>(port);
@@ -127,6 +131,37 @@ std::vector<std::string> SandboxDemoRedirectUris(const std::string& host, std::u
     uris.push_back("http://[::1]" + suffix);
   }
   return uris;
+}
+
+// Serves /livez, /readyz and /metrics on `listen` on a thread of its own until the thread is asked to stop; returns
+// once it listens, and throws UsageError when it cannot.
+std::jthread StartAdminListener(const std::string& listen, const AdminContext& context) {
+  http::ServerOptions options;
+  ParseListenAddress(listen, options, "--admin-listen");
+  options.threads = 1;
+  options.handle_signals = false;
+  options.max_connections = 64;
+  std::promise<void> listening;
+  std::future<void> started = listening.get_future();
+  std::jthread thread([options, &context, &listening](std::stop_token stop) {
+    bool reported = false;
+    try {
+      http::Serve(
+          options, [&context] { return std::make_unique<AdminHandler>(context); },
+          [&](std::uint16_t port) {
+            std::fprintf(stderr, "phonechat-api health and metrics at %s (/livez, /readyz, /metrics)\n",
+                         BaseUrl(options.host, port).c_str());
+            reported = true;
+            listening.set_value();
+          },
+          stop);
+    } catch (...) {
+      if (!reported) listening.set_exception(std::current_exception());
+      else spdlog::error("admin listener stopped by an error");
+    }
+  });
+  started.get();
+  return thread;
 }
 
 }  // namespace
@@ -225,6 +260,15 @@ int RunServe(const ServeCommand& command) {
   context.lifecycle_runner = group_committer.get();
   // The sweeper's own connection to the Unified Login's tables: its purges never queue behind the service's calls.
   const std::unique_ptr<OAuthStore> sweeper_oauth_store = OpenOAuthStore(command.database_url);
+  // The admin listener serves through the API listener's drain (its /readyz says so) and stops after it.
+  http::ServerGauges api_gauges;
+  options.gauges = &api_gauges;
+  MetricsRegistry metrics(PHONECHAT_VERSION, api_gauges);
+  context.metrics = &metrics;
+  AdminContext admin_context{store.get(), &api_gauges, &metrics};
+  std::jthread admin_listener;
+  if (command.admin_listen != "off") admin_listener = StartAdminListener(command.admin_listen, admin_context);
+
   const LifecycleSweeper sweeper(*store, sweeper_oauth_store.get(), OAuthRetention{lifetimes.refresh_token, LoginBackoff{}.window},
                                  *clock, std::chrono::seconds(command.sweep_seconds));
   http::Serve(

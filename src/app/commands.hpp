@@ -41,6 +41,7 @@ struct ServeCommand {
   double api_rate_limit = 1000;     // requests per second per project, burst as many; 0: off (docs/security.md)
   double login_rate_limit = 30;     // failed client authentications per minute per client_id and per address
   std::vector<std::string> trusted_proxies;  // CIDR blocks whose X-Forwarded-* headers are believed
+  std::string admin_listen = "127.0.0.1:8081";  // HOST:PORT of /livez, /readyz and /metrics; "off": none
 };
 
 // `import`: the options after parsing.

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_logger_mt("phonechat"));
   CLI::App app{"PhoneChat bookings API server", kProgram};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(kProgram) + " " + PHONECHAT_VERSION);
   app.failure_message([](const CLI::App* /*app*/, const CLI::Error& error) {
     return std::string(kProgram) + ": " + error.what() + " (see --help)\n";
   });
@@ -176,6 +177,12 @@ int main(int argc, char** argv) {
                    "(repeatable; default: none)")
       ->envname("PHONECHAT_TRUSTED_PROXY")
       ->delimiter(',');
+  serve_command
+      ->add_option("--admin-listen", serve.admin_listen,
+                   "HOST:PORT of the health probes and metrics (/livez, /readyz, /metrics), apart from the API so "
+                   "that they are never public by accident; off: none")
+      ->envname("PHONECHAT_ADMIN_LISTEN")
+      ->capture_default_str();
 
   phonechat::ImportCommand import;
   CLI::App* import_command = app.add_subcommand("import", "Import JSON Lines records (one transaction)");

@@ -23,6 +23,22 @@ std::string_view AuthenticationName(RouteAuth auth) {
   return "unknown";
 }
 
+// `names`, space-separated, as a JSON array of strings.
+void AppendNameList(std::string& out, std::string_view names) {
+  out += '[';
+  bool first = true;
+  while (!names.empty()) {
+    const std::size_t space = names.find(' ');
+    const std::string_view name = names.substr(0, space);
+    names = space == std::string_view::npos ? std::string_view{} : names.substr(space + 1);
+    if (name.empty()) continue;
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, name);
+  }
+  out += ']';
+}
+
 }  // namespace
 
 std::string RouteTableJsonLines() {
@@ -44,6 +60,10 @@ std::string RouteTableJsonLines() {
     out += route.group ? "true" : "false";
     out += ",\"writes\":";
     out += route.method == "POST" ? "true" : "false";
+    out += ",\"query\":";
+    AppendNameList(out, route.query);
+    out += ",\"body\":";
+    AppendNameList(out, route.body);
     out += "}\n";
   }
   return out;

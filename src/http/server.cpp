@@ -285,8 +285,10 @@ class Server {
   void JoinAll();
 
   const ServerOptions options_;
-  std::atomic<std::size_t> connections_{0};  // accepted and not yet ended, over all workers
-  std::atomic<bool> draining_{false};
+  ServerGauges own_gauges_;  // used when the options name none
+  ServerGauges& gauges_;
+  std::atomic<std::size_t>& connections_;  // accepted and not yet ended, over all workers
+  std::atomic<bool>& draining_;
   std::atomic<bool> forcing_{false};
   bool finished_ = false;
   std::size_t next_worker_ = 0;
@@ -739,12 +741,20 @@ void RunUntilStopped(asio::io_context& ioc) {
 
 Server::Server(const ServerOptions& options)
     : options_(options),
+      gauges_(options.gauges != nullptr ? *options.gauges : own_gauges_),
+      connections_(gauges_.open_connections),
+      draining_(gauges_.draining),
       workers_(MakeWorkers(*this, options.threads != 0 ? options.threads : std::thread::hardware_concurrency())),
       // A pool of none would leave every DeferredWork waiting forever.
       blocking_pool_(std::max(options.blocking_threads, 1U)),
       acceptor_(control_),
-      signals_(control_, SIGINT, SIGTERM),
-      drain_timer_(control_) {}
+      signals_(control_),
+      drain_timer_(control_) {
+  if (options.handle_signals) {
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+  }
+}
 
 bool Server::AdmitBlocking() noexcept {
   if (blocking_.fetch_add(1) < options_.max_blocking_queue) return true;
@@ -828,6 +838,7 @@ void Server::RefuseOverCap(Socket& socket) {
   static_cast<void>(::send(socket.native_handle(), kAnswer.data(), kAnswer.size(), MSG_DONTWAIT | MSG_NOSIGNAL));
   error_code ignored;
   socket.close(ignored);
+  gauges_.refused_connections.fetch_add(1, std::memory_order_relaxed);
   ++refused_unreported_;
   if (refusal_warning_due_) return;
   const Clock::time_point next_warning = last_refusal_warning_ + std::chrono::seconds(1);
@@ -949,7 +960,7 @@ void Server::Run(const HandlerFactory& make_handler, const ListeningCallback& on
   }
 
   const std::stop_callback on_stop(stop, [this] { asio::post(control_, [this] { BeginDrain(); }); });
-  WaitForSignal();
+  if (options_.handle_signals) WaitForSignal();
   try {
     on_listening(port_);
   } catch (...) {

@@ -1,6 +1,7 @@
 // The HTTP server: requests and responses as the application sees them, the handler interface and the options.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -76,6 +77,13 @@ class RequestHandler {
   virtual Response HandleRefused(const Error& refusal, const Request* request) = 0;
 };
 
+// What a running server reports, for health probes and metrics; written by the server, read from any thread.
+struct ServerGauges {
+  std::atomic<std::size_t> open_connections{0};       // accepted and not yet ended
+  std::atomic<std::uint64_t> refused_connections{0};  // answered 503 over the connection cap
+  std::atomic<bool> draining{false};                  // set when the drain begins, never cleared
+};
+
 // Limits and timeouts of the listener (docs/security.md, "Limits and timeouts", and the operator's settings).
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -104,6 +112,11 @@ struct ServerOptions {
   std::vector<std::string> unique_fields;
   // Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (Request::Origin); none by default.
   TrustedProxies trusted_proxies;
+  // Where the server reports its gauges; null: kept to itself. Must outlive Serve.
+  ServerGauges* gauges = nullptr;
+  // Drain on SIGTERM and SIGINT; off, only the stop token ends Serve (a second listener that outlives the first's
+  // drain, e.g. the health probes').
+  bool handle_signals = true;
 };
 
 // Builds the handler for one serving thread (called once on each, before it serves).

@@ -51,6 +51,8 @@ class MadeBookingsReader {
   ListSource WritePage(StoreSession& primary, const std::optional<StoreVersion>& version,
                        const std::optional<ListStamp>& stamp, const MadeBookingsQuery& query, LocalDateTime now,
                        BodyFormat format, std::string& out);
+  // About how many bytes the thread's list cache holds.
+  [[nodiscard]] std::size_t CacheBytes() const { return cache_.BytesHeld(); }
 
  private:
   // Writes the page from the cache, loading from the replica when its stamp of the client is `stamp`; false when

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/io_wait.hpp"
+#include "core/process_counters.hpp"
 
 namespace phonechat {
 
@@ -71,13 +72,20 @@ SessionPool::Lease SessionPool::Borrow() {
       close(waiter.event_fd);
     }
   } leave{*this, waiter};
-  const auto deadline = std::chrono::steady_clock::now() + wait_;
+  const auto started = std::chrono::steady_clock::now();
+  const auto deadline = started + wait_;
   while (!waiter.handed && !waiter.may_open) {
     if (!WaitForIo(waiter.event_fd, IoEvent::kReadable, deadline)) break;
   }
+  ProcessCounters::Count(Counters().pool_waits);
+  ProcessCounters::Count(Counters().pool_wait_microseconds,
+                         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                        std::chrono::steady_clock::now() - started)
+                                                        .count()));
   // Whatever came before the deadline is taken, even if the deadline has passed since.
   if (waiter.handed) return Lease(*this, std::move(waiter.handed));
   if (waiter.may_open) return OpenOne();
+  ProcessCounters::Count(Counters().pool_exhausted);
   throw SessionsExhausted("all " + std::to_string(capacity_) + " database sessions of the serving thread stayed in " +
                           "use for " + std::to_string(wait_.count()) + " ms");
 }

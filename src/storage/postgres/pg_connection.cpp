@@ -16,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/io_wait.hpp"
+#include "core/process_counters.hpp"
 
 namespace phonechat::pg {
 
@@ -342,6 +343,7 @@ std::chrono::steady_clock::time_point Connection::Deadline() const {
 
 pg_result* Connection::AwaitResult(bool sent, std::string_view what) {
   if (!sent) return nullptr;
+  ProcessCounters::Count(Counters().store_round_trips);
   // statement_timeout ends a slow statement on the server; this deadline covers a server that cannot answer at all
   // (stopped, cut off), which would otherwise hold the calling thread until TCP gives up.
   const bool bounded = statement_timeout_ms_ > 0;
@@ -372,6 +374,7 @@ std::vector<Rows> Connection::ExecPreparedPipeline(const std::vector<PipelinedSt
                             "): " + FirstLine(PQerrorMessage(connection_)));
   };
   if (PQenterPipelineMode(connection_) != 1) throw lost("pipeline");
+  ProcessCounters::Count(Counters().store_round_trips);
   // Whatever goes wrong below leaves the connection in pipeline mode with results pending: it is reconnected.
   try {
     for (const auto& statement : statements) {
