@@ -10,6 +10,8 @@
 # BACKENDS_RUNS (default 3) runs of every case, one case after the other; each figure is the median of the runs.
 # Needs a release build (scripts/build.sh release), node, wrk, taskset and the PostgreSQL 15 server binaries.
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 # One project drives every request here: the per-project rate limit would cap the figure being measured.
 export PHONECHAT_API_RATE_LIMIT=0
 root=$(cd "$(dirname "$0")/.." && pwd)

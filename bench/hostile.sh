@@ -16,6 +16,8 @@
 # Defaults: 3 runs, wrk 15 s per measurement, 2,000 slow and 2,000 idle connections, the server's default threads.
 # Environment: PHONECHAT_BIN (default build/src/app/phonechat-api), BENCH_TMPDIR (default $TMPDIR or /tmp).
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 root=$(cd "$(dirname "$0")/.." && pwd)
 command_line="bench/hostile.sh${*:+ $*}"
 runs=3

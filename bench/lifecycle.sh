@@ -40,6 +40,8 @@
 # 2xx, a socket error or a timeout, a Confirm answered 200 that is not stored, an exhausted pool, a ledger that
 # does not verify), after printing the table; 2 on misuse or a missing tool.
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 # One project drives every request here: the per-project rate limit would cap the figure being measured.
 export PHONECHAT_API_RATE_LIMIT=0
 root=$(cd "$(dirname "$0")/.." && pwd)

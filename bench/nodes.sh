@@ -14,6 +14,8 @@
 # NODES_CLIENTS [2000], NODES_PER_CLIENT [50], NODES_CONNECTIONS wrk connections [64].
 # Needs a release build (scripts/build.sh release), node, wrk, nginx, psql and the PostgreSQL 15 server binaries.
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 # One project drives every request here: the per-project rate limit would cap the figure being measured.
 export PHONECHAT_API_RATE_LIMIT=0
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -23,6 +23,8 @@
 # Exits 1 when a server answers anything but the expected status (200, or 401 for the unknown token) before or
 # during a case, or a heavy client's BookingsTotal is not the data set's; 2 on misuse or a missing tool.
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 # One project drives every request here: the per-project rate limit would cap the figure being measured.
 export PHONECHAT_API_RATE_LIMIT=0
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -34,6 +34,8 @@
 #   SOAK_BOOKINGS     bookings of the generated data set [12000]
 #   SOAK_OUT          where the CSV, the PNG, the summary and the server's log go [a new /tmp/phonechat-soak.XXXXXX]
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }

@@ -13,6 +13,8 @@
 # The Unified Login suite runs from a copy in the cache, so that npm 9's `npm ci` installs its own node_modules
 # and the checkout's tests/oauth/node_modules is not touched.
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache="$root/.cache"
 PHONECHAT_BIN=${PHONECHAT_BIN:-$root/build/src/app/phonechat-api}

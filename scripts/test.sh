@@ -10,6 +10,8 @@
 # The cluster lives in a temp directory and is stopped and removed on exit, whether the tests pass, fail or are
 # interrupted.
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --tests
 

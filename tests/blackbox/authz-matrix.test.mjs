@@ -292,18 +292,23 @@ let before0; // the database before the matrix
 
 describe('the route table', () => {
   test('`routes` prints every row once, with its metadata', () => {
-    assert.equal(ROWS.length, 38, listed.stdout);
+    assert.equal(ROWS.length, 40, listed.stdout);
     const names = ROWS.map(rowName);
     assert.equal(new Set(names.map((n) => n.toLowerCase())).size, names.length, 'no row twice');
     const find = (method, p) => ROWS.find((row) => row.method === method && row.path === p);
     assert.deepStrictEqual(find('GET', '/v1/PhoneChat/MadeBookings'), { method: 'GET', path: '/v1/PhoneChat/MadeBookings',
-      authentication: 'bearer', scope: 'account_phonechat_bookings', group: false, writes: false });
+      authentication: 'bearer', scope: 'account_phonechat_bookings', group: false, writes: false,
+      query: ['StartDate', 'OrderBy', 'BookingsPerPage', 'PageNumber'], body: [] });
     assert.deepStrictEqual(find('POST', '/v1/Groups/PhoneChat/SaveSettings'), { method: 'POST', path: '/v1/Groups/PhoneChat/SaveSettings',
-      authentication: 'bearer', scope: 'account_phonechat_bookings', group: true, writes: true });
+      authentication: 'bearer', scope: 'account_phonechat_bookings', group: true, writes: true, query: [],
+      body: ['UserID', 'OfferDirectChat', 'DirectChat', 'PhoneChatNumber', 'PhoneChatPPM'] });
     assert.deepStrictEqual(find('GET', '/v1/CreditHistory/GetCurrentCreditBalance').scope, 'account_credits_history');
     assert.deepStrictEqual(find('GET', '/v1/Account/GetPermissions').scope, null);
     assert.deepStrictEqual(find('POST', '/OAuth/token'), { method: 'POST', path: '/OAuth/token', authentication: 'none',
-      scope: null, group: false, writes: true });
+      scope: null, group: false, writes: true, query: [],
+      body: ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'client_id', 'client_secret'] });
+    assert.deepStrictEqual(find('GET', '/openapi.json'), { method: 'GET', path: '/openapi.json', authentication: 'none',
+      scope: null, group: false, writes: false, query: [], body: [] });
     assert.equal(ROWS.filter((row) => row.group).length, 6, 'six group variants');
     assert.equal(ROWS.filter((row) => row.authentication === 'bearer').length, 27);
   });

@@ -6,6 +6,8 @@
 #   PHONECHAT_BLACKBOX_FILES  run only these files (names without .test.mjs, space-separated), e.g. "framing http"
 # Extra arguments go to `node --test` (e.g. --test-name-pattern=seed).
 set -eu
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 if [ "${PHONECHAT_TARGET:-}" != peer ]; then

@@ -5,6 +5,8 @@
 #   PHONECHAT_BIN      the binary (default build/src/app/phonechat-api of this checkout)
 # Extra arguments go to `node --test`; naming test files runs only those. Needs node, psql, nginx, wrk and the PostgreSQL 15 server binaries.
 set -euo pipefail
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 PHONECHAT_BIN=${PHONECHAT_BIN:-$root/build/src/app/phonechat-api}

@@ -64,7 +64,9 @@ export async function startOAuthServer(db, options = {}) {
 export async function startSandbox({ extraArgs = [], timeoutMs = 30000 } = {}) {
   const dir = tempDir();
   const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('PHONECHAT_') && k !== 'PHONECHAT_BIN') delete env[k];
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('PHONECHAT_') && k !== 'PHONECHAT_BIN' && k !== 'PHONECHAT_ADMIN_LISTEN') delete env[k];
+  }
   const srv = await spawnServer(['serve', '--listen', '127.0.0.1:0', ...extraArgs], { cwd: dir, env, timeoutMs });
   srv.dir = dir;
   srv.db = { file: path.join(dir, 'phonechat.db'), url: `sqlite://${path.join(dir, 'phonechat.db')}`, dir };

@@ -7,6 +7,8 @@
 # Needs node 18 or newer (scripts/test-node18.sh runs it with Debian 12's) and npm (the dependencies come from
 # package-lock.json) and Debian's /usr/bin/chromium.
 set -eu
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 PHONECHAT_BIN=${PHONECHAT_BIN:-$root/build/src/app/phonechat-api}

@@ -2,7 +2,8 @@
 // the route answers, and checks the status, the Content-Type and the body against the document.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { at, loadDocument, mediaType, operations, routeRows, send, startSandbox, validatorFor, xmlProblems } from './lib.mjs';
+import fs from 'node:fs';
+import { JSON_PATH, YAML_PATH, at, loadDocument, mediaType, operations, routeRows, send, startSandbox, validatorFor, xmlProblems } from './lib.mjs';
 
 const doc = loadDocument();
 const validate = await validatorFor(doc);
@@ -70,3 +71,18 @@ for (const { path, method, op } of operations(doc).filter((o) => o.method === 'G
     });
   }
 }
+
+test('the server serves docs/openapi.json and docs/openapi.yaml byte for byte, with an ETag that answers 304', async () => {
+  for (const [target, file, type] of [['/openapi.json', JSON_PATH, 'application/json'], ['/openapi.yaml', YAML_PATH, 'application/yaml']]) {
+    const r = await send(sandbox.port, 'GET', target);
+    assert.equal(r.status, 200, target);
+    assert.equal(mediaType(r.headers['content-type']), type, target);
+    assert.ok(r.text === fs.readFileSync(file, 'utf8'), `${target} is not ${file} as built: rebuild the binary`);
+    assert.match(r.headers.etag ?? '', /^"[0-9a-f]{32}"$/, target);
+    const again = await send(sandbox.port, 'GET', target, { headers: { 'If-None-Match': r.headers.etag } });
+    assert.equal(again.status, 304, target);
+    assert.equal(again.text, '', target);
+    const stale = await send(sandbox.port, 'GET', target, { headers: { 'If-None-Match': '"0"' } });
+    assert.equal(stale.status, 200, target);
+  }
+});

@@ -5,6 +5,8 @@
 #   PHONECHAT_BIN  the binary (default ../../build/src/app/phonechat-api)
 # Extra arguments go to `node --test`.
 set -eu
+# Servers started here run side by side: their health and metrics listeners take a free port each.
+export PHONECHAT_ADMIN_LISTEN=${PHONECHAT_ADMIN_LISTEN:-127.0.0.1:0}
 cd "$(dirname "$0")"
 PHONECHAT_BIN=${PHONECHAT_BIN:-$(cd ../.. && pwd)/build/src/app/phonechat-api}
 export PHONECHAT_BIN
