@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the sandbox need, and with `--tests` also what the tests
 # need (Node.js, xmllint, Chromium, the PostgreSQL 15 server for throwaway test clusters, nginx and wrk for the
-# scale-out tests, gnuplot for the soak's plot). Safe to run again:
+# scale-out tests, gnuplot for the soak's plot, and promtool for the metrics page). Safe to run again:
 # it installs only what is missing.
 set -euo pipefail
 
@@ -25,10 +25,28 @@ for package in "${packages[@]}"; do
   esac
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "installing: ${missing[*]}" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# promtool, from Debian's prometheus package, checks the metrics page in the tests. Installing that package would
+# also install and start a Prometheus server, so its .deb is fetched through apt and only promtool is unpacked, into
+# .cache/tools/ of this checkout (the tests look there).
+if [ "${1:-}" = "--tests" ]; then
+  tools="$(cd "$(dirname "$0")/.." && pwd)/.cache/tools"
+  if [ ! -x "$tools/promtool" ]; then
+    echo "fetching promtool (Debian's prometheus package) into $tools" >&2
+    work=$(mktemp -d)
+    (cd "$work" && apt-get download prometheus >/dev/null 2>&1 ||
+      { $sudo apt-get update -qq && apt-get download prometheus >/dev/null 2>&1; })
+    dpkg-deb -x "$work"/prometheus_*.deb "$work/unpacked"
+    mkdir -p "$tools"
+    install -m 0755 "$work/unpacked/usr/bin/promtool" "$tools/promtool"
+    rm -rf "$work"
+  fi
+fi
