@@ -8,9 +8,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "app/commands.hpp"
+#include "app/configuration.hpp"
 #include "app/ledger_commands.hpp"
 #include "app/project_commands.hpp"
 #include "app/route_commands.hpp"
@@ -39,14 +42,24 @@ int main(int argc, char** argv) {
 
   phonechat::ServeCommand serve;
   CLI::App* serve_command = app.add_subcommand("serve", "Serve the API (the sandbox, with demo data, by default)");
-  serve_command->set_config("--config", "", "Read options from this TOML/INI file");
+  std::string config_path;
+  serve_command
+      ->add_option("--config", config_path,
+                   "Read settings from this TOML/INI file (keys: the long flags; a flag or variable wins over it)")
+      ->envname("PHONECHAT_CONFIG");
+  bool print_config = false;
+  serve_command->add_flag("--print-config", print_config,
+                          "Print the effective configuration, each setting with its source and secrets masked, "
+                          "and exit");
   CLI::Option* serve_db =
       serve_command
           ->add_option("--db", serve.database_url, "Database URL (default sqlite://./phonechat.db, the sandbox)")
           ->envname("PHONECHAT_DB");
-  serve_command->add_option(
-      "--db-read", serve.read_replica_urls,
-      "A PostgreSQL read replica the lists are read from (repeatable; threads take them in turn)");
+  serve_command
+      ->add_option("--db-read", serve.read_replica_urls,
+                   "A PostgreSQL read replica the lists are read from (repeatable; threads take them in turn)")
+      ->envname("PHONECHAT_DB_READ")
+      ->delimiter(',');
   serve_command->add_option("--listen", serve.listen, "HOST:PORT to listen on (port 0: any free port)")
       ->envname("PHONECHAT_LISTEN")
       ->capture_default_str();
@@ -56,9 +69,10 @@ int main(int argc, char** argv) {
   serve_command->add_option("--zone", serve.zone, "IANA time zone of the service's local dates")
       ->envname("PHONECHAT_ZONE")
       ->capture_default_str();
-  serve_command->add_option(
-      "--now", serve.start_clock_at,
-      "Start the service clock at this local time (yyyy-MM-ddTHH:mm:ss), for reproducible sandboxes");
+  serve_command
+      ->add_option("--now", serve.start_clock_at,
+                   "Start the service clock at this local time (yyyy-MM-ddTHH:mm:ss), for reproducible sandboxes")
+      ->envname("PHONECHAT_NOW");
   serve_command
       ->add_option("--sweep-interval", serve.sweep_seconds,
                    "Seconds between settlements of sessions that are over and purges of what can never be used again "
@@ -302,16 +316,38 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  const std::vector<std::string> arguments(argv + 1, argv + argc);
+  std::vector<std::string> secrets_from_files;
   try {
+    secrets_from_files = phonechat::LoadSecretFiles({std::begin(phonechat::kSecretVariables), std::end(phonechat::kSecretVariables)});
     app.parse(argc, argv);
+  } catch (const phonechat::UsageError& error) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, error.what());
+    return 2;
   } catch (const CLI::ParseError& error) {
-    // CLI11 prints the message; misuse of any command exits 2, as its UsageErrors do (--help exits 0).
-    return app.exit(error) != 0 ? 2 : 0;
+    // Misuse of any command exits 2, as its UsageErrors do (--help and --version exit 0). A bad value names where
+    // it came from: the flag or the variable.
+    if (error.get_exit_code() == 0 || !serve_command->parsed()) return app.exit(error) != 0 ? 2 : 0;
+    std::fprintf(stderr, "%s: %s (see --help)\n", kProgram,
+                 phonechat::DescribeParseError(*serve_command, arguments, error.what()).c_str());
+    return 2;
   }
 
   try {
     if (*serve_command) {
-      serve.database_given = serve_db->count() > 0 || std::getenv("PHONECHAT_DB") != nullptr;
+      phonechat::SettingSources sources = phonechat::FlagAndVariableSources(*serve_command, arguments, secrets_from_files);
+      if (!config_path.empty()) phonechat::ApplyConfigFile(*serve_command, config_path, sources);
+      if (print_config) {
+        std::fputs(phonechat::EffectiveConfiguration(
+                       *serve_command, sources, {"db", "db-read"},
+                       std::string("# ") + kProgram + " " + PHONECHAT_VERSION +
+                           " serve: the effective configuration. Each setting comes from its flag, else its "
+                           "variable,\n# else the configuration file, else its default; passwords are masked.\n")
+                       .c_str(),
+                   stdout);
+        return 0;
+      }
+      serve.database_given = serve_db->count() > 0;
       serve.access_log = access_log == "stdout";
       return phonechat::RunServe(serve);
     }
