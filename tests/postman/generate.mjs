@@ -210,8 +210,10 @@ const FOLDERS = [
   {
     name: 'Unified Login',
     description: 'The OAuth 2.0 authorization code flow with PKCE, as a browser goes through it (the session cookie ' +
-      'stays in the cookie jar), then the code exchange, a revocation, the grants page and a logout. Redirects are ' +
-      'not followed, so that each 302/303 and its `Location` are checked.',
+      'stays in the cookie jar), then the code exchange, a revocation, the grants page (where the grant just given is ' +
+      'revoked) and a logout. It signs in as `oauthLogin` (DemoNoNumber), not as the owner of `accessToken`, whose ' +
+      'token the grant\'s revocation would end. Redirects are not followed, so that each 302/303 and its `Location` ' +
+      'are checked.',
     items: {
       authorizationServerMetadata: {
         tests: js("pm.test('the token endpoint', () => pm.expect(pm.response.json().token_endpoint).to.match(/\\/OAuth\\/token$/));"),
@@ -241,7 +243,7 @@ const FOLDERS = [
           "const url = pm.variables.replaceIn(pm.request.url.toString());",
           'pm.sendRequest({',
           "  url, method: 'POST', header: { 'Content-Type': 'application/x-www-form-urlencoded' },",
-          "  body: { mode: 'urlencoded', urlencoded: [{ key: 'csrf', value: pm.collectionVariables.get('csrf') }, { key: 'action', value: 'login' }, { key: 'login', value: pm.variables.get('login') }, { key: 'password', value: pm.variables.get('password') }] },",
+          "  body: { mode: 'urlencoded', urlencoded: [{ key: 'csrf', value: pm.collectionVariables.get('csrf') }, { key: 'action', value: 'login' }, { key: 'login', value: pm.variables.get('oauthLogin') }, { key: 'password', value: pm.variables.get('oauthPassword') }] },",
           '}, (err, res) => {',
           "  const done = (e, page) => {",
           '    const m = !e && /name="csrf" value="([^"]+)"/.exec(page.text());',
@@ -260,7 +262,7 @@ const FOLDERS = [
           "pm.test('redirected to the callback with a code and the state', () => { pm.expect(location.startsWith(pm.variables.get('callbackUrl'))).to.eql(true); pm.expect(code).to.be.a('string'); pm.expect(location).to.include('state=postman'); });",
           "if (code) pm.collectionVariables.set('authCode', decodeURIComponent(code));",
         ),
-        note: 'Its pre-request script posts the login form (`login`, `password`) and reads the consent page; this request is the consent (`action=allow`), answered by a 303 to the callback with the code, kept in `authCode`.',
+        note: 'Its pre-request script posts the login form (`oauthLogin`, `oauthPassword`: a demo user whom the tokens above do not belong to, since revoking the grant below revokes every token of the project for that user) and reads the consent page; this request is the consent (`action=allow`), answered by a 303 to the callback with the code, kept in `authCode`.',
       },
       token: {
         form: {
@@ -303,6 +305,8 @@ const FOLDERS = [
         form: { csrf: '{{csrf}}', action: 'revoke', project_id: '{{projectId}}' },
         disabledForm: ['login', 'password'],
         status: 303,
+        tests: js("pm.test('back to the grants page', () => pm.expect(pm.response.headers.get('Location')).to.match(/\\/OAuth\\/Grants$/));"),
+        note: "Revokes the grant just given (`oauthLogin`'s, to the project `clientId`), and with it every token of that project for that user.",
       },
       logout: {
         form: { csrf: '{{csrf}}' },
@@ -565,8 +569,8 @@ function environment() {
     ['clientId', 'demo-app', 'default'],
     ['clientSecret', 'demo-secret', 'secret'],
     ['callbackUrl', 'http://127.0.0.1:8765/cb', 'default'],
-    ['login', 'DemoClient', 'default'],
-    ['password', 'demo-password', 'secret'],
+    ['oauthLogin', 'DemoNoNumber', 'default'],
+    ['oauthPassword', 'demo-password', 'secret'],
     ['clientUserId', '2001', 'default'],
     ['candidateUserId', '1014', 'default'],
     ['sandboxNow', '', 'default'],
