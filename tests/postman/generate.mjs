@@ -410,7 +410,7 @@ function buildRequest(entry, plan, queryOf) {
   queryOf[op.operationId] = wanted;
   const query = params.filter((q) => q.in === 'query').map((q) => {
     const value = wanted[q.name] ?? (q.required ? DEFAULT_QUERY[q.name] ?? exampleValue(q.schema) : exampleValue(q.schema));
-    const row = { key: q.name, value };
+    const row = { key: q.name, value: q.name === 'ApiKey' ? '{{apiKey}}' : value };
     if (q.name === 'ApiKey' || (!q.required && wanted[q.name] === undefined)) row.disabled = true;
     if (q.description) row.description = q.description.replace(/\s+/g, ' ').trim();
     return row;
@@ -486,13 +486,28 @@ function buildRequest(entry, plan, queryOf) {
     url: { raw: `{{baseUrl}}${p}${queryString ? `?${queryString}` : ''}`, host: ['{{baseUrl}}'], path: pathSegments, ...(query.length ? { query } : {}) },
     description,
   };
+  // The document's examples of the expected answer when it is a success, as saved responses (Postman's
+  // "Examples"); an error's examples are shared by routes and may show another route's case.
+  const saved = Object.entries(type && status < 300 ? response.content[type].examples ?? {} : {}).map(([key, ex]) => {
+    const example = deref(ex);
+    return {
+      id: stableId(`${op.operationId} example ${key}`),
+      name: example.summary ?? key,
+      originalRequest: { method, header: request.header.filter((h) => !h.disabled), ...(body ? { body } : {}), url: request.url },
+      status: String(status),
+      code: status,
+      _postman_previewlanguage: /json$/.test(type) ? 'json' : /xml$/.test(type) ? 'xml' : 'text',
+      header: [{ key: 'Content-Type', value: `${type}; charset=utf-8` }],
+      body: typeof example.value === 'string' ? example.value : JSON.stringify(example.value, null, 2),
+    };
+  });
   return {
     id: stableId(op.operationId),
     name: `${op.summary ?? `${method} ${p}`} (${method} ${p})`,
     event,
     ...(!v1 ? { protocolProfileBehavior: { followRedirects: false } } : {}),
     request,
-    response: [],
+    response: saved,
   };
 }
 

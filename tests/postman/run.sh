@@ -17,13 +17,13 @@ if [ ! -x "$PHONECHAT_BIN" ]; then
   echo "run.sh: no executable at $PHONECHAT_BIN (build it or set PHONECHAT_BIN)" >&2
   exit 2
 fi
+export NO_UPDATE_NOTIFIER=1 npm_config_update_notifier=false
 stamp=node_modules/.package-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   npm ci --no-audit --no-fund >&2
   echo "$want" > "$stamp"
 fi
-export NO_UPDATE_NOTIFIER=1
 
 COLLECTION=$ROOT/docs/postman/phonechat-api.postman_collection.json
 ENVIRONMENT=$ROOT/docs/postman/sandbox.postman_environment.json
@@ -58,7 +58,7 @@ candidate=$(token 1014 account_phonechat_bookings)
 
 newman=(node_modules/.bin/newman run "$COLLECTION" -e "$ENVIRONMENT" --env-var "baseUrl=http://127.0.0.1:$port"
   --env-var "managerToken=$manager" --env-var "candidateToken=$candidate" --env-var "sandboxNow=$NOW"
-  --timeout-request 10000 --color off)
+  --timeout-request 10000 --timeout 300000 --color off)
 
 # The run must be able to fail: a token the server does not know fails the read-only first folder.
 if "${newman[@]}" --env-var "accessToken=not-a-token-of-this-sandbox" --folder 'Account and credits' --reporters json \
