@@ -66,6 +66,14 @@ if "${newman[@]}" --env-var "accessToken=not-a-token-of-this-sandbox" --folder '
   echo "run.sh: newman passed with a wrong token; its checks cannot fail" >&2
   exit 1
 fi
+# ... having run its requests and failed their checks (not for want of the folder or of the report).
+if ! node -e '
+  const s = require(process.argv[1]).run.stats;
+  process.exit(s.requests.total > 0 && s.requests.failed === 0 && s.assertions.failed > 0 ? 0 : 1);
+' "$dir/wrong-token.json" 2>/dev/null; then
+  echo "run.sh: the run with a wrong token did not fail its checks" >&2
+  exit 1
+fi
 echo "run.sh: with a wrong token newman fails, as it must"
 
 status=0
