@@ -51,7 +51,7 @@ const DATES = js(
 );
 
 // Creates a booking of the client (accessToken) with candidate BookUserID and hands its BookingID to `then`.
-function createHelper(variable, hour, then) {
+function bookingFirst(variable, hour, then) {
   return js(
     ...DATES,
     'pm.sendRequest({',
@@ -147,7 +147,7 @@ const FOLDERS = [
         tests: js("pm.test('Accepted at the new price', () => { pm.expect(pm.response.json().Status).to.eql('Accepted'); pm.expect(pm.response.json().Credits).to.eql(35); });"),
       },
       rejectReceivedBooking: {
-        prerequest: createHelper('rejectBookingId', '19:00', []),
+        prerequest: bookingFirst('rejectBookingId', '19:00', []),
         body: { BookingID: '{{rejectBookingId}}', Reason: 'I am away that evening.' },
         tests: js("pm.test('Rejected', () => pm.expect(pm.response.json().Status).to.eql('Rejected'));"),
         note: 'Its pre-request script books the candidate once more (as the client) and keeps the BookingID in `rejectBookingId`.',
@@ -159,7 +159,7 @@ const FOLDERS = [
         note: 'Expects 409: only a booking that lapsed unanswered can be re-invited, and the sandbox\'s candidate has none; the booking just rejected is refused.',
       },
       cancelReceivedBooking: {
-        prerequest: createHelper('cancelBookingId', '20:00', [
+        prerequest: bookingFirst('cancelBookingId', '20:00', [
           'pm.sendRequest({',
           "  url: pm.variables.replaceIn('{{baseUrl}}/v1/PhoneChat/AcceptReceivedBooking'), method: 'POST',",
           `  header: { Authorization: ${bearer('candidateToken')}, 'Content-Type': 'application/json', Accept: 'application/json' },`,
