@@ -60,13 +60,16 @@ function samples(text) {
 }
 
 describe('version', { skip: PEER && 'the peer has no --version' }, () => {
-  test('--version prints the name and the version of CMakeLists.txt, and exits 0', async () => {
+  test('--version prints the name and the version of CMakeLists.txt, the latest release of CHANGELOG.md, and exits 0', async () => {
     const cmake = fs.readFileSync(new URL('../../CMakeLists.txt', import.meta.url), 'utf8');
     const version = /project\(\s*phonechat\S*\s+VERSION\s+(\d+\.\d+\.\d+)/i.exec(cmake)?.[1];
     assert.ok(version, 'CMakeLists.txt names the version');
     const r = await runCli(['--version']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), `phonechat-api ${version}`);
+    const changelog = fs.readFileSync(new URL('../../CHANGELOG.md', import.meta.url), 'utf8');
+    const released = /^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$/m.exec(changelog)?.[1];
+    assert.equal(released, version, 'the latest release in CHANGELOG.md is the version of CMakeLists.txt');
   });
 });
 
