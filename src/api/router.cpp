@@ -14,6 +14,7 @@
 
 #include "api/api_document.hpp"
 #include "api/content_negotiation.hpp"
+#include "api/cors.hpp"
 #include "api/demo_page.hpp"
 #include "api/error_response.hpp"
 #include "api/lifecycle_routes.hpp"
@@ -155,6 +156,8 @@ struct ApiHandler::Exchange {
   std::size_t cache_bytes = 0;            // the thread's list cache after the list
   std::string request_id;                 // X-Request-ID, the client's when usable, else minted
   std::optional<TraceContext> trace;      // from a valid traceparent
+  std::optional<std::string> origin;      // the Origin of a request to a CORS path (cors.hpp)
+  bool cors = false;                      // the path is one browsers may call across origins
 };
 
 namespace {
@@ -170,6 +173,19 @@ void TraceRequest(const http::Request* request, std::string& request_id, std::op
 
 void AddRequestId(http::Response& response, const std::string& request_id) {
   response.headers.emplace_back("X-Request-ID", request_id);
+}
+
+// Notes whether the request's path is a CORS path and, if so, its Origin (copied: deferred answers outlive it).
+void NoteOrigin(const ApiContext& context, const http::Request& request, std::string_view raw_path,
+                std::optional<std::string>& origin, bool& cors) {
+  cors = context.cors != nullptr && IsCorsPath(raw_path);
+  if (!cors) return;
+  if (const std::optional<std::string_view> header = request.Header("Origin")) origin.emplace(*header);
+}
+
+void AddCors(const ApiContext& context, bool cors, const std::optional<std::string>& origin, http::Response& response) {
+  if (!cors) return;
+  AddCorsHeaders(*context.cors, origin ? std::optional<std::string_view>(*origin) : std::nullopt, response);
 }
 
 }  // namespace
@@ -244,12 +260,14 @@ http::Response ApiHandler::Handle(const http::Request& request) {
         finished = RenderError(ErrorFromException(failure), logged.format);
       }
       AddRequestId(finished, logged.request_id);
+      AddCors(context, logged.cors, logged.origin, finished);
       LogAccess(context, method, logged, finished.status, metrics);
       return finished;
     };
     return response;
   }
   AddRequestId(response, exchange.request_id);
+  AddCors(context_, exchange.cors, exchange.origin, response);
   LogAccess(context_, request.Method(), exchange, response.status, metrics_);
   return response;
 }
@@ -273,6 +291,7 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
   const auto question = target.find('?');
   exchange.raw_path = target.substr(0, question);
   const std::string_view query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  NoteOrigin(context_, request, exchange.raw_path, exchange.origin, exchange.cors);
 
   const std::optional<std::string> path = NormalisedPath(exchange.raw_path);
   const Route* route = nullptr;
@@ -288,6 +307,13 @@ http::Response ApiHandler::Dispatch(const http::Request& request, Exchange& exch
     }
   }
   if (route == nullptr && allow.empty()) return RenderError(NotFound(exchange.raw_path), exchange.format);
+  if (route == nullptr && exchange.cors && request.Method() == "OPTIONS") {
+    const std::optional<std::string_view> requested = request.Header("Access-Control-Request-Method");
+    if (exchange.origin && requested) {
+      exchange.cors = false;  // the preflight answer carries its own CORS headers
+      return CorsPreflight(*context_.cors, *exchange.origin, *requested, allow);
+    }
+  }
   if (route == nullptr) {
     Error error{ErrorCode::kMethodNotAllowed, "The requested resource does not support http method '", {}, {}, false};
     error.message.append(request.Method()).append("'.");

@@ -26,6 +26,7 @@ class logger;
 namespace phonechat {
 
 class OAuthService;
+class CorsOrigins;
 class MetricsRegistry;
 class RouteMetrics;
 
@@ -54,6 +55,8 @@ struct ApiContext {
   RateLimiter* client_failure_limiter = nullptr;
   // Where each serving thread counts its requests for /metrics; null: not counted.
   MetricsRegistry* metrics = nullptr;
+  // The origins browsers may call the API, token and revoke endpoints from; null: no CORS headers at all.
+  const CorsOrigins* cors = nullptr;
 };
 
 // The API's request handler for one serving thread: routes, authenticates, validates and answers.

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <cerrno>
+#include <condition_variable>
+#include <mutex>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "api/admin_routes.hpp"
+#include "api/cors.hpp"
 #include "api/metrics.hpp"
 #include "api/router.hpp"
 #include "auth/secrets.hpp"
@@ -164,6 +167,36 @@ std::jthread StartAdminListener(const std::string& listen, const AdminContext& c
   return thread;
 }
 
+// Every redirect URI of every project (their origins are the browsers' allowed by default).
+std::vector<std::string> RegisteredRedirectUris(OAuthStore& projects) {
+  std::vector<std::string> uris;
+  for (const OAuthProject& project : projects.ListProjects()) {
+    uris.insert(uris.end(), project.redirect_uris.begin(), project.redirect_uris.end());
+  }
+  return uris;
+}
+
+// Rereads the projects' redirect URIs into `cors` every `interval` (the sweep interval: how soon a project
+// registered or changed while the server runs has its origins allowed), on a connection of its own.
+std::jthread StartCorsRefresher(const std::string& database_url, CorsOrigins& cors, std::chrono::seconds interval) {
+  return std::jthread([database_url, &cors, interval](std::stop_token stop) {
+    std::unique_ptr<OAuthStore> projects;
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    while (!wake.wait_for(lock, stop, interval, [] { return false; })) {
+      try {
+        if (!projects) projects = OpenOAuthStore(database_url);
+        cors.ReplaceFromRedirectUris(RegisteredRedirectUris(*projects));
+      } catch (const std::exception& failure) {
+        projects.reset();
+        spdlog::warn("cors: cannot reread the projects' redirect URIs (the last ones stay allowed): {}",
+                     failure.what());
+      }
+    }
+  });
+}
+
 }  // namespace
 
 int RunServe(const ServeCommand& command) {
@@ -266,6 +299,13 @@ int RunServe(const ServeCommand& command) {
   MetricsRegistry metrics(PHONECHAT_VERSION, api_gauges);
   context.metrics = &metrics;
   AdminContext admin_context{store.get(), &api_gauges, &metrics};
+  CorsOrigins cors(command.cors_origins);
+  context.cors = &cors;
+  std::jthread cors_refresher;
+  if (cors.FollowsProjects()) {
+    cors.ReplaceFromRedirectUris(RegisteredRedirectUris(oauth_projects));
+    cors_refresher = StartCorsRefresher(command.database_url, cors, std::chrono::seconds(command.sweep_seconds));
+  }
   std::jthread admin_listener;
   if (command.admin_listen != "off") admin_listener = StartAdminListener(command.admin_listen, admin_context);
 
@@ -279,6 +319,7 @@ int RunServe(const ServeCommand& command) {
         // The demo page runs on whatever address the sandbox serves: its callback must be registered there.
         const bool has_demo_page =
             oauth_projects.SetRedirectUris(kSandboxDemoClientId, SandboxDemoRedirectUris(options.host, port));
+        if (has_demo_page) cors.ReplaceFromRedirectUris(RegisteredRedirectUris(oauth_projects));
         std::fprintf(stderr, "phonechat-api listening on %s (database %s, zone %s)\n", base.c_str(),
                      DisplayDatabaseUrl(command.database_url).c_str(), clock->ZoneName().c_str());
         if (!demo_token.empty()) {

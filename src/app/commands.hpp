@@ -42,6 +42,7 @@ struct ServeCommand {
   double login_rate_limit = 30;     // failed client authentications per minute per client_id and per address
   std::vector<std::string> trusted_proxies;  // CIDR blocks whose X-Forwarded-* headers are believed
   std::string admin_listen = "127.0.0.1:8081";  // HOST:PORT of /livez, /readyz and /metrics; "off": none
+  std::vector<std::string> cors_origins;  // origins browsers may call from ("*": any); none: the projects' redirect URIs
 };
 
 // `import`: the options after parsing.

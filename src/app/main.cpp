@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api/cors.hpp"
 #include "app/commands.hpp"
 #include "app/configuration.hpp"
 #include "app/ledger_commands.hpp"
@@ -191,6 +192,13 @@ int main(int argc, char** argv) {
                    "(repeatable; default: none)")
       ->envname("PHONECHAT_TRUSTED_PROXY")
       ->delimiter(',');
+  serve_command
+      ->add_option("--cors-origin", serve.cors_origins,
+                   "An origin (scheme://host[:port]) browsers may call the API, token and revoke endpoints from "
+                   "(repeatable; *: any; default: the origins of the projects' redirect URIs)")
+      ->envname("PHONECHAT_CORS_ORIGIN")
+      ->delimiter(',')
+      ->check(CLI::Validator([](std::string& value) { return phonechat::CorsOriginProblem(value); }, "ORIGIN"));
   serve_command
       ->add_option("--admin-listen", serve.admin_listen,
                    "HOST:PORT of the health probes and metrics (/livez, /readyz, /metrics), apart from the API so "
