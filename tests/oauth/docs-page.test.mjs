@@ -20,16 +20,19 @@ const SANDBOX_CLIENT_ID = 'sandbox-demo';
 
 let browser;
 let sandbox;
+let notBuilt; // why the tests skip: the binary was configured with -DPHONECHAT_DOCS_UI=OFF
 
 before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is required (Debian package chromium)`);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   sandbox = await startSandbox();
+  const page = await fetch(`${sandbox.base}/docs`);
+  if (page.status === 404 && /PHONECHAT_DOCS_UI/.test(await page.text())) notBuilt = 'built without the docs page (PHONECHAT_DOCS_UI=OFF)';
 });
 
 after(async () => {
   if (browser) await browser.close();
-  await assertServersLeakedNothing();
+  if (!notBuilt) await assertServersLeakedNothing(); // with nothing tested there is no secret to look for
 });
 
 // A context in which every request to another origin than `base` is aborted and recorded, and every CSP violation
@@ -68,7 +71,8 @@ async function watchedContext(base = sandbox.base) {
   return { ctx, seen };
 }
 
-test('docs page: the page and its files are served from the binary with the page headers', T, async () => {
+test('docs page: the page and its files are served from the binary with the page headers', T, async (t) => {
+  if (notBuilt) return t.skip(notBuilt);
   const page = await fetch(`${sandbox.base}/docs`);
   const html = await page.text();
   assert.equal(page.status, 200, html.slice(0, 300));
@@ -96,7 +100,8 @@ test('docs page: the page and its files are served from the binary with the page
   }
 });
 
-test('docs page: Authorize signs in through the Unified Login, Try it out lists DemoClient\'s bookings', T, async () => {
+test('docs page: Authorize signs in through the Unified Login, Try it out lists DemoClient\'s bookings', T, async (t) => {
+  if (notBuilt) return t.skip(notBuilt);
   const { ctx, seen } = await watchedContext();
   const page = await ctx.newPage();
   page.setDefaultTimeout(20000);
@@ -191,7 +196,8 @@ test('docs page: Authorize signs in through the Unified Login, Try it out lists 
   await ctx.close();
 });
 
-test('docs page: --docs-client-id names the client; with --db and without it the page says none is set', T, async () => {
+test('docs page: --docs-client-id names the client; with --db and without it the page says none is set', T, async (t) => {
+  if (notBuilt) return t.skip(notBuilt);
   const named = await fetch(`${sandbox.base}/docs`);
   assert.match(await named.text(), /content="sandbox-demo"/);
   const other = await startSandbox({ extraArgs: ['--docs-client-id', '"><b>x'] });
