@@ -13,7 +13,7 @@ namespace {
 namespace mustache = kainjow::mustache;
 
 constexpr std::string_view kCspBase =
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'";
 
 // The head and foot every page shares. Values are rendered with `{{ }}` only, which HTML-escapes
@@ -185,10 +185,11 @@ http::Response Render(int status, mustache::mustache& page, const mustache::data
 
 }  // namespace
 
-void SetPageHeaders(http::Response& response, FormTargets form_targets) {
+void SetPageHeaders(http::Response& response, FormTargets form_targets, PageImages images) {
   response.content_type = "text/html; charset=utf-8";
   response.headers.emplace_back("Cache-Control", "no-store");
   std::string csp(kCspBase);
+  csp.append(images == PageImages::kSelfAndData ? "; img-src 'self' data:" : "; img-src 'self'");
   // Chromium checks the redirect that answers a form POST against form-action, and the 303 after Allow, Deny
   // or Cancel goes to the client's registered redirect URI, which may be any origin or even a custom scheme.
   // Those pages therefore leave form-action out (it has no default-src fallback); the others pin it to 'self'.

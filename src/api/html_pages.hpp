@@ -17,10 +17,16 @@ enum class FormTargets {
   kAnyRedirect,  // a form's 303 may go to a client's redirect URI (any origin or scheme): no `form-action`
 };
 
+// Where the images of a page may come from, which decides the page's CSP `img-src`.
+enum class PageImages {
+  kSelfOnly,     // `img-src 'self'`
+  kSelfAndData,  // `img-src 'self' data:` (a stylesheet's inline icons)
+};
+
 // Sets the headers every HTML page carries: Content-Type text/html; charset=utf-8, Cache-Control: no-store,
 // Content-Security-Policy (no inline script, frame-ancestors 'none', base-uri 'none'), X-Frame-Options: DENY,
 // Referrer-Policy: no-referrer, X-Content-Type-Options: nosniff.
-void SetPageHeaders(http::Response& response, FormTargets form_targets);
+void SetPageHeaders(http::Response& response, FormTargets form_targets, PageImages images = PageImages::kSelfOnly);
 
 // A requested or granted scope as a page shows it.
 struct ScopeLine {

@@ -28,6 +28,12 @@ enum class RouteAction {
   kDemoScript,
   kOpenApiJson,
   kOpenApiYaml,
+  kDocsPage,
+  kDocsScript,
+  kDocsStyle,
+  kDocsBundle,
+  kDocsRedirectPage,
+  kDocsRedirectScript,
   kLifecycle,  // a route of the booking life cycle: `operation` says which
 };
 
@@ -135,6 +141,12 @@ inline constexpr std::array kRoutes{
     Open("GET", "/demo/app.js", RouteAction::kDemoScript),
     Open("GET", "/openapi.json", RouteAction::kOpenApiJson),
     Open("GET", "/openapi.yaml", RouteAction::kOpenApiYaml),
+    Open("GET", "/docs", RouteAction::kDocsPage),
+    Open("GET", "/docs/docs.js", RouteAction::kDocsScript),
+    Open("GET", "/docs/swagger-ui.css", RouteAction::kDocsStyle),
+    Open("GET", "/docs/swagger-ui-bundle.js", RouteAction::kDocsBundle),
+    Open("GET", "/docs/oauth2-redirect.html", RouteAction::kDocsRedirectPage),
+    Open("GET", "/docs/oauth2-redirect.js", RouteAction::kDocsRedirectScript),
 };
 
 }  // namespace phonechat

@@ -16,6 +16,7 @@
 #include "api/content_negotiation.hpp"
 #include "api/cors.hpp"
 #include "api/demo_page.hpp"
+#include "api/docs_page.hpp"
 #include "api/error_response.hpp"
 #include "api/lifecycle_routes.hpp"
 #include "api/made_bookings_request.hpp"
@@ -37,14 +38,34 @@ using Op = LifecycleOperation;
 // Token and API-key lookups each serving thread remembers (a few MB at most).
 constexpr std::size_t kLookupCacheEntries = 50'000;
 
-// The routes a request reaches without a bearer token, dispatched to their handlers. The demo client is static
-// and loads without the Unified Login, like the API document; every other one needs the OAuthService.
+// The routes a request reaches without a bearer token, dispatched to their handlers. The demo client and the docs
+// page are static and load without the Unified Login, like the API document; every other one needs the OAuthService.
 http::Response DispatchOpenRoute(const Route& route, const http::Request& request, const ApiContext& context,
                                  const NegotiatedFormat& format) {
-  if (route.action == RouteAction::kDemoPage) return DemoPage();
-  if (route.action == RouteAction::kDemoScript) return DemoScript();
-  if (route.action == RouteAction::kOpenApiJson) return OpenApiJson(request);
-  if (route.action == RouteAction::kOpenApiYaml) return OpenApiYaml(request);
+  switch (route.action) {
+    case RouteAction::kDemoPage:
+      return DemoPage();
+    case RouteAction::kDemoScript:
+      return DemoScript();
+    case RouteAction::kOpenApiJson:
+      return OpenApiJson(request);
+    case RouteAction::kOpenApiYaml:
+      return OpenApiYaml(request);
+    case RouteAction::kDocsPage:
+      return DocsPage(context.docs_client_id);
+    case RouteAction::kDocsScript:
+      return DocsScript();
+    case RouteAction::kDocsStyle:
+      return SwaggerUiAsset(request, SwaggerUiFile::kStyle);
+    case RouteAction::kDocsBundle:
+      return SwaggerUiAsset(request, SwaggerUiFile::kBundle);
+    case RouteAction::kDocsRedirectPage:
+      return SwaggerUiAsset(request, SwaggerUiFile::kRedirectPage);
+    case RouteAction::kDocsRedirectScript:
+      return SwaggerUiAsset(request, SwaggerUiFile::kRedirectScript);
+    default:
+      break;
+  }
   if (context.oauth == nullptr) return OAuthUnavailable(format);
   OAuthService& oauth = *context.oauth;
   switch (route.action) {

@@ -39,6 +39,7 @@ struct ApiContext {
   std::shared_ptr<spdlog::logger> access_log;  // one JSON object per request; null disables it
   OAuthService* oauth = nullptr;  // the Unified Login; null: its routes answer 503 (the demo pages still load)
   std::string issuer;             // the public base URL every absolute URL the server writes starts with
+  std::string docs_client_id;     // the public client /docs signs in as; empty: the developer types one
   std::size_t list_cache_bytes = std::size_t{64} << 20;  // per serving thread (MadeBookingsCache)
   // Sessions per serving thread and store, lent to one request at a time (the server runs requests in coroutines
   // that suspend on the database); 0: one session per thread, shared by its requests, which run one after another.

@@ -28,6 +28,7 @@
 
 #include "api/admin_routes.hpp"
 #include "api/cors.hpp"
+#include "api/docs_page.hpp"
 #include "api/metrics.hpp"
 #include "api/router.hpp"
 #include "auth/secrets.hpp"
@@ -121,17 +122,22 @@ std::string IssueToken(Store& store, UserId user_id, const std::string& client_i
   return token;
 }
 
-// The sandbox demo page's callback on the serving address, and on its loopback aliases.
+// The sandbox demo page's callback and the docs page's redirect page on the serving address, and on its loopback
+// aliases: both pages sign in as the sandbox's public demo client.
 std::vector<std::string> SandboxDemoRedirectUris(const std::string& host, std::uint16_t port) {
-  const std::string suffix = ":" + std::to_string(port) + "/demo/callback";
   std::vector<std::string> uris;
   const bool loopback =
       host == "127.0.0.1" || host == "localhost" || host == "0.0.0.0" || host == "::" || host == "::1";
-  if (!loopback) uris.push_back("http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + suffix);
-  if (loopback || host == "0.0.0.0" || host == "::") {
-    uris.push_back("http://127.0.0.1" + suffix);
-    uris.push_back("http://localhost" + suffix);
-    uris.push_back("http://[::1]" + suffix);
+  for (const char* path : {"/demo/callback", "/docs/oauth2-redirect.html"}) {
+    const std::string suffix = ":" + std::to_string(port) + path;
+    if (!loopback) {
+      uris.push_back("http://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + suffix);
+    }
+    if (loopback || host == "0.0.0.0" || host == "::") {
+      uris.push_back("http://127.0.0.1" + suffix);
+      uris.push_back("http://localhost" + suffix);
+      uris.push_back("http://[::1]" + suffix);
+    }
   }
   return uris;
 }
@@ -261,6 +267,8 @@ int RunServe(const ServeCommand& command) {
   context.clock = &*clock;
   context.oauth = oauth.get();
   context.issuer = command.issuer;
+  if (command.docs_client_id) context.docs_client_id = *command.docs_client_id;
+  else if (!command.database_given) context.docs_client_id = kSandboxDemoClientId;
   // In memory, per process (docs/security.md, "Rate limits"); the burst equals the rate.
   std::optional<RateLimiter> api_rate_limiter;
   if (command.api_rate_limit > 0) api_rate_limiter.emplace(command.api_rate_limit, command.api_rate_limit);
@@ -334,6 +342,10 @@ int RunServe(const ServeCommand& command) {
                        "password %s; demo project: client id %s, client secret %s, API key %s\n",
                        base.c_str(), kDemoClientNickname, kDemoManagerNickname, kDemoPassword, kDemoClientId,
                        kDemoClientSecret, kDemoApiKey);
+        }
+        if (has_demo_page && !command.database_given && DocsPageBuilt()) {
+          std::fprintf(stderr, "API docs: open %s/docs, Authorize (log in as %s), then Try it out\n", base.c_str(),
+                       kDemoClientNickname);
         }
         std::fflush(stderr);
       });

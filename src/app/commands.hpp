@@ -30,6 +30,8 @@ struct ServeCommand {
   bool access_log = true;
   std::vector<std::string> read_replica_urls;  // --db-read: PostgreSQL replicas the lists are read from
   std::string issuer;                          // public base URL; empty: http://<listen address>
+  // The public project /docs signs in as; unset: the sandbox's demo page client without --db, else none.
+  std::optional<std::string> docs_client_id;
   std::int64_t access_token_lifetime = 1200;   // seconds
   std::int64_t refresh_token_lifetime = 14 * 24 * 3600;
   std::int64_t code_lifetime = 60;

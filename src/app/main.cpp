@@ -128,6 +128,12 @@ int main(int argc, char** argv) {
                    "Public base URL of the server, the OAuth issuer (default: http://<listen address>; required with a "
                    "wildcard --listen)")
       ->envname("PHONECHAT_ISSUER");
+  serve_command
+      ->add_option("--docs-client-id", serve.docs_client_id,
+                   "Client id of the public project the /docs page signs in as, registered with the redirect URI "
+                   "<issuer>/docs/oauth2-redirect.html (default: the sandbox's demo page client without --db, else "
+                   "none: the developer types one)")
+      ->envname("PHONECHAT_DOCS_CLIENT_ID");
   serve_command->add_option("--access-token-lifetime", serve.access_token_lifetime, "Seconds an access token lives")
       ->envname("PHONECHAT_ACCESS_TOKEN_LIFETIME")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{366} * 24 * 3600))

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 
+#include "api/docs_page.hpp"
 #include "api/router.hpp"
 #include "api/web_forms.hpp"
 #include "auth/secrets.hpp"
@@ -217,6 +218,50 @@ TEST_F(RouterOAuthTest, TheDemoPagesAreServed) {
   EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
   EXPECT_EQ(Send(FakeRequest("GET", "/demo/callback?code=c&state=s")).body, page.body);
   EXPECT_EQ(Send(FakeRequest("GET", "/demo/app.js")).content_type, "text/javascript; charset=utf-8");
+}
+
+TEST_F(RouterOAuthTest, TheDocsPageLoadsWithoutTheUnifiedLoginAndNamesItsClientEscaped) {
+  context_.oauth = nullptr;
+  context_.docs_client_id = R"(docs"<client>)";
+  const http::Response page = Send(FakeRequest("GET", "/DOCS/"));
+  if (!DocsPageBuilt()) {
+    EXPECT_EQ(page.status, 404);
+    EXPECT_NE(page.body.find("PHONECHAT_DOCS_UI"), std::string::npos) << page.body;
+    return;
+  }
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find(R"(<meta name="phonechat-docs-client-id" content="docs&quot;&lt;client&gt;">)"),
+            std::string::npos)
+      << page.body;
+  const std::string csp = HeaderValue(page, "Content-Security-Policy");
+  EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("img-src 'self' data:"), std::string::npos) << csp;
+  EXPECT_EQ(HeaderValue(page, "X-Frame-Options"), "DENY");
+  EXPECT_EQ(Send(FakeRequest("GET", "/docs/docs.js")).content_type, "text/javascript; charset=utf-8");
+  const http::Response redirect = Send(FakeRequest("GET", "/docs/oauth2-redirect.html?code=c&state=s"));
+  EXPECT_EQ(redirect.status, 200);
+  EXPECT_EQ(HeaderValue(redirect, "Cache-Control"), "no-store");
+  EXPECT_NE(redirect.body.find(R"(<script src="oauth2-redirect.js">)"), std::string::npos) << redirect.body;
+}
+
+TEST_F(RouterOAuthTest, SwaggerUiFilesCarryAnETagThatAnswers304) {
+  if (!DocsPageBuilt()) GTEST_SKIP() << "built without the docs page";
+  for (const auto& [path, type] : std::vector<std::pair<std::string, std::string>>{
+           {"/docs/swagger-ui.css", "text/css; charset=utf-8"},
+           {"/docs/swagger-ui-bundle.js", "text/javascript; charset=utf-8"},
+           {"/docs/oauth2-redirect.js", "text/javascript; charset=utf-8"}}) {
+    const http::Response file = Send(FakeRequest("GET", path));
+    EXPECT_EQ(file.status, 200) << path;
+    EXPECT_EQ(file.content_type, type) << path;
+    EXPECT_GT(file.body.size(), 100U) << path;
+    const std::string etag = HeaderValue(file, "ETag");
+    EXPECT_EQ(etag.size(), 34U) << path << " " << etag;
+    const http::Response again = Send(FakeRequest("GET", path, {{"If-None-Match", etag}}));
+    EXPECT_EQ(again.status, 304) << path;
+    EXPECT_TRUE(again.body.empty()) << path;
+  }
+  EXPECT_EQ(Send(FakeRequest("POST", "/docs")).status, 405);
 }
 
 TEST_F(RouterOAuthTest, TheAccessLogNamesTheRouteWithoutTheQuery) {
