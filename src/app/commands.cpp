@@ -27,6 +27,7 @@
 #include "api/admin_routes.hpp"
 #include "api/metrics.hpp"
 #include "api/router.hpp"
+#include "app/service_manager.hpp"
 #include "auth/secrets.hpp"
 #include "core/error.hpp"
 #include "importer/importer.hpp"
@@ -185,6 +186,7 @@ int RunServe(const ServeCommand& command) {
   options.write_timeout = milliseconds(command.write_timeout_seconds);
   options.socket_send_buffer = command.socket_send_buffer_kb * 1024;
   options.blocking_threads = command.blocking_threads;
+  options.on_drain = [] { NotifyStopping("draining"); };
 
   std::optional<ServiceClock> clock;
   if (command.start_clock_at) {
@@ -295,6 +297,7 @@ int RunServe(const ServeCommand& command) {
                        kDemoClientSecret, kDemoApiKey);
         }
         std::fflush(stderr);
+        NotifyReady("serving on " + base);
       });
   spdlog::info("stopped");
   return 0;
