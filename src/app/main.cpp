@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "app/commands.hpp"
 #include "app/ledger_commands.hpp"
@@ -25,6 +26,31 @@ void AddDatabaseOption(CLI::App& command, std::string& url) {
       ->envname("PHONECHAT_DB");
 }
 
+// Sets each option of `command` that neither a flag nor an environment variable set from the TOML/INI file at
+// `path` (keys named like the long options, no sections); throws CLI::ParseError on an unreadable file, an unknown
+// key or a value its option refuses.
+void ApplyConfigFile(CLI::App& command, const std::string& path) {
+  CLI::ConfigTOML format;
+  // CLI11 2.1 reads a --config file for the top-level app only: a subcommand's is read here, after the flags and
+  // the environment, so that they win over it.
+  for (const CLI::ConfigItem& item : format.from_file(path)) {
+    if (!item.parents.empty()) {
+      throw CLI::ConfigError("no [sections] are read, found [" + item.parents.front() + "] in " + path);
+    }
+    CLI::Option* option = command.get_option_no_throw("--" + item.name);
+    if (option == nullptr || !option->get_configurable() || option->check_name("--config")) {
+      throw CLI::ConfigError("unknown key '" + item.fullname() + "' in " + path);
+    }
+    if (option->count() > 0) continue;
+    if (option->get_expected_min() == 0) {
+      option->add_result(option->get_flag_value(item.name, format.to_flag(item)));
+    } else {
+      option->add_result(item.inputs);
+    }
+    option->run_callback();
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -39,7 +65,12 @@ int main(int argc, char** argv) {
 
   phonechat::ServeCommand serve;
   CLI::App* serve_command = app.add_subcommand("serve", "Serve the API (the sandbox, with demo data, by default)");
-  serve_command->set_config("--config", "", "Read options from this TOML/INI file");
+  std::string serve_config_file;
+  serve_command
+      ->add_option("--config", serve_config_file,
+                   "Read options from this TOML/INI file (keys named like the flags; a flag or an environment "
+                   "variable wins over its key)")
+      ->check(CLI::ExistingFile);
   CLI::Option* serve_db =
       serve_command
           ->add_option("--db", serve.database_url, "Database URL (default sqlite://./phonechat.db, the sandbox)")
@@ -304,6 +335,7 @@ int main(int argc, char** argv) {
   }
   try {
     app.parse(argc, argv);
+    if (*serve_command && !serve_config_file.empty()) ApplyConfigFile(*serve_command, serve_config_file);
   } catch (const CLI::ParseError& error) {
     // CLI11 prints the message; misuse of any command exits 2, as its UsageErrors do (--help exits 0).
     return app.exit(error) != 0 ? 2 : 0;
