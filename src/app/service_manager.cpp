@@ -1,5 +1,5 @@
-// sd_notify from libsystemd: it knows NOTIFY_SOCKET's forms (a path, an abstract name, vsock) and the credentials
-// systemd checks; with no NOTIFY_SOCKET it returns 0 without doing anything.
+// sd_notify from libsystemd: it knows NOTIFY_SOCKET's forms (a path, an abstract name) and the credentials systemd
+// checks; with no NOTIFY_SOCKET it returns 0 without doing anything.
 #include "app/service_manager.hpp"
 
 #include <spdlog/spdlog.h>
