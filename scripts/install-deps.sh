@@ -2,8 +2,8 @@
 # Installs the Debian 12 packages the build and the sandbox need (Node.js and npm too: configuring installs the
 # pinned Swagger UI of the /docs page once, docs/docs-page.md), and with `--tests` also what the tests need
 # (xmllint, Chromium, the PostgreSQL 15 server for throwaway test clusters, nginx and wrk for the scale-out tests,
-# gnuplot for the soak's plot, and promtool for the metrics page). Safe to run again: it installs only what is
-# missing.
+# gnuplot for the soak's plot, promtool for the metrics page, and what the Debian package's test runs: dpkg-dev,
+# file, systemd-analyze, socat). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 packages=(
@@ -11,10 +11,13 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-context1.81-dev
   libsqlite3-dev sqlite3 libpq-dev libsodium-dev libhowardhinnant-date-dev tzdata
   libcli11-dev libspdlog-dev libfmt-dev libkainjow-mustache-dev
-  libgtest-dev libgmock-dev libbenchmark-dev curl nodejs npm
+  libgtest-dev libgmock-dev libbenchmark-dev curl libsystemd-dev nodejs npm
 )
 if [ "${1:-}" = "--tests" ]; then
   packages+=(libxml2-utils chromium postgresql-15 nginx-light wrk time gnuplot-nox)
+  # The Debian package's test (tests/package/run.sh): CPack's DEB generator (dpkg-shlibdeps, file),
+  # systemd-analyze, and socat as the test's notify socket.
+  packages+=(dpkg-dev file systemd socat)
 fi
 
 missing=()

@@ -4,7 +4,7 @@
 #   corpora; black-box (the real binary over a socket) and Unified Login (protocol over HTTP, an OAuth client
 #   library, Chromium), each once on SQLite and once on PostgreSQL; the OpenAPI document (against the route table,
 #   linted, and every answer the black-box tests recorded) and the Postman collection (newman against a sandbox);
-#   a 60-second soak (bench/soak.sh);
+#   a 60-second soak (bench/soak.sh); the Debian package, built and checked unpacked (tests/package/run.sh);
 #   sanitizer build (ASan + UBSan): the tiers that find memory bugs: unit, storage, HTTP layer, corpus replay,
 #   and the black-box files that send raw and hostile bytes (framing, HTTP, hostile clients);
 #   release build: the scale-out tests (two nodes behind nginx, a streaming replica, the primary stopped and
@@ -46,6 +46,8 @@ echo "== release: the Postman collection, run by newman against a sandbox" >&2
 PHONECHAT_BIN="$bin" tests/postman/run.sh
 echo "== release: the soak, 60 seconds of mixed traffic on SQLite" >&2
 PHONECHAT_BIN="$bin" bench/soak.sh 60
+echo "== release: the Debian package (cpack, checked unpacked: the unit, --version, a start, sd_notify)" >&2
+PHONECHAT_BUILD_DIR="$dir" tests/package/run.sh
 
 echo "== sanitize build" >&2
 dir=$(scripts/build.sh sanitize)

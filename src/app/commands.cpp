@@ -31,6 +31,7 @@
 #include "api/docs_page.hpp"
 #include "api/metrics.hpp"
 #include "api/router.hpp"
+#include "app/service_manager.hpp"
 #include "auth/secrets.hpp"
 #include "core/error.hpp"
 #include "importer/importer.hpp"
@@ -224,6 +225,7 @@ int RunServe(const ServeCommand& command) {
   options.write_timeout = milliseconds(command.write_timeout_seconds);
   options.socket_send_buffer = command.socket_send_buffer_kb * 1024;
   options.blocking_threads = command.blocking_threads;
+  options.on_drain = [] { NotifyStopping("draining"); };
 
   std::optional<ServiceClock> clock;
   if (command.start_clock_at) {
@@ -348,6 +350,7 @@ int RunServe(const ServeCommand& command) {
                        kDemoClientNickname);
         }
         std::fflush(stderr);
+        NotifyReady("serving on " + base);
       });
   spdlog::info("stopped");
   return 0;

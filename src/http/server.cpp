@@ -879,6 +879,7 @@ void Server::BeginDrain() {
   if (draining_.exchange(true) || finished_) return;
   error_code ignored;
   acceptor_.close(ignored);
+  if (options_.on_drain) options_.on_drain();
   for (auto& worker : workers_) asio::post(worker->ioc, [&w = *worker] { w.BeginDrain(); });
   drain_timer_.expires_after(options_.drain_time);
   drain_timer_.async_wait([this](const error_code& ec) {

@@ -117,6 +117,8 @@ struct ServerOptions {
   // Drain on SIGTERM and SIGINT; off, only the stop token ends Serve (a second listener that outlives the first's
   // drain, e.g. the health probes').
   bool handle_signals = true;
+  // Called once, on the accepting thread, when the drain begins (signal or stop token); empty: nothing. Must not throw.
+  std::function<void()> on_drain;
 };
 
 // Builds the handler for one serving thread (called once on each, before it serves).

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -575,6 +576,20 @@ TEST(HttpServer, HandlerFactoryFailureIsThrownFromServe) {
                    [&listened](std::uint16_t) { listened = true; }),
                std::runtime_error);
   EXPECT_FALSE(listened);
+}
+
+TEST(HttpServer, OnDrainIsCalledOnceWhenTheDrainBegins) {
+  ServerOptions options = TestOptions();
+  std::atomic<int> drains{0};
+  options.on_drain = [&drains] { drains.fetch_add(1); };
+  RunningServer server(options);
+  Client client(server.Port());
+  ASSERT_TRUE(client.Send(Get("/warm")));
+  ASSERT_TRUE(client.Read());
+  EXPECT_EQ(drains.load(), 0) << "not while serving";
+  server.RequestStop();
+  EXPECT_TRUE(server.WaitReturned(5s));
+  EXPECT_EQ(drains.load(), 1);
 }
 
 TEST(HttpServer, StopRequestDrainsRefusesNewConnectionsAndReturns) {
