@@ -191,7 +191,10 @@ std::jthread StartCorsRefresher(const std::string& database_url, CorsOrigins& co
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);
-    while (!wake.wait_for(lock, stop, interval, [] { return false; })) {
+    for (;;) {
+      // Returns at the interval or as soon as a stop is requested (the predicate only ever says "not yet").
+      wake.wait_for(lock, stop, interval, [] { return false; });
+      if (stop.stop_requested()) return;
       try {
         if (!projects) projects = OpenOAuthStore(database_url);
         cors.ReplaceFromRedirectUris(RegisteredRedirectUris(*projects));

@@ -37,6 +37,19 @@ function adminGet(port, path) {
   });
 }
 
+// The number of access log lines once every earlier request's line is in: a marked request's line closes them.
+let marks = 0;
+async function logSettled(srv) {
+  const mark = `settle-${++marks}`;
+  await request(srv.port, '/v1/Nope', { headers: { 'X-Request-ID': mark } });
+  for (let i = 0; i < 50; i++) {
+    const at = srv.logLines.findIndex((l) => l.includes(`"request_id":"${mark}"`));
+    if (at >= 0) return at + 1;
+    await sleep(100);
+  }
+  assert.fail(`the access log never showed ${mark}`);
+}
+
 // The access log's entries from line `from` on, once `count` of them are there.
 async function logEntries(srv, from, count) {
   for (let i = 0; i < 50; i++) {
@@ -81,7 +94,7 @@ describe('request IDs and trace context', { skip: PEER && 'the peer has no reque
   after(async () => srv?.stop());
 
   test('a usable X-Request-ID is returned as it came, on success and on errors, and written in the access log', async () => {
-    const from = srv.logLines.length;
+    const from = await logSettled(srv);
     const id = 'lb-7f3a:2026/12/06+abc=@~.';
     const ok = await request(srv.port, LIST, { token, headers: { 'X-Request-ID': id } });
     assert.equal(ok.status, 200);
@@ -105,7 +118,7 @@ describe('request IDs and trace context', { skip: PEER && 'the peer has no reque
 
   test('an oversized or hostile X-Request-ID is replaced, never echoed', async () => {
     const hostile = ['x'.repeat(129), 'a b', 'id"};{"status":200', '<script>', 'caf\u00e9', 'a,b', ''];
-    const from = srv.logLines.length;
+    const from = await logSettled(srv);
     for (const value of hostile) {
       const conn = await Conn.open(srv.port);
       try {
@@ -135,7 +148,7 @@ describe('request IDs and trace context', { skip: PEER && 'the peer has no reque
   });
 
   test('a valid traceparent is logged as trace_id and parent_id; an invalid one is not logged at all', async () => {
-    const from = srv.logLines.length;
+    const from = await logSettled(srv);
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const bad = ['00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01', `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01-${'c'.repeat(300)}`, 'garbage'];

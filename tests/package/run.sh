@@ -82,12 +82,13 @@ pass "control: phonechat-api $version $arch, Depends from dpkg-shlibdeps and add
 dpkg-deb --contents "$deb" | awk '{print $NF}' | sed 's#^\./#/#' >"$work/contents"
 for path in /usr/bin/phonechat-api /lib/systemd/system/phonechat-api.service /etc/phonechat-api/phonechat-api.conf \
   /usr/share/phonechat-api/openapi.json /usr/share/phonechat-api/openapi.yaml \
-  /usr/share/doc/phonechat-api/operations.md; do
+  /usr/share/phonechat-api/phonechat-api.postman_collection.json /usr/share/phonechat-api/sandbox.postman_environment.json \
+  /usr/share/doc/phonechat-api/operations.md /usr/share/doc/phonechat-api/CHANGELOG.md; do
   grep -qx "$path" "$work/contents" || fail "the package holds $path"
 done
 programs=$(dpkg-deb --contents "$deb" | awk '$1 ~ /^-..x/ {print $NF}')
 [ "$programs" = "./usr/bin/phonechat-api" ] || fail "the server is the only program in the package: $programs"
-pass "contents: the server alone, the unit, the config, the OpenAPI document, the operations guide"
+pass "contents: the server alone, the unit, the config, the OpenAPI document, the Postman collection, the operations guide, the changelog"
 
 dpkg-deb --control "$deb" "$work/control"
 [ "$(cat "$work/control/conffiles")" = /etc/phonechat-api/phonechat-api.conf ] ||
