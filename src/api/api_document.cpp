@@ -10,10 +10,6 @@
 PHONECHAT_EMBED(phonechat_openapi_json, PHONECHAT_OPENAPI_JSON);
 PHONECHAT_EMBED(phonechat_openapi_yaml, PHONECHAT_OPENAPI_YAML);
 
-extern "C" const char phonechat_openapi_json_begin[];
-extern "C" const char phonechat_openapi_json_end[];
-extern "C" const char phonechat_openapi_yaml_begin[];
-extern "C" const char phonechat_openapi_yaml_end[];
 
 namespace phonechat {
 

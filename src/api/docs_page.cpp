@@ -15,14 +15,6 @@ PHONECHAT_EMBED(phonechat_docs_bundle, PHONECHAT_DOCS_BUNDLE);
 PHONECHAT_EMBED(phonechat_docs_redirect_html, PHONECHAT_DOCS_REDIRECT_HTML);
 PHONECHAT_EMBED(phonechat_docs_redirect_js, PHONECHAT_DOCS_REDIRECT_JS);
 
-extern "C" const char phonechat_docs_css_begin[];
-extern "C" const char phonechat_docs_css_end[];
-extern "C" const char phonechat_docs_bundle_begin[];
-extern "C" const char phonechat_docs_bundle_end[];
-extern "C" const char phonechat_docs_redirect_html_begin[];
-extern "C" const char phonechat_docs_redirect_html_end[];
-extern "C" const char phonechat_docs_redirect_js_begin[];
-extern "C" const char phonechat_docs_redirect_js_end[];
 #endif
 
 namespace phonechat {

@@ -5,14 +5,17 @@
 
 #include "http/server.hpp"
 
-// Defines the read-only symbols `symbol_begin` and `symbol_end` around the bytes of `file` (a string literal:
-// an absolute path that src/api/CMakeLists.txt passes in, with the file's digest, so that an edit rebuilds).
+// Defines and declares the read-only symbols `symbol_begin` and `symbol_end` around the bytes of `file` (a string
+// literal: an absolute path that src/api/CMakeLists.txt passes in, with the file's digest, so that an edit rebuilds).
+// At namespace scope, outside any namespace.
 #define PHONECHAT_EMBED(symbol, file)                       \
   __asm__(".pushsection .rodata\n"                          \
           ".global " #symbol "_begin\n" #symbol "_begin:\n" \
           ".incbin \"" file "\"\n"                          \
           ".global " #symbol "_end\n" #symbol "_end:\n"     \
-          ".popsection\n")
+          ".popsection\n");                                 \
+  extern "C" const char symbol##_begin[];                   \
+  extern "C" const char symbol##_end[]
 
 namespace phonechat {
 
