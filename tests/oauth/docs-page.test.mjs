@@ -120,6 +120,8 @@ test('docs page: Authorize signs in through the Unified Login, Try it out lists 
   assert.ok(await scope.isChecked(), `${PHONECHAT_SCOPE} ticked`);
   const [signIn] = await Promise.all([page.waitForEvent('popup'), scheme.locator('button.authorize').click()]);
   signIn.setDefaultTimeout(20000);
+  // The popup exists before it has navigated: its URL is the authorize request only once that has started.
+  await signIn.waitForURL(/\/OAuth\/Authorize\?/);
   const authorizeUrl = new URL(signIn.url());
   assert.equal(authorizeUrl.origin, sandbox.base);
   assert.equal(authorizeUrl.pathname, '/OAuth/Authorize');
