@@ -117,6 +117,7 @@ describe('configuration', { skip: PEER && 'the peer has no configuration file or
   const BAD = [
     { name: 'a flag out of range', args: ['--threads', '0'], line: /^phonechat-api: --threads \(the flag\): .*0.*range/ },
     { name: 'a variable out of range', env: { PHONECHAT_THREADS: 'many' }, line: /^phonechat-api: --threads \(variable PHONECHAT_THREADS\): .*many/ },
+    { name: 'a CORS origin that is no origin', env: { PHONECHAT_CORS_ORIGIN: 'https://spa.example,app.example.com' }, line: /^phonechat-api: --cors-origin \(variable PHONECHAT_CORS_ORIGIN\): 'app\.example\.com' is not an origin/ },
     { name: 'a variable not in its set', env: { PHONECHAT_ACCESS_LOG: 'syslog' }, line: /^phonechat-api: --access-log \(variable PHONECHAT_ACCESS_LOG\): syslog not in/ },
     { name: 'a file value out of range', conf: 'zone = "UTC"\ndrain-time = -4\n', line: /^phonechat-api: CONF line 2: key 'drain-time': .*-4.*range/ },
     { name: 'an unknown key', conf: '\n\nthreds = 4\n', line: /^phonechat-api: CONF line 3: unknown key 'threds'/ },
