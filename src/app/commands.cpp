@@ -34,6 +34,7 @@
 #include "app/service_manager.hpp"
 #include "auth/secrets.hpp"
 #include "core/error.hpp"
+#include "importer/exporter.hpp"
 #include "importer/importer.hpp"
 #include "sample_data/demo_data.hpp"
 #include "sample_data/generator.hpp"
@@ -388,6 +389,41 @@ int RunImport(const ImportCommand& command) {
     std::fprintf(stderr, "phonechat-api: import failed, nothing was imported: %s\n", error.what());
     return 1;
   }
+}
+
+int RunExport(const ExportCommand& command) {
+  // An export reads a database; it never creates the empty one OpenStore would make of a mistyped path.
+  const DatabaseLocation location = ParseDatabaseUrl(command.database_url);
+  if (location.kind == DatabaseLocation::Kind::kSqlite && !std::filesystem::exists(location.sqlite_path)) {
+    throw UsageError("no database at " + location.sqlite_path + " (export reads an existing database)");
+  }
+  std::unique_ptr<Store> store = OpenStore(command.database_url);
+  ExportCounts counts;
+  if (command.output == "-") {
+    counts = ExportJsonLines(*store, std::cout);
+  } else {
+    // Written beside the target and renamed when complete: a failed export leaves no file that looks whole. The
+    // file holds password hashes: only its owner may read it.
+    const std::string partial = command.output + ".partial";
+    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+    if (!file) throw UsageError("cannot write " + partial + ": " + std::strerror(errno));
+    try {
+      std::filesystem::permissions(partial, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      counts = ExportJsonLines(*store, file);
+      file.close();
+      if (!file) throw UsageError("cannot write " + partial + ": " + std::strerror(errno));
+      std::filesystem::rename(partial, command.output);
+    } catch (...) {
+      std::error_code ignored;
+      std::filesystem::remove(partial, ignored);
+      throw;
+    }
+  }
+  std::fprintf(stderr, "exported %lld users, %lld groups, %lld projects, %lld credits, %lld bookings\n",
+               static_cast<long long>(counts.users), static_cast<long long>(counts.groups),
+               static_cast<long long>(counts.projects), static_cast<long long>(counts.credits),
+               static_cast<long long>(counts.bookings));
+  return 0;
 }
 
 int RunToken(const TokenCommand& command) {

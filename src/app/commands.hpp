@@ -56,6 +56,12 @@ struct ImportCommand {
   std::optional<std::string> start_clock_at;  // --now: the import's local time instead of the clock's
 };
 
+// `export`: the options after parsing.
+struct ExportCommand {
+  std::string database_url = kDefaultDatabaseUrl;
+  std::string output = "-";  // a file (written whole or not at all), or `-` for standard output
+};
+
 // `token`: the options after parsing.
 struct TokenCommand {
   std::string database_url = kDefaultDatabaseUrl;
@@ -89,6 +95,7 @@ struct GenerateCommand {
 // Each runs one command and returns the process exit code; UsageError escapes for the caller to print.
 int RunServe(const ServeCommand& command);
 int RunImport(const ImportCommand& command);
+int RunExport(const ExportCommand& command);
 int RunToken(const TokenCommand& command);
 int RunRevoke(const RevokeCommand& command);
 int RunMigrate(const MigrateCommand& command);

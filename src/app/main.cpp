@@ -224,6 +224,14 @@ int main(int argc, char** argv) {
       "--now", import.start_clock_at,
       "The import's local time (yyyy-MM-ddTHH:mm:ss): Confirmed sessions over by then are settled");
 
+  phonechat::ExportCommand export_records;
+  CLI::App* export_command = app.add_subcommand(
+      "export", "Write the whole database as JSON Lines in the import format (one snapshot; for backups and moves)");
+  AddDatabaseOption(*export_command, export_records.database_url);
+  export_command->add_option("--output,-o", export_records.output,
+                             "The file to write (whole or not at all), or - for standard output")
+      ->capture_default_str();
+
   phonechat::TokenCommand token;
   CLI::App* token_command = app.add_subcommand("token", "Issue an access token and print it");
   AddDatabaseOption(*token_command, token.database_url);
@@ -324,7 +332,7 @@ int main(int argc, char** argv) {
     if (subcommands.empty()) {
       std::fprintf(
           stderr,
-          "%s: unknown command '%s' (commands: serve, import, token, revoke, project, credits, ledger, migrate, "
+          "%s: unknown command '%s' (commands: serve, import, export, token, revoke, project, credits, ledger, migrate, "
           "generate, routes; see --help)\n",
           kProgram, name.c_str());
       return 2;
@@ -366,6 +374,7 @@ int main(int argc, char** argv) {
       return phonechat::RunServe(serve);
     }
     if (*import_command) return phonechat::RunImport(import);
+    if (*export_command) return phonechat::RunExport(export_records);
     if (*token_command) return phonechat::RunToken(token);
     if (*revoke_command) return phonechat::RunRevoke(revoke);
     if (*migrate_command) return phonechat::RunMigrate(migrate);

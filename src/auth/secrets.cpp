@@ -86,4 +86,15 @@ bool VerifyPassword(std::string_view encoded_hash, std::string_view password) {
   return crypto_pwhash_str_verify(terminated.data(), password.data(), password.size()) == 0;
 }
 
+bool IsPasswordHash(std::string_view encoded_hash) {
+  EnsureSodium();
+  if (encoded_hash.size() >= crypto_pwhash_STRBYTES || !encoded_hash.starts_with("$argon2id$")) return false;
+  if (encoded_hash.find('\0') != std::string_view::npos) return false;
+  std::array<char, crypto_pwhash_STRBYTES> terminated{};
+  encoded_hash.copy(terminated.data(), encoded_hash.size());
+  // Decodes the whole string (parameters, salt, hash); -1 when it is not a well-formed Argon2id hash.
+  return crypto_pwhash_str_needs_rehash(terminated.data(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != -1;
+}
+
 }  // namespace phonechat

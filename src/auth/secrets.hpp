@@ -26,4 +26,7 @@ std::string HashPassword(std::string_view password);
 // True when `password` matches an encoded Argon2id hash.
 bool VerifyPassword(std::string_view encoded_hash, std::string_view password);
 
+// True when `encoded_hash` is a well-formed Argon2id hash in libsodium's encoded form (as HashPassword writes).
+bool IsPasswordHash(std::string_view encoded_hash);
+
 }  // namespace phonechat

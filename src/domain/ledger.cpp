@@ -18,4 +18,14 @@ std::string_view LedgerKindName(LedgerKind kind) {
   return {};
 }
 
+std::string_view PaymentSourceName(PaymentSource source) {
+  return source == PaymentSource::kClient ? "Client" : "External";
+}
+
+std::optional<PaymentSource> ParsePaymentSource(std::string_view name) {
+  if (name == "Client") return PaymentSource::kClient;
+  if (name == "External") return PaymentSource::kExternal;
+  return std::nullopt;
+}
+
 }  // namespace phonechat

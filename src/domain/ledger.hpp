@@ -36,4 +36,29 @@ struct LedgerEntry {
   std::optional<std::string> description;  // Credit movements only
 };
 
+// Whose account a booking's Payment came from: its client's (a Confirm), or the external account (an import that
+// found the booking Confirmed and unsettled).
+enum class PaymentSource { kClient, kExternal };
+
+// `Client` or `External`.
+std::string_view PaymentSourceName(PaymentSource source);
+// The source named `Client` or `External`; nullopt for any other text.
+std::optional<PaymentSource> ParsePaymentSource(std::string_view name);
+
+// Every movement the ledger holds for one booking, each of the booking's Credits: at most one Payment into escrow,
+// then at most one of a Refund (escrow to the client) and an Earning (escrow to the candidate).
+struct BookingLedger {
+  struct Payment {
+    PaymentSource from = PaymentSource::kClient;
+    LocalDateTime date;
+
+    friend bool operator==(const Payment&, const Payment&) = default;
+  };
+  std::optional<Payment> payment;
+  std::optional<LocalDateTime> refund_date;
+  std::optional<LocalDateTime> earning_date;
+
+  friend bool operator==(const BookingLedger&, const BookingLedger&) = default;
+};
+
 }  // namespace phonechat

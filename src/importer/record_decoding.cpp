@@ -12,10 +12,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "auth/secrets.hpp"
 #include "domain/booking.hpp"
 #include "domain/credits.hpp"
+#include "domain/ledger.hpp"
 #include "domain/local_date_time.hpp"
 #include "storage/write_batch_rules.hpp"
 
@@ -45,14 +47,15 @@ std::optional<std::string> Owned(std::optional<std::string_view> text) {
 template <std::size_t N>
 using FieldNames = std::array<std::string_view, N>;
 
-constexpr FieldNames<17> kUserFields{
-    "Kind",         "UserID",          "Nickname",       "Password",      "EmailAddress",       "PhoneChatNumber",
-    "SkypeName",    "Positive",        "Neutral",        "Negative",      "Disputes",           "OffersPhoneChat",
-    "PhoneChatPPM", "OfferDirectChat", "DirectChatOnly", "DirectChatPPM", "ShowPhoneChatNumber"};
+constexpr FieldNames<18> kUserFields{
+    "Kind",          "UserID",          "Nickname",       "Password",     "PasswordHash",
+    "EmailAddress",  "PhoneChatNumber", "SkypeName",      "Positive",     "Neutral",
+    "Negative",      "Disputes",        "OffersPhoneChat", "PhoneChatPPM", "OfferDirectChat",
+    "DirectChatOnly", "DirectChatPPM",  "ShowPhoneChatNumber"};
 constexpr FieldNames<5> kGroupFields{"Kind", "GroupID", "Name", "ManagerUserID", "MemberUserIDs"};
-constexpr FieldNames<9> kProjectFields{"Kind",         "Name",         "OwnerUserID",   "ApiKey", "ClientID",
-                                       "ClientSecret", "RedirectURIs", "ImplicitGrant", "Active"};
-constexpr FieldNames<26> kBookingFields{"Kind",
+constexpr FieldNames<10> kProjectFields{"Kind",         "Name",         "OwnerUserID",   "ApiKey", "ClientID",
+                                        "ClientSecret", "ClientSecretHash", "RedirectURIs", "ImplicitGrant", "Active"};
+constexpr FieldNames<31> kBookingFields{"Kind",
                                         "BookingID",
                                         "ClientUserID",
                                         "CandidateUserID",
@@ -77,7 +80,12 @@ constexpr FieldNames<26> kBookingFields{"Kind",
                                         "DeletedByCandidate",
                                         "OfferedCredits",
                                         "RejectionKind",
-                                        "RescheduledFromBookingID"};
+                                        "RescheduledFromBookingID",
+                                        "Settled",
+                                        "PaymentFrom",
+                                        "PaymentDate",
+                                        "RefundDate",
+                                        "EarningDate"};
 constexpr FieldNames<5> kCreditFields{"Kind", "UserID", "Amount", "Date", "Description"};
 
 // The position of `name` among `names`, at compile time: a name that is not there does not compile.
@@ -252,12 +260,24 @@ class Fields {
   std::array<const JsonValue*, N> values_;
 };
 
+// The stored hash of a secret the record gives either in clear (`clear_field`, hashed here) or as the hash export
+// wrote (`hash_field`, checked to be one); nullopt when it gives neither.
+template <std::size_t N>
+std::optional<std::string> SecretHash(const Fields<N>& f, std::size_t clear_field, std::size_t hash_field) {
+  const auto clear = f.String(clear_field, false, 1, 1000);
+  const auto hash = f.String(hash_field, false, 1, 1000);
+  if (clear && hash) f.FailField(hash_field, "must be null when the secret is given in clear (one of the two)");
+  if (clear) return HashPassword(*clear);
+  if (!hash) return std::nullopt;
+  if (!IsPasswordHash(*hash)) f.FailField(hash_field, "must be an Argon2id hash as export writes it ($argon2id$v=19$...)");
+  return std::string(*hash);
+}
+
 UserRecord ReadUser(const Fields<kUserFields.size()>& f) {
   UserRecord user;
   user.user_id = f.Id(UserField("UserID"));
   user.nickname = f.RequiredString(UserField("Nickname"), 1, 20);
-  if (const auto password = f.String(UserField("Password"), false, 1, 1000))
-    user.password_hash = HashPassword(*password);
+  user.password_hash = SecretHash(f, UserField("Password"), UserField("PasswordHash"));
   user.email_address = Owned(f.String(UserField("EmailAddress"), false, 0, 254));
   user.phonechat_number = Owned(f.String(UserField("PhoneChatNumber"), false, 0, 50));
   user.skype_name = Owned(f.String(UserField("SkypeName"), false, 0, 100));
@@ -297,9 +317,7 @@ ProjectRecord ReadProject(const Fields<kProjectFields.size()>& f) {
   project.owner_user_id = f.Id(ProjectField("OwnerUserID"));
   project.api_key = f.RequiredString(ProjectField("ApiKey"), 1, 200);
   project.client_id = f.RequiredString(ProjectField("ClientID"), 1, 200);
-  if (const auto secret = f.String(ProjectField("ClientSecret"), false, 1, 1000)) {
-    project.client_secret_hash = HashPassword(*secret);
-  }
+  project.client_secret_hash = SecretHash(f, ProjectField("ClientSecret"), ProjectField("ClientSecretHash"));
   for (const auto& uri : f.Array(ProjectField("RedirectURIs"))) {
     // A redirect URI is an absolute URI without a fragment.
     const bool valid = uri.type == JsonType::kString && boost::urls::parse_absolute_uri(f.Text(uri)).has_value();
@@ -309,6 +327,67 @@ ProjectRecord ReadProject(const Fields<kProjectFields.size()>& f) {
   project.implicit_grant = f.Bool(ProjectField("ImplicitGrant"), false);
   project.active = f.Bool(ProjectField("Active"), true);
   return project;
+}
+
+// The movements a booking record gives (docs/import-format.md, "The booking's ledger"), checked against its status;
+// nullopt when it gives none of Settled, PaymentFrom, PaymentDate, RefundDate and EarningDate.
+std::optional<BookingLedger> ReadBookingLedger(const Fields<kBookingFields.size()>& f, const StoredBooking& b) {
+  const auto settled_field = BookingField("Settled");
+  const auto from_field = BookingField("PaymentFrom");
+  const auto payment_field = BookingField("PaymentDate");
+  const auto refund_field = BookingField("RefundDate");
+  const auto earning_field = BookingField("EarningDate");
+  const bool settled_given = f.Get(settled_field) != nullptr;
+  const bool settled = f.Bool(settled_field, false);
+  std::optional<PaymentSource> from;
+  if (const auto* value = f.Get(from_field)) {
+    if (value->type == JsonType::kString) from = ParsePaymentSource(f.Text(*value));
+    if (!from) f.FailField(from_field, "must be Client or External");
+  }
+  const auto payment_date = f.Date(payment_field, false);
+  BookingLedger ledger;
+  ledger.refund_date = f.Date(refund_field, false);
+  ledger.earning_date = f.Date(earning_field, false);
+  if (!settled_given && !from && !payment_date && !ledger.refund_date && !ledger.earning_date) return std::nullopt;
+
+  if (from && !payment_date) f.FailField(payment_field, "is required when PaymentFrom is given");
+  if (payment_date && !from) f.FailField(from_field, "is required when PaymentDate is given");
+  if (from) ledger.payment = BookingLedger::Payment{*from, *payment_date};
+  for (const auto& [field, date] : {std::pair{refund_field, ledger.refund_date}, {earning_field, ledger.earning_date}}) {
+    if (!date) continue;
+    if (!ledger.payment) f.FailField(field, "needs PaymentDate (credits are refunded or earned only once paid)");
+    if (*date < ledger.payment->date) f.FailField(field, "must not be before PaymentDate");
+  }
+  if (ledger.payment && b.credits.ten_thousandths == 0) {
+    f.FailField(payment_field, "must be null when Credits is 0 (nothing is paid)");
+  }
+  switch (b.status) {
+    case BookingStatus::kConfirmed:
+      if (ledger.refund_date) f.FailField(refund_field, "must be null unless Status is Cancelled");
+      if (!settled_given) break;
+      if (settled && ledger.payment && !ledger.earning_date) {
+        f.FailField(earning_field, "is required when a Confirmed booking with a Payment is Settled");
+      }
+      if (!settled && !ledger.payment) {
+        f.FailField(payment_field, "is required when a Confirmed booking is not Settled (escrow holds its credits)");
+      }
+      if (!settled && ledger.earning_date) f.FailField(settled_field, "must be true when EarningDate is given");
+      break;
+    case BookingStatus::kCancelled:
+      if (ledger.earning_date) f.FailField(earning_field, "must be null unless Status is Confirmed");
+      if (ledger.payment && !ledger.refund_date) {
+        f.FailField(refund_field, "is required when a Cancelled booking has a Payment (its credits went back)");
+      }
+      if (settled) f.FailField(settled_field, "must be false unless Status is Confirmed");
+      break;
+    default:
+      if (ledger.payment) f.FailField(payment_field, "must be null unless Status is Confirmed or Cancelled");
+      if (settled) f.FailField(settled_field, "must be false unless Status is Confirmed");
+  }
+  if (b.status == BookingStatus::kConfirmed && !settled_given && !ledger.payment) {
+    f.FailField(settled_field, "is required on a Confirmed booking without a Payment (true: its session was paid for)");
+  }
+  return ledger;
 }
 
 // Fills `record`, a default one; `now` is the import's local time.
@@ -397,8 +476,14 @@ void ReadBooking(const Fields<kBookingFields.size()>& f, BookingRecord& record, 
   if (b.rescheduled_from == b.booking_id) {
     f.FailField(BookingField("RescheduledFromBookingID"), "must differ from BookingID");
   }
-  // A Confirmed session over by the import was paid for before it: no payment is held for it (docs/import-format.md).
-  b.settled = b.status == BookingStatus::kConfirmed && AddMinutes(b.session_date, b.duration_minutes) <= now;
+  record.ledger = ReadBookingLedger(f, b);
+  if (record.ledger) {
+    b.settled = b.status == BookingStatus::kConfirmed && (record.ledger->earning_date || !record.ledger->payment);
+  } else {
+    // A Confirmed session over by the import was paid for before it: no payment is held for it
+    // (docs/import-format.md).
+    b.settled = b.status == BookingStatus::kConfirmed && AddMinutes(b.session_date, b.duration_minutes) <= now;
+  }
 }
 
 CreditRecord ReadCredit(const Fields<kCreditFields.size()>& f) {

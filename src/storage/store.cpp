@@ -1,8 +1,10 @@
-// StoreSession's default CountAndPage: the count, then the page unless the offset is past the end.
+// StoreSession's default CountAndPage: the count, then the page unless the offset is past the end; Store's default
+// ExportRecords.
 
 #include "storage/store.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace phonechat {
 
@@ -16,6 +18,10 @@ CountedPage StoreSession::CountAndPage(const MadeBookingsQuery& query, std::int6
     counted.rows = MadeBookingsPage(query, offset, left);
   }
   return counted;
+}
+
+void Store::ExportRecords(ExportSink& /*sink*/) {
+  throw std::logic_error("Store::ExportRecords is not implemented by this store");
 }
 
 }  // namespace phonechat

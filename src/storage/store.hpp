@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/booking.hpp"
+#include "domain/ledger.hpp"
 #include "domain/made_bookings_query.hpp"
 #include "domain/phonechat_settings.hpp"
 #include "domain/principal.hpp"
@@ -237,6 +238,21 @@ struct ProjectRecord {
 struct BookingRecord {
   StoredBooking booking;  // booking.candidate.user_id names the candidate; the rest of `candidate` is ignored
   bool deleted_by_client = false;  // stored as booking.deleted_by_client || this
+  // The booking's movements as the record gives them (docs/import-format.md, "The booking's ledger"), stored as
+  // given with booking.settled; nullopt: the import decides its Payment by booking.settled.
+  std::optional<BookingLedger> ledger;
+};
+
+// Receives every record of a database in an order the import takes back (docs/import-format.md, "Export").
+class ExportSink {
+ public:
+  virtual ~ExportSink() = default;
+  virtual void User(const UserRecord& user) = 0;
+  virtual void Group(const GroupRecord& group) = 0;
+  virtual void Project(const ProjectRecord& project) = 0;
+  virtual void Credit(const CreditRecord& credit) = 0;
+  // `booking.ledger` holds the booking's movements (an empty BookingLedger when it has none).
+  virtual void Booking(const BookingRecord& booking) = 0;
 };
 
 // Thrown by WriteBatch::Commit when a check the backend deferred to the commit (to check records in bulk) finds
@@ -265,8 +281,8 @@ class WriteBatch {
   virtual std::string PutUser(const UserRecord& user, bool replace) = 0;
   virtual std::string PutGroup(const GroupRecord& group, bool replace) = 0;
   virtual std::string PutProject(const ProjectRecord& project, bool replace) = 0;
-  // Also stores the booking's Payment (external to escrow) when it is Confirmed and not `settled`, so that a later
-  // Refund or Earning balances. booking.booking.{offered_credits, rejection_kind, deleted_by_candidate,
+  // Also stores the movements booking.ledger gives or, without it, the booking's Payment (external to escrow) when it
+  // is Confirmed and not `settled`, so that a later Refund or Earning balances. booking.booking.{offered_credits, rejection_kind, deleted_by_candidate,
   // rescheduled_from, settled} are stored as given.
   virtual std::string PutBooking(const BookingRecord& booking, bool replace) = 0;
   // Records a Credit movement from the external account to the user.
@@ -292,6 +308,11 @@ class Store {
   virtual std::unique_ptr<LifecycleTransaction> BeginLifecycle() = 0;
   // Reads the whole ledger for `ledger verify`.
   virtual LedgerAudit AuditLedger() = 0;
+  // Hands `sink` every user (by ID), group (by ID, members ascending), project (in creation order), Credit movement
+  // (in ledger order) and booking (by CreateDate, then ID, a rescheduled one after its source) from one consistent
+  // snapshot, without blocking writers.
+  // The default throws std::logic_error: a backend that can be exported implements it.
+  virtual void ExportRecords(ExportSink& sink);
 };
 
 // Opens (creating or migrating) the database at `url`: `sqlite:///abs/path.db`, `sqlite://rel.db`, a plain path, or

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <unordered_set>
@@ -21,6 +22,13 @@ std::size_t CodePoints(std::string_view text) {
 
 std::string Taken(BookingId booking_id) {
   return "Booking " + std::to_string(booking_id) + " already exists (use --replace)";
+}
+
+// Ten-thousandths as the API writes credits, with a minus sign below zero.
+std::string SignedCreditsText(std::int64_t ten_thousandths) {
+  std::string text = ten_thousandths < 0 ? "-" : "";
+  AppendCreditsJson(text, Credits{ten_thousandths < 0 ? -ten_thousandths : ten_thousandths});
+  return text;
 }
 
 class RuledWriteBatch final : public WriteBatch {
@@ -94,6 +102,10 @@ class RuledWriteBatch final : public WriteBatch {
     if (booking.rescheduled_from) {
       if (auto reason = RescheduleError(booking); !reason.empty()) return Refuse(std::move(reason));
     }
+    // Without replace a stored ID is refused anyway (kIdTaken or CheckBookingIds), and the look-up is spared.
+    if (record.ledger && replace) {
+      if (auto reason = GivenLedgerError(record); !reason.empty()) return Refuse(std::move(reason));
+    }
     const BookingRecord* written = &record;
     BookingRecord as_the_ledger_says;
     if (replace) {
@@ -111,6 +123,7 @@ class RuledWriteBatch final : public WriteBatch {
     if (writer_->WriteBooking(*written, replace, position_) == BookingWrite::kIdTaken) {
       return Refuse(Taken(booking.booking_id));
     }
+    if (record.ledger) TrackMovements(record);
     return {};
   }
 
@@ -121,6 +134,7 @@ class RuledWriteBatch final : public WriteBatch {
     }
     if (credit.amount.ten_thousandths <= 0) return Refuse("Credit.Amount must be more than 0");
     writer_->WriteCredit(credit);
+    balance_moves_[credit.user_id].delta += credit.amount.ten_thousandths;
     return {};
   }
 
@@ -128,6 +142,7 @@ class RuledWriteBatch final : public WriteBatch {
     assert(!committed_);
     if (rejected_) throw RecordRejected(rejected_->first, rejected_->second);
     if (const auto taken = writer_->CheckBookingIds()) throw RecordRejected(taken->position, Taken(taken->booking_id));
+    CheckBalances();
     writer_->Commit();
     committed_ = true;
   }
@@ -149,6 +164,46 @@ class RuledWriteBatch final : public WriteBatch {
              " (a booking is rescheduled at most once)";
     }
     return {};
+  }
+
+  // Why a record that gives its movements cannot be stored, or an empty string: it may not replace a booking, whose
+  // movements the ledger (or an earlier record of the batch) already decided.
+  std::string GivenLedgerError(const BookingRecord& record) {
+    const BookingId booking_id = record.booking.booking_id;
+    if (!writer_->PartiesOf(booking_id)) return {};
+    return "Booking " + std::to_string(booking_id) +
+           " already exists, and a record that gives its ledger (Settled, PaymentFrom, PaymentDate, RefundDate, "
+           "EarningDate) cannot replace a booking: import it into a database without that booking";
+  }
+
+  // Adds the record's movements to the users' balance moves: a Payment from the client out of theirs, a Refund into
+  // the client's, an Earning into the candidate's.
+  void TrackMovements(const BookingRecord& record) {
+    const StoredBooking& booking = record.booking;
+    const BookingLedger& ledger = *record.ledger;
+    const std::int64_t amount = booking.credits.ten_thousandths;
+    if (ledger.payment && ledger.payment->from == PaymentSource::kClient) {
+      auto& client = balance_moves_[booking.client_user_id];
+      client.delta -= amount;
+      client.last_payment = LastPayment{position_, booking.booking_id};
+    }
+    if (ledger.refund_date) balance_moves_[booking.client_user_id].delta += amount;
+    if (ledger.earning_date) balance_moves_[booking.candidate.user_id].delta += amount;
+  }
+
+  // Refuses the batch when a user's balance would end below zero: the latest Payment from that user is reported.
+  void CheckBalances() {
+    for (const auto& [user_id, moves] : balance_moves_) {
+      if (moves.delta >= 0 || !moves.last_payment) continue;
+      const std::int64_t before = writer_->BalanceOf(user_id).ten_thousandths;
+      if (before + moves.delta >= 0) continue;
+      throw RecordRejected(moves.last_payment->position,
+                           "Booking " + std::to_string(moves.last_payment->booking_id) +
+                               ".PaymentFrom Client: the balance of user " + std::to_string(user_id) +
+                               " would end the import at " + SignedCreditsText(before + moves.delta) + " (" +
+                               SignedCreditsText(before) + " before it, " + SignedCreditsText(moves.delta) +
+                               " moved by the file): a client pays only with credits they hold");
+    }
   }
 
   // Counts the record; false when an earlier one was already rejected (the batch will not commit: nothing more
@@ -173,6 +228,15 @@ class RuledWriteBatch final : public WriteBatch {
   std::int64_t position_ = 0;  // Put* calls so far: the position of the current record
   bool committed_ = false;
   std::optional<std::pair<std::int64_t, std::string>> rejected_;  // the earliest refused record, for Commit()
+  struct LastPayment {
+    std::int64_t position = 0;
+    BookingId booking_id = 0;
+  };
+  struct BalanceMoves {
+    std::int64_t delta = 0;                  // ten-thousandths into the user's balance, less those out of it
+    std::optional<LastPayment> last_payment;  // the batch's latest Payment from the user
+  };
+  std::map<UserId, BalanceMoves> balance_moves_;
 };
 
 std::string CreditsText(Credits credits) {
@@ -233,6 +297,10 @@ std::string CreditDescriptionError(std::string_view description) {
 
 std::optional<BookingParties> BatchWriter::PartiesOf(BookingId /*booking_id*/) {
   throw std::logic_error("BatchWriter::PartiesOf is not implemented by this backend");
+}
+
+Credits BatchWriter::BalanceOf(UserId /*user_id*/) {
+  throw std::logic_error("BatchWriter::BalanceOf is not implemented by this backend");
 }
 
 std::optional<BookingId> BatchWriter::RescheduledInto(BookingId /*source*/, BookingId /*except*/) {

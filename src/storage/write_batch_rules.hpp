@@ -86,7 +86,8 @@ class BatchWriter {
   virtual void WriteGroup(const GroupRecord& group, bool exists) = 0;
   // Stores the project, replacing the one with its client ID if any.
   virtual void WriteProject(const ProjectRecord& project) = 0;
-  // Stores the booking, the `position`-th record of the batch (1-based), whose client and candidate exist. With
+  // Stores the booking, the `position`-th record of the batch (1-based), whose client and candidate exist, and the
+  // movements `booking.ledger` gives (then no other), moving the running balances with them. With
   // `replace` it replaces the booking with its ID, and a Payment the batch itself wrote for it then follows the
   // replacement; without, a taken ID is kIdTaken now or, where the backend checks IDs in bulk, reported later by
   // CheckBookingIds.
@@ -104,6 +105,9 @@ class BatchWriter {
   // Records a Credit movement from the external account to `credit.user_id`, who exists, moving the running
   // balances with it. The default throws std::logic_error: a backend with a ledger implements it.
   virtual void WriteCredit(const CreditRecord& credit);
+  // The user's balance as committed before the batch began (0 for a user without movements). The default throws
+  // std::logic_error, as WriteCredit.
+  virtual Credits BalanceOf(UserId user_id);
   // Checks the bookings written since the last call: the earliest written without replace whose ID the database
   // or an earlier booking of the batch already had, if any.
   virtual std::optional<TakenBookingId> CheckBookingIds() = 0;

@@ -75,6 +75,17 @@ class Rows {
   pg_result* result_;
 };
 
+// One row of a result, read by column alone (as booking_row::Read and export_rows read rows).
+struct RowOf {
+  const Rows& rows;
+  int row;
+
+  [[nodiscard]] std::int64_t Int(int column) const { return rows.Int(row, column); }
+  [[nodiscard]] bool IsNull(int column) const { return rows.IsNull(row, column); }
+  [[nodiscard]] std::string_view Text(int column) const { return rows.Text(row, column); }
+  [[nodiscard]] bool Bool(int column) const { return rows.Bool(row, column); }
+};
+
 // One prepared statement of a pipeline: its name, its SQL (prepared on first use) and its parameters.
 struct PipelinedStatement {
   std::string_view name;

@@ -14,17 +14,6 @@ const MadeBookingsSql& Sql() {
   return sql;
 }
 
-// One row of a result, as booking_row::Read reads it.
-struct RowOf {
-  const Rows& rows;
-  int row;
-
-  [[nodiscard]] std::int64_t Int(int column) const { return rows.Int(row, column); }
-  [[nodiscard]] bool IsNull(int column) const { return rows.IsNull(row, column); }
-  [[nodiscard]] std::string_view Text(int column) const { return rows.Text(row, column); }
-  [[nodiscard]] bool Bool(int column) const { return rows.Bool(row, column); }
-};
-
 // A profile's columns of users, in booking_row::ReadParty's order.
 constexpr std::string_view kProfileColumns =
     "user_id, nickname, phonechat_number, skype_name, positive, neutral, negative, disputes";

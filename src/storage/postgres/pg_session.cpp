@@ -29,17 +29,6 @@ constexpr Sql kFindApiKey{"store_find_api_key", "SELECT project_id, active FROM 
 
 std::int32_t Int32(const Rows& rows, int row, int column) { return static_cast<std::int32_t>(rows.Int(row, column)); }
 
-// One row of a result, as booking_row::Read reads it.
-struct RowOf {
-  const Rows& rows;
-  int row;
-
-  [[nodiscard]] std::int64_t Int(int column) const { return rows.Int(row, column); }
-  [[nodiscard]] bool IsNull(int column) const { return rows.IsNull(row, column); }
-  [[nodiscard]] std::string_view Text(int column) const { return rows.Text(row, column); }
-  [[nodiscard]] bool Bool(int column) const { return rows.Bool(row, column); }
-};
-
 // Every call is one round trip on the session's own connection (an indexed probe, or one bounded index range scan
 // for a page or a count), each bounded by statement_timeout. Its waits suspend the calling coroutine when the thread
 // has an IoWaiter installed (a serving thread), and block in poll() otherwise.

@@ -65,6 +65,7 @@ constexpr Sql kLockStoredBooking{
 constexpr Sql kBookingMovements{"batch_booking_movements",
                                 "SELECT kind FROM ledger_entries WHERE booking_id = $1 "
                                 "AND kind IN ('Payment', 'Refund', 'Earning')"};
+constexpr Sql kBalanceOf{"batch_balance_of", "SELECT balance FROM accounts WHERE account_id = $1"};
 constexpr Sql kGroupOf{"batch_group_of", "SELECT group_id FROM group_members WHERE user_id = $1"};
 constexpr Sql kDeleteGroupMembers{"batch_delete_group_members", "DELETE FROM group_members WHERE group_id = $1"};
 constexpr Sql kUpsertGroup{"batch_upsert_group",
@@ -95,7 +96,9 @@ constexpr const char* kCreateStaging =
     "cancelled_date bigint, cancelled_reason text COLLATE \"C\", cancelled_by text COLLATE \"C\", "
     "rejected_reason text COLLATE \"C\", last_updated bigint, comments text COLLATE \"C\", "
     "deleted_by_client boolean NOT NULL, offered_credits bigint NOT NULL, rejection_kind text COLLATE \"C\", "
-    "deleted_by_candidate boolean NOT NULL, rescheduled_from bigint, settled boolean NOT NULL) ON COMMIT DROP";
+    "deleted_by_candidate boolean NOT NULL, rescheduled_from bigint, settled boolean NOT NULL, "
+    "ledger_given boolean NOT NULL, payment_from bigint, payment_date bigint, refund_date bigint, "
+    "earning_date bigint) ON COMMIT DROP";
 // The batch's Credit records, in the order they were put, moved into the ledger at Commit() with the bookings'
 // Payments.
 constexpr const char* kCreateCreditStaging =
@@ -103,19 +106,29 @@ constexpr const char* kCreateCreditStaging =
     "date bigint NOT NULL, description text COLLATE \"C\" NOT NULL) ON COMMIT DROP";
 constexpr const char* kCopyCredits = "COPY import_credits (pos, user_id, amount, date, description) FROM STDIN";
 
-// The ledger rows of the batch: each Credit in record order, then a Payment from external to escrow for each
-// Confirmed, unsettled booking of some credits as stored last (one that already has its Payment keeps it), with the
-// running balances moved by what was inserted.
+// The ledger rows of the batch: each Credit in record order, then, for each booking as stored last, the movements
+// its record gave (ledger_given) or else, for a Confirmed, unsettled booking of some credits, a Payment from
+// external to escrow (one that already has its Payment keeps it), with the running balances moved by what was
+// inserted.
 constexpr const char* kImportLedger =
-    "WITH moves AS ("
-    "SELECT 0 AS part, pos, date, 'Credit' AS kind, NULL::bigint AS booking_id, user_id AS to_account, amount, "
-    "description FROM import_credits "
+    "WITH last AS (SELECT DISTINCT ON (booking_id) * FROM import_bookings ORDER BY booking_id, pos DESC), "
+    "moves AS ("
+    "SELECT 0 AS part, pos, date, 'Credit' AS kind, NULL::bigint AS booking_id, -2::bigint AS from_account, "
+    "user_id AS to_account, amount, description FROM import_credits "
     "UNION ALL "
-    "SELECT 1, pos, coalesce(confirmed_date, create_date), 'Payment', booking_id, -1, credits, NULL "
-    "FROM (SELECT DISTINCT ON (booking_id) * FROM import_bookings ORDER BY booking_id, pos DESC) AS s "
-    "WHERE status = 'Confirmed' AND NOT settled AND credits > 0), "
+    "SELECT 1, pos, coalesce(confirmed_date, create_date), 'Payment', booking_id, -2, -1, credits, NULL FROM last "
+    "WHERE NOT ledger_given AND status = 'Confirmed' AND NOT settled AND credits > 0 "
+    "UNION ALL "
+    "SELECT 1, pos, payment_date, 'Payment', booking_id, payment_from, -1, credits, NULL FROM last "
+    "WHERE ledger_given AND payment_date IS NOT NULL "
+    "UNION ALL "
+    "SELECT 2, pos, refund_date, 'Refund', booking_id, -1, client_user_id, credits, NULL FROM last "
+    "WHERE ledger_given AND refund_date IS NOT NULL "
+    "UNION ALL "
+    "SELECT 2, pos, earning_date, 'Earning', booking_id, -1, candidate_user_id, credits, NULL FROM last "
+    "WHERE ledger_given AND earning_date IS NOT NULL), "
     "entries AS (INSERT INTO ledger_entries (date, kind, booking_id, from_account, to_account, amount, description) "
-    "SELECT date, kind, booking_id, -2, to_account, amount, description FROM moves ORDER BY part, pos "
+    "SELECT date, kind, booking_id, from_account, to_account, amount, description FROM moves ORDER BY part, pos "
     "ON CONFLICT (booking_id, kind) WHERE kind IN ('Payment', 'Refund', 'Earning') DO NOTHING "
     "RETURNING from_account, to_account, amount) "
     "INSERT INTO accounts (account_id, balance) "
@@ -125,7 +138,8 @@ constexpr const char* kImportLedger =
 // The COPY into the staging table: pos and replace, then the write row.
 const std::string& CopyStagingSql() {
   static const std::string sql =
-      "COPY import_bookings (pos, replace, " + std::string(booking_row::kWriteColumns) + ") FROM STDIN";
+      "COPY import_bookings (pos, replace, " + std::string(booking_row::kWriteColumns) +
+      ", ledger_given, payment_from, payment_date, refund_date, earning_date) FROM STDIN";
   return sql;
 }
 
@@ -355,6 +369,12 @@ class PostgresBatchWriter final : public BatchWriter {
     return moved;
   }
 
+  Credits BalanceOf(UserId user_id) override {
+    const IntText id(user_id);
+    const Rows rows = Run(kBalanceOf, {id.AsParam()});
+    return Credits{rows.Count() > 0 ? rows.Int(0, 0) : 0};
+  }
+
   std::optional<TakenBookingId> CheckBookingIds() override {
     CloseCopy();
     if (!unchecked_) return std::nullopt;
@@ -437,14 +457,41 @@ class PostgresBatchWriter final : public BatchWriter {
     row.Int(position);
     row.Bool(replace);
     booking_row::Write(record, row);
+    StageLedger(record, row);
     pending_ += '\n';
     ++staged_;
     staged_through_ = position;
     any_replace_ = any_replace_ || replace;
-    any_payment_ = any_payment_ || (record.booking.status == BookingStatus::kConfirmed && !record.booking.settled &&
-                                    record.booking.credits.ten_thousandths > 0);
+    const bool moves = record.ledger ? record.ledger->payment.has_value()
+                                     : record.booking.status == BookingStatus::kConfirmed &&
+                                           !record.booking.settled && record.booking.credits.ten_thousandths > 0;
+    any_payment_ = any_payment_ || moves;
     any_rescheduled_ = any_rescheduled_ || record.booking.rescheduled_from.has_value();
     if (pending_.size() >= kCopyChunkBytes) SendPending();
+  }
+
+  // The staging row's ledger columns: ledger_given, then the account and date of the Payment and the dates of the
+  // Refund and the Earning the record gives.
+  static void StageLedger(const BookingRecord& record, CopyRow& row) {
+    row.Bool(record.ledger.has_value());
+    const BookingLedger ledger = record.ledger.value_or(BookingLedger{});
+    const auto date = [&](const std::optional<LocalDateTime>& value) {
+      if (value) {
+        row.Int(value->millis);
+      } else {
+        row.Null();
+      }
+    };
+    if (ledger.payment) {
+      row.Int(ledger.payment->from == PaymentSource::kClient ? AccountId{record.booking.client_user_id}
+                                                             : kExternalAccount);
+      row.Int(ledger.payment->date.millis);
+    } else {
+      row.Null();
+      row.Null();
+    }
+    date(ledger.refund_date);
+    date(ledger.earning_date);
   }
 
   void SendPending() {

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "storage/export_rows.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_schema.hpp"
 #include "storage/postgres/postgres_store_internal.hpp"
@@ -46,6 +47,29 @@ constexpr Sql kRevokeToken{"store_revoke_token", "UPDATE tokens SET revoked = tr
 constexpr Sql kIsEmpty{"store_is_empty",
                        "SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM user_groups) "
                        "AND NOT EXISTS (SELECT 1 FROM projects) AND NOT EXISTS (SELECT 1 FROM bookings)"};
+
+// Rows fetched per round trip of an export: memory stays flat whatever the tables' sizes.
+constexpr int kExportFetchRows = 1000;
+
+// Every export query through a cursor, on a connection of its own in one REPEATABLE READ, READ ONLY snapshot (on a
+// hot standby too), without a statement timeout: the sorts of a large database may take longer than a request's.
+void ExportFrom(const std::string& uri, ExportSink& sink) {
+  Connection connection(uri, /*statement_timeout_ms=*/0);
+  connection.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  export_rows::ExportAll(
+      [&](std::string_view sql, auto&& on_row) {
+        connection.Exec("DECLARE export_rows NO SCROLL CURSOR FOR " + std::string(sql));
+        const std::string fetch = "FETCH " + std::to_string(kExportFetchRows) + " FROM export_rows";
+        for (;;) {
+          const Rows rows = connection.Exec(fetch);
+          for (int row = 0; row < rows.Count(); ++row) on_row(pg::RowOf{rows, row});
+          if (rows.Count() < kExportFetchRows) break;
+        }
+        connection.Exec("CLOSE export_rows");
+      },
+      sink);
+  connection.Exec("COMMIT");
+}
 
 class PostgresStore final : public Store {
  public:
@@ -86,6 +110,8 @@ class PostgresStore final : public Store {
   std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { return pg::BeginLifecycle(lifecycle_connections_); }
 
   LedgerAudit AuditLedger() override { return pg::AuditLedger(*lifecycle_connections_); }
+
+  void ExportRecords(ExportSink& sink) override { ExportFrom(uri_, sink); }
 
  private:
   Rows Run(const Sql& sql, std::initializer_list<Param> params) {

@@ -184,7 +184,7 @@ class SqliteLifecycleTransaction final : public LifecycleTransaction {
   BookingId InsertBooking(const StoredBooking& booking) override {
     const std::int64_t id = writer_->connection.QueryInt("SELECT coalesce(max(booking_id), 0) + 1 FROM bookings");
     if (id > kMaxId) throw std::runtime_error("no booking ID is left below 2^31");
-    BookingRecord record{booking, booking.deleted_by_client};
+    BookingRecord record{booking, booking.deleted_by_client, std::nullopt};
     record.booking.booking_id = static_cast<BookingId>(id);
     auto& statement = Prepared(InsertBookingSql());
     ScopedReset reset(statement);

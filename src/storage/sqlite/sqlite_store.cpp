@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "storage/export_rows.hpp"
 #include "storage/sqlite/connection.hpp"
 #include "storage/sqlite/schema.hpp"
 #include "storage/sqlite/sqlite_store_internal.hpp"
@@ -84,6 +85,24 @@ class SqliteStore final : public Store {
   std::unique_ptr<LifecycleTransaction> BeginLifecycle() override { return sqlite::NewLifecycleTransaction(writer_); }
 
   LedgerAudit AuditLedger() override { return sqlite::AuditLedgerOn(*writer_); }
+
+  // On a reader connection of its own: one read transaction is one snapshot, and writers go on beside it (WAL).
+  void ExportRecords(ExportSink& sink) override {
+    sqlite::Connection reader(path_, sqlite::Connection::Role::kReader);
+    reader.Execute("BEGIN");
+    try {
+      export_rows::ExportAll(
+          [&](std::string_view sql, auto&& on_row) {
+            sqlite::Statement statement(reader.Handle(), sql);
+            while (statement.Step()) on_row(statement);
+          },
+          sink);
+    } catch (...) {
+      sqlite3_exec(reader.Handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+    reader.Execute("COMMIT");
+  }
 
   bool IsEmpty() override {
     auto lock = LockWriter(*writer_);

@@ -325,7 +325,7 @@ class SqliteBatchWriter final : public BatchWriter {
         DropBatchPayment(*payment);
         payment.reset();
       }
-      if (ImportPays(record.booking) && !payment) WritePayment(record.booking);
+      if (!payment) WriteMovements(record);
       return BookingWrite::kWritten;
     }
     // The insert itself finds a taken ID (and then changes nothing): no lookup before it.
@@ -341,7 +341,7 @@ class SqliteBatchWriter final : public BatchWriter {
         sqlite::ThrowError(writer_->connection.Handle(), rc, "running a statement");
       }
     }
-    if (ImportPays(record.booking)) WritePayment(record.booking);
+    WriteMovements(record);
     return BookingWrite::kWritten;
   }
 
@@ -404,6 +404,13 @@ class SqliteBatchWriter final : public BatchWriter {
                    description);
   }
 
+  Credits BalanceOf(UserId user_id) override {
+    auto& statement = writer_->PreparedSql("SELECT balance FROM accounts WHERE account_id = ?1");
+    ScopedReset reset(statement);
+    statement.BindInt(1, user_id);
+    return Credits{statement.Step() ? statement.Int(0) : 0};
+  }
+
   // Every taken ID is found by the insert itself.
   std::optional<TakenBookingId> CheckBookingIds() override { return std::nullopt; }
 
@@ -454,10 +461,32 @@ class SqliteBatchWriter final : public BatchWriter {
     balance_moves_[kEscrowAccount] -= payment.amount;
   }
 
-  // The booking's Payment from the external account to escrow, dated when it was confirmed.
-  void WritePayment(const StoredBooking& booking) {
-    WriteLedgerRow("Payment", booking.booking_id, kExternalAccount, kEscrowAccount, booking.credits.ten_thousandths,
-                   booking.confirmed_date.value_or(booking.create_date), std::nullopt);
+  // The movements the record gives or, without them, the Payment from the external account to escrow of a
+  // Confirmed, unsettled booking, dated when it was confirmed.
+  void WriteMovements(const BookingRecord& record) {
+    const StoredBooking& booking = record.booking;
+    const std::int64_t amount = booking.credits.ten_thousandths;
+    if (!record.ledger) {
+      if (ImportPays(booking)) {
+        WriteLedgerRow("Payment", booking.booking_id, kExternalAccount, kEscrowAccount, amount,
+                       booking.confirmed_date.value_or(booking.create_date), std::nullopt);
+      }
+      return;
+    }
+    const BookingLedger& ledger = *record.ledger;
+    if (ledger.payment) {
+      const AccountId from =
+          ledger.payment->from == PaymentSource::kClient ? AccountId{booking.client_user_id} : kExternalAccount;
+      WriteLedgerRow("Payment", booking.booking_id, from, kEscrowAccount, amount, ledger.payment->date, std::nullopt);
+    }
+    if (ledger.refund_date) {
+      WriteLedgerRow("Refund", booking.booking_id, kEscrowAccount, booking.client_user_id, amount, *ledger.refund_date,
+                     std::nullopt);
+    }
+    if (ledger.earning_date) {
+      WriteLedgerRow("Earning", booking.booking_id, kEscrowAccount, booking.candidate.user_id, amount,
+                     *ledger.earning_date, std::nullopt);
+    }
   }
 
   // One ledger row; the running balances move at Commit() (MoveBalances).
