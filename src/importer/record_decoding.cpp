@@ -368,7 +368,7 @@ std::optional<BookingLedger> ReadBookingLedger(const Fields<kBookingFields.size(
       if (settled && ledger.payment && !ledger.earning_date) {
         f.FailField(earning_field, "is required when a Confirmed booking with a Payment is Settled");
       }
-      if (!settled && !ledger.payment) {
+      if (!settled && !ledger.payment && b.credits.ten_thousandths > 0) {
         f.FailField(payment_field, "is required when a Confirmed booking is not Settled (escrow holds its credits)");
       }
       if (!settled && ledger.earning_date) f.FailField(settled_field, "must be true when EarningDate is given");
@@ -388,6 +388,14 @@ std::optional<BookingLedger> ReadBookingLedger(const Fields<kBookingFields.size(
     f.FailField(settled_field, "is required on a Confirmed booking without a Payment (true: its session was paid for)");
   }
   return ledger;
+}
+
+// Whether a Confirmed booking whose record gives its movements is settled: as Settled says when given (the rules
+// above make it agree with the movements, a booking of 0 credits aside, which escrow never holds), else once earned.
+bool GivenSettled(const Fields<kBookingFields.size()>& f, const StoredBooking& b, const BookingLedger& ledger) {
+  if (b.status != BookingStatus::kConfirmed) return false;
+  if (f.Get(BookingField("Settled")) != nullptr) return f.Bool(BookingField("Settled"), false);
+  return ledger.earning_date.has_value();
 }
 
 // Fills `record`, a default one; `now` is the import's local time.
@@ -478,7 +486,7 @@ void ReadBooking(const Fields<kBookingFields.size()>& f, BookingRecord& record, 
   }
   record.ledger = ReadBookingLedger(f, b);
   if (record.ledger) {
-    b.settled = b.status == BookingStatus::kConfirmed && (record.ledger->earning_date || !record.ledger->payment);
+    b.settled = GivenSettled(f, b, *record.ledger);
   } else {
     // A Confirmed session over by the import was paid for before it: no payment is held for it
     // (docs/import-format.md).

@@ -20,6 +20,9 @@ std::size_t CodePoints(std::string_view text) {
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// Longest chain of reschedules followed back when looking for a loop; real chains are a few bookings long.
+constexpr int kMaxRescheduleChain = 10'000;
+
 std::string Taken(BookingId booking_id) {
   return "Booking " + std::to_string(booking_id) + " already exists (use --replace)";
 }
@@ -100,7 +103,10 @@ class RuledWriteBatch final : public WriteBatch {
       return Refuse("Booking.CandidateUserID " + std::to_string(booking.candidate.user_id) + " is not a known user");
     }
     if (booking.rescheduled_from) {
-      if (auto reason = RescheduleError(booking); !reason.empty()) return Refuse(std::move(reason));
+      if (auto reason = RescheduleError(booking, replace); !reason.empty()) return Refuse(std::move(reason));
+    }
+    if (replace) {
+      if (auto reason = ReplacedSourceError(booking); !reason.empty()) return Refuse(std::move(reason));
     }
     // Without replace a stored ID is refused anyway (kIdTaken or CheckBookingIds), and the look-up is spared.
     if (record.ledger && replace) {
@@ -150,7 +156,7 @@ class RuledWriteBatch final : public WriteBatch {
  private:
   // Why the booking cannot be rescheduled from its RescheduledFromBookingID (docs/import-format.md, "Booking"), or
   // an empty string.
-  std::string RescheduleError(const StoredBooking& booking) {
+  std::string RescheduleError(const StoredBooking& booking, bool replace) {
     const BookingId source = *booking.rescheduled_from;
     const std::string field = "Booking.RescheduledFromBookingID " + std::to_string(source);
     const auto parties = writer_->PartiesOf(source);
@@ -163,7 +169,35 @@ class RuledWriteBatch final : public WriteBatch {
       return field + " was already rescheduled, as booking " + std::to_string(*other) +
              " (a booking is rescheduled at most once)";
     }
+    // Only a replaced booking can close a loop: a new one is named by no booking before it.
+    if (replace) {
+      std::optional<BookingId> earlier = parties->rescheduled_from;
+      for (int step = 0; earlier && step < kMaxRescheduleChain; ++step) {
+        if (*earlier == booking.booking_id) {
+          return field + " was itself rescheduled, through earlier bookings, from booking " +
+                 std::to_string(booking.booking_id) + " (reschedules cannot loop)";
+        }
+        const auto next = writer_->PartiesOf(*earlier);
+        earlier = next ? next->rescheduled_from : std::nullopt;
+      }
+    }
     return {};
+  }
+
+  // Why `booking` cannot replace the booking with its ID when another booking was rescheduled from it, or an empty
+  // string: a source keeps that booking's client and candidate and is created no later than it.
+  std::string ReplacedSourceError(const StoredBooking& booking) {
+    const auto into = writer_->RescheduledInto(booking.booking_id, booking.booking_id);
+    if (!into) return {};
+    const auto parties = writer_->PartiesOf(*into);
+    if (!parties) return {};
+    const bool same_parties = parties->client_user_id == booking.client_user_id &&
+                              parties->candidate_user_id == booking.candidate.user_id;
+    if (same_parties && booking.create_date <= parties->create_date) return {};
+    return "Booking " + std::to_string(booking.booking_id) + " cannot be replaced so: booking " +
+           std::to_string(*into) +
+           " was rescheduled from it, and a source keeps that booking's client and candidate and is created no "
+           "later than it";
   }
 
   // Why a record that gives its movements cannot be stored, or an empty string: it may not replace a booking, whose

@@ -28,11 +28,12 @@ boost::system::result<Credits, std::string> ParseCreditAmount(std::string_view t
 // Why `description` (valid UTF-8) cannot describe a Credit movement (1 to 200 characters), or an empty string.
 std::string CreditDescriptionError(std::string_view description);
 
-// The parties and creation date of a stored booking, as the reschedule rule needs them.
+// The parties, creation date and source of a stored booking, as the reschedule rules need them.
 struct BookingParties {
   UserId client_user_id = 0;
   UserId candidate_user_id = 0;
   LocalDateTime create_date;
+  std::optional<BookingId> rescheduled_from;
 };
 
 // A stored booking whose credits have moved: what the ledger committed for it before the batch began (a Payment,

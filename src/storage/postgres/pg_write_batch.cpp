@@ -45,11 +45,11 @@ constexpr Sql kGroupExists{"batch_group_exists", "SELECT 1 FROM user_groups WHER
 // A booking's parties as the batch left them: its latest staged row, else the stored one.
 constexpr Sql kPartiesOf{
     "batch_parties_of",
-    "SELECT client_user_id, candidate_user_id, create_date FROM ("
-    "(SELECT client_user_id, candidate_user_id, create_date, 0 AS stored FROM import_bookings "
+    "SELECT client_user_id, candidate_user_id, create_date, rescheduled_from FROM ("
+    "(SELECT client_user_id, candidate_user_id, create_date, rescheduled_from, 0 AS stored FROM import_bookings "
     "WHERE booking_id = $1 ORDER BY pos DESC LIMIT 1) UNION ALL "
-    "(SELECT client_user_id, candidate_user_id, create_date, 1 FROM bookings WHERE booking_id = $1)"
-    ") AS p ORDER BY stored LIMIT 1"};
+    "(SELECT client_user_id, candidate_user_id, create_date, rescheduled_from, 1 FROM bookings "
+    "WHERE booking_id = $1)) AS p ORDER BY stored LIMIT 1"};
 // Another booking rescheduled from a source, staged in the batch or stored.
 constexpr Sql kRescheduledInto{
     "batch_rescheduled_into",
@@ -340,8 +340,10 @@ class PostgresBatchWriter final : public BatchWriter {
     const IntText id(booking_id);
     const Rows rows = Run(kPartiesOf, {id.AsParam()});
     if (rows.Count() == 0) return std::nullopt;
-    return BookingParties{static_cast<UserId>(rows.Int(0, 0)), static_cast<UserId>(rows.Int(0, 1)),
-                          LocalDateTime{rows.Int(0, 2)}};
+    BookingParties parties{static_cast<UserId>(rows.Int(0, 0)), static_cast<UserId>(rows.Int(0, 1)),
+                           LocalDateTime{rows.Int(0, 2)}, std::nullopt};
+    if (!rows.IsNull(0, 3)) parties.rescheduled_from = static_cast<BookingId>(rows.Int(0, 3));
+    return parties;
   }
 
   std::optional<BookingId> RescheduledInto(BookingId source, BookingId except) override {

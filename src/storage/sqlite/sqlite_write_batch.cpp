@@ -349,12 +349,15 @@ class SqliteBatchWriter final : public BatchWriter {
   std::optional<BookingParties> PartiesOf(BookingId booking_id) override {
     auto& statement =
         Prepare(writer_->booking_parties,
-                "SELECT client_user_id, candidate_user_id, create_date FROM bookings WHERE booking_id = ?1");
+                "SELECT client_user_id, candidate_user_id, create_date, rescheduled_from FROM bookings "
+                "WHERE booking_id = ?1");
     ScopedReset reset(statement);
     statement.BindInt(1, booking_id);
     if (!statement.Step()) return std::nullopt;
-    return BookingParties{static_cast<UserId>(statement.Int(0)), static_cast<UserId>(statement.Int(1)),
-                          LocalDateTime{statement.Int(2)}};
+    BookingParties parties{static_cast<UserId>(statement.Int(0)), static_cast<UserId>(statement.Int(1)),
+                           LocalDateTime{statement.Int(2)}, std::nullopt};
+    if (const auto source = statement.OptionalInt(3)) parties.rescheduled_from = static_cast<BookingId>(*source);
+    return parties;
   }
 
   std::optional<BookingId> RescheduledInto(BookingId source, BookingId except) override {

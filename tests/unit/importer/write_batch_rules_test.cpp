@@ -1,6 +1,6 @@
 // The import's rules above every backend (storage/write_batch_rules.hpp) for the life cycle's records: a Credit's
-// user, amount and description, a rescheduled booking's source, and the replacement of a booking whose credits have
-// moved, over a BatchWriter held in memory.
+// user, amount and description, a rescheduled booking's source, the replacement of a booking whose credits have
+// moved, and the movements a record gives (what export writes), over a BatchWriter held in memory.
 #include "storage/write_batch_rules.hpp"
 
 #include <gtest/gtest.h>
@@ -21,6 +21,7 @@ struct Written {
   std::map<BookingId, StoredBooking> bookings;
   std::vector<CreditRecord> credits;
   std::map<BookingId, MovedBooking> moved;  // what the ledger held before the batch
+  std::map<UserId, Credits> balances;        // the balances before the batch
   int moved_lookups = 0;
   bool committed = false;
 };
@@ -46,7 +47,8 @@ class MemoryWriter final : public BatchWriter {
   std::optional<BookingParties> PartiesOf(BookingId booking_id) override {
     const auto found = written_.bookings.find(booking_id);
     if (found == written_.bookings.end()) return std::nullopt;
-    return BookingParties{found->second.client_user_id, found->second.candidate.user_id, found->second.create_date};
+    return BookingParties{found->second.client_user_id, found->second.candidate.user_id, found->second.create_date,
+                          found->second.rescheduled_from};
   }
   std::optional<BookingId> RescheduledInto(BookingId source, BookingId except) override {
     for (const auto& [id, booking] : written_.bookings) {
@@ -61,6 +63,10 @@ class MemoryWriter final : public BatchWriter {
     return found->second;
   }
   void WriteCredit(const CreditRecord& credit) override { written_.credits.push_back(credit); }
+  Credits BalanceOf(UserId user_id) override {
+    const auto found = written_.balances.find(user_id);
+    return found == written_.balances.end() ? Credits{} : found->second;
+  }
   std::optional<TakenBookingId> CheckBookingIds() override { return std::nullopt; }
   void Commit() override { written_.committed = true; }
 
@@ -254,6 +260,73 @@ TEST(CreditRules, ADescriptionIsOneToTwoHundredCharacters) {
   std::string accented;
   for (int i = 0; i < 200; ++i) accented += "\xC3\xA9";
   EXPECT_EQ(CreditDescriptionError(accented), "");
+}
+
+TEST_F(WriteBatchRules, AReplacedBookingCannotCloseALoopOfReschedules) {
+  EXPECT_EQ(batch_->PutBooking(Booking(1), false), "");
+  EXPECT_EQ(batch_->PutBooking(Booking(2, 1, 10), false), "");
+  EXPECT_EQ(batch_->PutBooking(Booking(3, 2, 10), false), "");
+  EXPECT_EQ(batch_->PutBooking(Booking(1, 3, 10), true),
+            "Booking.RescheduledFromBookingID 3 was itself rescheduled, through earlier bookings, from booking 1 "
+            "(reschedules cannot loop)");
+  EXPECT_EQ(written_.bookings.at(1).rescheduled_from, std::nullopt);
+}
+
+TEST_F(WriteBatchRules, AReplacedSourceKeepsItsRescheduledBookingsPartiesAndIsCreatedNoLaterThanIt) {
+  EXPECT_EQ(batch_->PutBooking(Booking(1), false), "");
+  EXPECT_EQ(batch_->PutBooking(Booking(2, 1, 20), false), "");
+  const std::string refused =
+      "Booking 1 cannot be replaced so: booking 2 was rescheduled from it, and a source keeps that booking's client "
+      "and candidate and is created no later than it";
+  EXPECT_EQ(batch_->PutBooking(Booking(1, std::nullopt, 21), true), refused);
+  EXPECT_EQ(batch_->PutBooking(Booking(1, std::nullopt, 10, 3, 2), true), refused);
+  EXPECT_EQ(batch_->PutBooking(Booking(1, std::nullopt, 20), true), "");
+}
+
+// A Confirmed booking of 5 credits whose record gives its movements: a Payment from `from`, and an Earning or none.
+BookingRecord GivenLedger(BookingRecord record, PaymentSource from, bool earned) {
+  record.booking.status = BookingStatus::kConfirmed;
+  record.booking.credits = Credits{50'000};
+  record.ledger = BookingLedger{BookingLedger::Payment{from, LocalDateTime{0}}, std::nullopt,
+                                earned ? std::optional{LocalDateTime{1}} : std::nullopt};
+  return record;
+}
+
+TEST_F(WriteBatchRules, ARecordThatGivesItsMovementsReplacesNoBooking) {
+  EXPECT_EQ(batch_->PutBooking(Booking(1), false), "");
+  EXPECT_EQ(batch_->PutBooking(GivenLedger(Booking(1), PaymentSource::kExternal, false), true),
+            "Booking 1 already exists, and a record that gives its ledger (Settled, PaymentFrom, PaymentDate, "
+            "RefundDate, EarningDate) cannot replace a booking: import it into a database without that booking");
+  EXPECT_EQ(batch_->PutBooking(GivenLedger(Booking(2), PaymentSource::kExternal, false), true), "");
+}
+
+TEST_F(WriteBatchRules, AClientPaysWithCreditsHeldBeforeOrGivenAnywhereInTheFile) {
+  written_.balances[1] = Credits{20'000};
+  EXPECT_EQ(batch_->PutBooking(GivenLedger(Booking(1), PaymentSource::kClient, true), false), "");
+  // 2 held + 3 credited later in the file covers the Payment of 5; the candidate's Earning is theirs.
+  EXPECT_EQ(batch_->PutCredit(Credit(1, 30'000)), "");
+  batch_->Commit();
+  EXPECT_TRUE(written_.committed);
+}
+
+TEST_F(WriteBatchRules, AClientPaymentTheBalanceCannotCoverRefusesTheBatchAtItsLatestPayment) {
+  written_.balances[1] = Credits{20'000};
+  EXPECT_EQ(batch_->PutBooking(GivenLedger(Booking(1), PaymentSource::kClient, false), false), "");
+  EXPECT_EQ(batch_->PutBooking(GivenLedger(Booking(2, std::nullopt, 11), PaymentSource::kExternal, false), false),
+            "");
+  EXPECT_EQ(batch_->PutBooking(GivenLedger(Booking(3, std::nullopt, 12), PaymentSource::kClient, false), false),
+            "");
+  EXPECT_EQ(batch_->PutCredit(Credit(1, 30'000)), "");
+  try {
+    batch_->Commit();
+    FAIL() << "a Payment of 10 from a client who holds 5 was stored";
+  } catch (const RecordRejected& rejected) {
+    EXPECT_EQ(rejected.Record(), 6) << "three users, then the bookings: the third booking is the sixth record";
+    EXPECT_STREQ(rejected.what(),
+                 "Booking 3.PaymentFrom Client: the balance of user 1 would end the import at -5 (2 before it, -7 "
+                 "moved by the file): a client pays only with credits they hold");
+  }
+  EXPECT_FALSE(written_.committed);
 }
 
 }  // namespace
