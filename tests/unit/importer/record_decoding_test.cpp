@@ -1,5 +1,6 @@
 // The import's record decoding (importer/record_decoding.hpp) of the life cycle's fields: the User's PhoneChat
-// settings, the Booking's new fields and their defaults, settlement at the import's "now", and the Credit kind.
+// settings, the Booking's new fields and their defaults, settlement at the import's "now", the Credit kind, and what
+// export writes: secrets' hashes and a booking's ledger.
 #include "importer/record_decoding.hpp"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "auth/secrets.hpp"
 #include "importer_test_support.hpp"
 
 namespace phonechat::testing {
@@ -241,6 +243,82 @@ TEST(RecordDecoding, ACreditRecordsFieldsAreChecked) {
 TEST(RecordDecoding, AnUnknownKindNamesCreditAmongTheKinds) {
   EXPECT_EQ(Refusal(R"({"Kind":"Payment"})"), "Kind \"Payment\" is unknown: User, Group, Project, Booking or Credit");
   EXPECT_EQ(Refusal(R"({"UserID":1})"), "Kind is required: User, Group, Project, Booking or Credit");
+}
+
+BookingRecord DecodeBookingRecord(const std::vector<RawField>& changes) {
+  return std::get<BookingRecord>(Decode(BookingLine(changes)));
+}
+
+std::string BookingRefusal(const std::vector<RawField>& changes) { return Refusal(BookingLine(changes)); }
+
+TEST(RecordDecoding, AHashAsExportWritesItIsStoredAsItIsAndAnythingElseIsRefused) {
+  const std::string hash = HashPassword("pw");
+  EXPECT_EQ(DecodeUser({{"PasswordHash", Quote(hash)}}).password_hash, hash);
+  EXPECT_TRUE(VerifyPassword(*DecodeUser({{"Password", "\"pw\""}}).password_hash, "pw"));
+  const std::string not_a_hash = "User.PasswordHash must be an Argon2id hash as export writes it ($argon2id$v=19$...)";
+  EXPECT_EQ(UserRefusal({{"PasswordHash", "\"pw\""}}), not_a_hash);
+  EXPECT_EQ(UserRefusal({{"PasswordHash", Quote(hash.substr(0, hash.size() - 5))}}), not_a_hash);
+  EXPECT_EQ(UserRefusal({{"PasswordHash", Quote("$argon2i$" + hash.substr(10))}}), not_a_hash);
+  EXPECT_EQ(UserRefusal({{"Password", "\"pw\""}, {"PasswordHash", Quote(hash)}}),
+            "User.PasswordHash must be null when the secret is given in clear (one of the two)");
+  const auto project = std::get<ProjectRecord>(
+      Decode(R"({"Kind":"Project","Name":"A","OwnerUserID":1,"ApiKey":"k","ClientID":"c","ClientSecretHash":")" + hash +
+             "\"}"));
+  EXPECT_EQ(project.client_secret_hash, hash);
+}
+
+TEST(RecordDecoding, ABookingThatGivesItsLedgerIsSettledAsItsMovementsSayWhateverNow) {
+  const auto paid = DecodeBookingRecord({{"PaymentFrom", "\"Client\""}, {"PaymentDate", "\"2018-01-21T13:24:05.987\""}});
+  ASSERT_TRUE(paid.ledger && paid.ledger->payment);
+  EXPECT_EQ(paid.ledger->payment->from, PaymentSource::kClient);
+  EXPECT_FALSE(paid.booking.settled) << "paid, not earned: escrow holds it even though the session is long over";
+  const auto earned = DecodeBookingRecord({{"PaymentFrom", "\"External\""},
+                                           {"PaymentDate", "\"2018-01-21T13:24:05.987\""},
+                                           {"EarningDate", "\"2018-01-22T21:45:00\""}});
+  EXPECT_TRUE(earned.booking.settled);
+  EXPECT_EQ(earned.ledger->earning_date, At("2018-01-22T21:45:00"));
+  const auto settled = DecodeBookingRecord({{"Settled", "true"}});
+  EXPECT_TRUE(settled.booking.settled);
+  EXPECT_EQ(settled.ledger, BookingLedger{});
+  EXPECT_FALSE(DecodeBookingRecord({}).ledger) << "without the fields the import decides";
+  const auto free = DecodeBookingRecord({{"Credits", "0"}, {"Settled", "false"}});
+  EXPECT_FALSE(free.booking.settled) << "a booking of 0 credits is held in escrow by nothing";
+}
+
+TEST(RecordDecoding, ABookingsLedgerFieldsAreCheckedAgainstEachOtherAndItsStatus) {
+  const RawField pay_from{"PaymentFrom", "\"Client\""};
+  const RawField pay_date{"PaymentDate", "\"2018-01-21T13:24:05.987\""};
+  EXPECT_EQ(BookingRefusal({pay_from}), "Booking.PaymentDate is required when PaymentFrom is given");
+  EXPECT_EQ(BookingRefusal({pay_date}), "Booking.PaymentFrom is required when PaymentDate is given");
+  EXPECT_EQ(BookingRefusal({{"PaymentFrom", "\"Bank\""}, pay_date}), "Booking.PaymentFrom must be Client or External");
+  EXPECT_EQ(BookingRefusal({{"EarningDate", "\"2018-01-22T21:45:00\""}}),
+            "Booking.EarningDate needs PaymentDate (credits are refunded or earned only once paid)");
+  EXPECT_EQ(BookingRefusal({pay_from, pay_date, {"EarningDate", "\"2018-01-21T13:24:05\""}}),
+            "Booking.EarningDate must not be before PaymentDate");
+  EXPECT_EQ(BookingRefusal({pay_from, pay_date, {"RefundDate", "\"2018-01-22T00:00:00\""}}),
+            "Booking.RefundDate must be null unless Status is Cancelled");
+  EXPECT_EQ(BookingRefusal({{"Settled", "false"}}),
+            "Booking.PaymentDate is required when a Confirmed booking is not Settled (escrow holds its credits)");
+  EXPECT_EQ(BookingRefusal({pay_from, pay_date, {"Settled", "true"}}),
+            "Booking.EarningDate is required when a Confirmed booking with a Payment is Settled");
+  EXPECT_EQ(BookingRefusal({{"Settled", "\"yes\""}}), "Booking.Settled must be true or false");
+  EXPECT_EQ(BookingRefusal({{"Credits", "0"}, pay_from, pay_date}),
+            "Booking.PaymentDate must be null when Credits is 0 (nothing is paid)");
+  const std::vector<RawField> cancelled{{"Status", "\"Cancelled\""},
+                                        {"CancelledDate", "\"2018-01-21T14:00:00\""},
+                                        {"CancelledBy", "\"Client\""}};
+  auto with = [](std::vector<RawField> fields, const std::vector<RawField>& more) {
+    fields.insert(fields.end(), more.begin(), more.end());
+    return fields;
+  };
+  EXPECT_EQ(BookingRefusal(with(cancelled, {pay_from, pay_date})),
+            "Booking.RefundDate is required when a Cancelled booking has a Payment (its credits went back)");
+  EXPECT_EQ(DecodeBookingRecord(with(cancelled, {pay_from, pay_date, {"RefundDate", "\"2018-01-21T14:00:00\""}}))
+                .ledger->refund_date,
+            At("2018-01-21T14:00:00"));
+  EXPECT_EQ(BookingRefusal({{"Status", "\"Pending\""}, {"AcceptedDate", "null"}, {"ConfirmedDate", "null"}, pay_from,
+                            pay_date}),
+            "Booking.PaymentDate must be null unless Status is Confirmed or Cancelled");
 }
 
 }  // namespace
