@@ -63,6 +63,8 @@ class MemoryWriter final : public BatchWriter {
     return BookingWrite::kWritten;
   }
   std::optional<MovedBooking> MovedBookingOf(BookingId /*booking_id*/) override { return std::nullopt; }
+  // No booking here names a source: none was rescheduled from another.
+  std::optional<BookingId> RescheduledInto(BookingId /*source*/, BookingId /*except*/) override { return std::nullopt; }
   std::optional<TakenBookingId> CheckBookingIds() override {
     if (state_.unchecked.empty()) return std::nullopt;
     const auto [position, id] = state_.unchecked.front();
