@@ -309,8 +309,8 @@ class Store {
   // Reads the whole ledger for `ledger verify`.
   virtual LedgerAudit AuditLedger() = 0;
   // Hands `sink` every user (by ID), group (by ID, members ascending), project (in creation order), Credit movement
-  // (in ledger order) and booking (by CreateDate, then ID, a rescheduled one after its source) from one consistent
-  // snapshot, without blocking writers.
+  // (in ledger order) and booking (by ID, a rescheduled one after its source) from one consistent snapshot, without
+  // blocking writers.
   // The default throws std::logic_error: a backend that can be exported implements it.
   virtual void ExportRecords(ExportSink& sink);
 };

@@ -353,10 +353,11 @@ describe('export: the file', { skip: skipPeer }, () => {
       [CLIENT4, '300.0000', 'Opening balance'], [CLIENT4, '0.0001', 'Gift'], [CLIENT2, '0.2500', 'Top-up'],
     ], 'Credit movements in ledger order');
     const bookings = byKind(records, 'Booking');
-    const sorted = [...bookings].sort((x, y) => ms(x.CreateDate) - ms(y.CreateDate) || x.BookingID - y.BookingID).map((b) => b.BookingID);
+    const sorted = bookings.map((b) => b.BookingID).sort((x, y) => x - y);
+    // 410 was imported as rescheduled from 420: the only booking held back, until its source has gone.
     sorted.splice(sorted.indexOf(410), 1);
     sorted.splice(sorted.indexOf(420) + 1, 0, 410);
-    assert.deepEqual(bookings.map((b) => b.BookingID), sorted, 'bookings by CreateDate then BookingID, a rescheduled one after its source');
+    assert.deepEqual(bookings.map((b) => b.BookingID), sorted, 'bookings by BookingID, a rescheduled one after its source');
 
     // Every field of the kind, in the order of the format's tables; amounts with four fraction digits; dates as the API writes them.
     for (const r of records) {
