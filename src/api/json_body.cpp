@@ -311,12 +311,6 @@ void AppendCanonical(std::string& out, const JsonValue& value) {
   }
 }
 
-std::string CreditsText(Credits value) {
-  std::string text;
-  AppendCreditsJson(text, value);
-  return text;
-}
-
 }  // namespace
 
 Result<JsonObject> ParseJsonObject(std::string_view text) {

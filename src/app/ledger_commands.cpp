@@ -26,29 +26,17 @@ std::string AccountName(AccountId account) {
   return "user " + std::to_string(account);
 }
 
-std::string CreditsText(Credits value) {
-  std::string text;
-  AppendCreditsJson(text, value);
-  return text;
-}
-
-// A signed amount in ten-thousandths, as credits are written (`-250`, `8.5`).
-std::string SignedText(std::int64_t ten_thousandths) {
-  if (ten_thousandths >= 0) return CreditsText(Credits{ten_thousandths});
-  return "-" + CreditsText(Credits{-ten_thousandths});
-}
-
 }  // namespace
 
 std::vector<std::string> LedgerProblems(const LedgerAudit& audit) {
   std::vector<std::string> problems;
   for (const LedgerCheck& check : audit.mismatched) {
     problems.push_back(AccountName(check.account) + ": running balance " + CreditsText(check.running_balance) +
-                       ", but its ledger rows add up to " + SignedText(check.from_rows_ten_thousandths));
+                       ", but its ledger rows add up to " + SignedCreditsText(check.from_rows_ten_thousandths));
   }
   if (audit.sum_of_all_ten_thousandths != 0) {
     problems.push_back("the ledger does not balance: its rows over every account add up to " +
-                       SignedText(audit.sum_of_all_ten_thousandths) + " instead of 0");
+                       SignedCreditsText(audit.sum_of_all_ten_thousandths) + " instead of 0");
   }
   if (audit.escrow != audit.unsettled_confirmed) {
     problems.push_back("escrow: running balance " + CreditsText(audit.escrow) +

@@ -82,4 +82,15 @@ void AppendCreditsXml(std::string& out, Credits value) {
   out.append(digits, kFractionDigits);
 }
 
+std::string CreditsText(Credits value) {
+  std::string text;
+  AppendCreditsJson(text, value);
+  return text;
+}
+
+std::string SignedCreditsText(std::int64_t ten_thousandths) {
+  if (ten_thousandths >= 0) return CreditsText(Credits{ten_thousandths});
+  return "-" + CreditsText(Credits{-ten_thousandths});
+}
+
 }  // namespace phonechat

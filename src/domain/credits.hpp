@@ -29,4 +29,10 @@ void AppendCreditsJson(std::string& out, Credits value);
 // XML form: always four fraction digits (`8.0000`).
 void AppendCreditsXml(std::string& out, Credits value);
 
+// The JSON form as a new string, for messages.
+std::string CreditsText(Credits value);
+
+// Ten-thousandths in the JSON form, with a minus sign below zero (`-250`, `8.5`), for messages about balances.
+std::string SignedCreditsText(std::int64_t ten_thousandths);
+
 }  // namespace phonechat

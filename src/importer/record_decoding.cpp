@@ -329,9 +329,10 @@ ProjectRecord ReadProject(const Fields<kProjectFields.size()>& f) {
   return project;
 }
 
-// The movements a booking record gives (docs/import-format.md, "The booking's ledger"), checked against its status;
-// nullopt when it gives none of Settled, PaymentFrom, PaymentDate, RefundDate and EarningDate.
-std::optional<BookingLedger> ReadBookingLedger(const Fields<kBookingFields.size()>& f, const StoredBooking& b) {
+// The movements a booking record gives (docs/import-format.md, "The booking's ledger"), checked against its status,
+// with b.settled as they say; nullopt, and `b` untouched, when it gives none of Settled, PaymentFrom, PaymentDate,
+// RefundDate and EarningDate.
+std::optional<BookingLedger> ReadBookingLedger(const Fields<kBookingFields.size()>& f, StoredBooking& b) {
   const auto settled_field = BookingField("Settled");
   const auto from_field = BookingField("PaymentFrom");
   const auto payment_field = BookingField("PaymentDate");
@@ -387,15 +388,10 @@ std::optional<BookingLedger> ReadBookingLedger(const Fields<kBookingFields.size(
   if (b.status == BookingStatus::kConfirmed && !settled_given && !ledger.payment) {
     f.FailField(settled_field, "is required on a Confirmed booking without a Payment (true: its session was paid for)");
   }
+  // Settled, when given, agrees with the movements by the rules above (a booking of 0 credits aside, which escrow
+  // never holds); else a Confirmed booking is settled once earned.
+  b.settled = b.status == BookingStatus::kConfirmed && (settled_given ? settled : ledger.earning_date.has_value());
   return ledger;
-}
-
-// Whether a Confirmed booking whose record gives its movements is settled: as Settled says when given (the rules
-// above make it agree with the movements, a booking of 0 credits aside, which escrow never holds), else once earned.
-bool GivenSettled(const Fields<kBookingFields.size()>& f, const StoredBooking& b, const BookingLedger& ledger) {
-  if (b.status != BookingStatus::kConfirmed) return false;
-  if (f.Get(BookingField("Settled")) != nullptr) return f.Bool(BookingField("Settled"), false);
-  return ledger.earning_date.has_value();
 }
 
 // Fills `record`, a default one; `now` is the import's local time.
@@ -485,9 +481,7 @@ void ReadBooking(const Fields<kBookingFields.size()>& f, BookingRecord& record, 
     f.FailField(BookingField("RescheduledFromBookingID"), "must differ from BookingID");
   }
   record.ledger = ReadBookingLedger(f, b);
-  if (record.ledger) {
-    b.settled = GivenSettled(f, b, *record.ledger);
-  } else {
+  if (!record.ledger) {
     // A Confirmed session over by the import was paid for before it: no payment is held for it
     // (docs/import-format.md).
     b.settled = b.status == BookingStatus::kConfirmed && AddMinutes(b.session_date, b.duration_minutes) <= now;

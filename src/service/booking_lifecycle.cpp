@@ -13,12 +13,6 @@ namespace {
 Error NotFound(std::string message) { return Error{ErrorCode::kNotFound, std::move(message), {}, {}, false}; }
 Error Conflict(std::string message) { return Error{ErrorCode::kConflict, std::move(message), {}, {}, false}; }
 
-std::string CreditsText(Credits amount) {
-  std::string text;
-  AppendCreditsJson(text, amount);
-  return text;
-}
-
 bool MethodAvailable(const UserWithSettings& candidate, ContactMethod method) {
   switch (method) {
     case ContactMethod::kCandidateCalls:

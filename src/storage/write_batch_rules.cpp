@@ -27,13 +27,6 @@ std::string Taken(BookingId booking_id) {
   return "Booking " + std::to_string(booking_id) + " already exists (use --replace)";
 }
 
-// Ten-thousandths as the API writes credits, with a minus sign below zero.
-std::string SignedCreditsText(std::int64_t ten_thousandths) {
-  std::string text = ten_thousandths < 0 ? "-" : "";
-  AppendCreditsJson(text, Credits{ten_thousandths < 0 ? -ten_thousandths : ten_thousandths});
-  return text;
-}
-
 class RuledWriteBatch final : public WriteBatch {
  public:
   explicit RuledWriteBatch(std::unique_ptr<BatchWriter> writer) : writer_(std::move(writer)) {}
@@ -272,12 +265,6 @@ class RuledWriteBatch final : public WriteBatch {
   };
   std::map<UserId, BalanceMoves> balance_moves_;
 };
-
-std::string CreditsText(Credits credits) {
-  std::string text;
-  AppendCreditsJson(text, credits);
-  return text;
-}
 
 }  // namespace
 
