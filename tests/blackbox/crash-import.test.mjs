@@ -42,8 +42,17 @@ async function generated(dir, seed, { second = false, bookings = BOOKINGS } = {}
   return file;
 }
 
+// SQLite: the WAL's stat, or null when there is none. One look: an import that ends removes the WAL, between any two.
+function walStat(db) {
+  try {
+    return fs.statSync(`${db.file}-wal`);
+  } catch (error) {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  }
+}
 // SQLite: the WAL's last modification (0 when there is none).
-const walStamp = (db) => (fs.existsSync(`${db.file}-wal`) ? fs.statSync(`${db.file}-wal`).mtimeMs : 0);
+const walStamp = (db) => walStat(db)?.mtimeMs ?? 0;
 // PostgreSQL: the size of the database's files (relations, the import's temporary staging tables included).
 const pgSize = (db) => +psql(db.url, ['SELECT pg_database_size(current_database())']).trim();
 
@@ -55,7 +64,8 @@ function startProgress(db) {
 }
 function progress(db, start) {
   if (db.pg) return pgSize(db) - start.size;
-  return walStamp(db) > start.stamp ? fs.statSync(`${db.file}-wal`).size : 0;
+  const wal = walStat(db);
+  return wal && wal.mtimeMs > start.stamp ? wal.size : 0;
 }
 // Progress from which an import has begun to write: more than a few pages.
 const WRITING = 256 * 1024;
